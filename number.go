@@ -1,0 +1,207 @@
+package numsync
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Number is a phone number in E.164 form ("+14255550101") with an optional
+// extension, which only Direct Routing numbers may carry.
+type Number struct {
+	E164 string
+	Ext  string
+}
+
+// String writes the number as Teams writes a line URI without the scheme:
+// "+14255550101" or "+14255550101;ext=101".
+func (n Number) String() string {
+	if n.Ext == "" {
+		return n.E164
+	}
+	return n.E164 + ";ext=" + n.Ext
+}
+
+// IsZero reports whether n is the empty number.
+func (n Number) IsZero() bool { return n.E164 == "" }
+
+// Country returns the ISO 3166 alpha-2 region of the number, or "" when the
+// number is empty or belongs to no single region.
+func (n Number) Country() string {
+	if n.E164 == "" {
+		return ""
+	}
+	p, err := phonenumbers.Parse(n.E164, "")
+	if err != nil {
+		return ""
+	}
+	r := phonenumbers.GetRegionCodeForNumber(p)
+	if r == "ZZ" || r == "001" {
+		return ""
+	}
+	return r
+}
+
+// NumberError says why a written number was refused, with a hint for the
+// person who wrote it. Its Reason is [BadNumber].
+type NumberError struct {
+	Input string
+	Msg   string
+	Hint  string
+}
+
+func (e *NumberError) Error() string { return fmt.Sprintf("%q: %s", e.Input, e.Msg) }
+
+// Reason returns [BadNumber].
+func (e *NumberError) Reason() Reason { return BadNumber }
+
+var (
+	excelFloat = regexp.MustCompile(`^[+-]?\d+([.,]\d+)?[eE][+]?\d+$`)
+	extSuffix  = regexp.MustCompile(`(?i)^(.*?)\s*(?:;\s*ext\s*=|\bext\.?|\bextension|\bx|#)\s*(\d{1,10})\s*$`)
+)
+
+const excelHint = "format the column as Text in Excel (or prefix the cell with an apostrophe) before saving, so the number keeps its digits and its leading +"
+
+// ParseNumber normalises a number as admins write it: E.164 with or without
+// "+", national format (read with defaultRegion, the user's usage location,
+// when given), a "tel:" URI, and an extension written ";ext=101", "x101" or
+// "ext. 101". A number that parses but is not valid for its country is
+// refused; so is Excel damage (scientific notation, a lost "+"), with a hint
+// rather than a guess.
+func ParseNumber(s, defaultRegion string) (Number, error) {
+	in := s
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Number{}, &NumberError{Input: in, Msg: "empty number"}
+	}
+	if excelFloat.MatchString(s) {
+		return Number{}, &NumberError{Input: in, Msg: "the number was turned into scientific notation by a spreadsheet; its digits are lost", Hint: excelHint}
+	}
+	if len(s) > 4 && strings.EqualFold(s[:4], "tel:") {
+		s = strings.TrimSpace(s[4:])
+	}
+	var ext string
+	if m := extSuffix.FindStringSubmatch(s); m != nil {
+		s, ext = strings.TrimSpace(m[1]), m[2]
+	}
+	if s == "" {
+		return Number{}, &NumberError{Input: in, Msg: "no digits before the extension"}
+	}
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9', r == '+', r == ' ', r == '-', r == '(', r == ')', r == '.', r == '/', r == '\u00a0':
+		default:
+			return Number{}, &NumberError{Input: in, Msg: fmt.Sprintf("unexpected character %q", r)}
+		}
+	}
+	region := strings.ToUpper(defaultRegion)
+	plus := strings.HasPrefix(s, "+")
+	var p *phonenumbers.PhoneNumber
+	var err error
+	if plus {
+		p, err = phonenumbers.Parse(s, "")
+	} else if region != "" {
+		p, err = phonenumbers.Parse(s, region)
+		if err == nil && !phonenumbers.IsValidNumber(p) {
+			// E.164 written without "+": digits that are valid once "+" is put back.
+			if q, qerr := phonenumbers.Parse("+"+s, ""); qerr == nil && phonenumbers.IsValidNumber(q) {
+				p = q
+			}
+		}
+	} else {
+		p, err = phonenumbers.Parse("+"+s, "")
+	}
+	if err != nil {
+		ne := &NumberError{Input: in, Msg: "not a phone number: " + err.Error()}
+		if !plus && region == "" {
+			ne.Hint = "write the number in E.164 form (+ country code and number), or give the user a usage location so national numbers can be read"
+		}
+		return Number{}, ne
+	}
+	if !phonenumbers.IsValidNumber(p) {
+		ne := &NumberError{Input: in, Msg: "not a valid number for its country"}
+		if !plus {
+			ne.Hint = "if the sheet went through Excel, the leading + may have been dropped; " + excelHint
+		}
+		return Number{}, ne
+	}
+	if p.GetExtension() != "" && ext == "" {
+		ext = p.GetExtension()
+	}
+	return Number{E164: phonenumbers.Format(p, phonenumbers.E164), Ext: ext}, nil
+}
+
+// NumberType is the PSTN connectivity that supplies a number.
+type NumberType string
+
+// The number types Teams knows. Teams Phone Mobile numbers are Operator
+// Connect numbers.
+const (
+	CallingPlan     NumberType = "CallingPlan"
+	OperatorConnect NumberType = "OperatorConnect"
+	DirectRouting   NumberType = "DirectRouting"
+)
+
+// ParseNumberType reads a number type with the aliases that exports and
+// admins use; the empty string gives the empty type ("take the
+// inventory's").
+func ParseNumberType(s string) (NumberType, error) {
+	switch squash(s) {
+	case "":
+		return "", nil
+	case "callingplan", "calling", "cp", "microsoftcallingplan":
+		return CallingPlan, nil
+	case "operatorconnect", "oc", "teamsphonemobile", "ocmobile", "operatorconnectmobile", "mobile":
+		return OperatorConnect, nil
+	case "directrouting", "dr", "onpremises", "onprem":
+		return DirectRouting, nil
+	}
+	return "", fmt.Errorf("unknown number type %q (want CallingPlan, OperatorConnect or DirectRouting)", s)
+}
+
+// Capability is what a number may be used for.
+type Capability string
+
+// Capabilities found in Microsoft's number exports.
+const (
+	CapUser       Capability = "UserAssignment"
+	CapVoiceApp   Capability = "VoiceApplicationAssignment"
+	CapConference Capability = "ConferenceAssignment"
+	CapFirstParty Capability = "FirstPartyAppAssignment"
+)
+
+// ParseCapabilities reads a capability list in any of the forms the exports
+// write: "{UserAssignment, ConferenceAssignment}", comma or semicolon
+// separated, or space separated. Unknown names are kept as they are.
+func ParseCapabilities(s string) []Capability {
+	s = strings.Trim(strings.TrimSpace(s), "{}[]\"")
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '|' })
+	var caps []Capability
+	for _, f := range fields {
+		f = strings.Trim(f, "\"'")
+		if f == "" {
+			continue
+		}
+		c := Capability(f)
+		for _, k := range []Capability{CapUser, CapVoiceApp, CapConference, CapFirstParty} {
+			if strings.EqualFold(f, string(k)) {
+				c = k
+			}
+		}
+		if !containsCap(caps, c) {
+			caps = append(caps, c)
+		}
+	}
+	return caps
+}
+
+func containsCap(caps []Capability, c Capability) bool {
+	for _, x := range caps {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,188 @@
+package numsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store is numsync's system of record: the tenant (users, numbers,
+// locations, assignments), the revision it is at, runs, the audit log, admin
+// roles and the notification outbox. Every method that writes runs in one
+// transaction and either commits whole or leaves the store as it was; the
+// revision grows by one with every committed change.
+type Store interface {
+	// Revision returns the current store revision. An empty store is at 0.
+	Revision(ctx context.Context) (int64, error)
+
+	// ImportNumbers upserts inventory numbers. A record with a HolderID is
+	// loaded as that holder's current assignment; a record without one
+	// frees the number. Holders that match no user are reported as
+	// problems and their numbers load unassigned.
+	ImportNumbers(ctx context.Context, recs []InventoryRecord) (ImportResult, error)
+	// ImportUsers upserts users. With opts.MarkAbsent, users of the same
+	// source that are not in users are marked absent (never deleted).
+	ImportUsers(ctx context.Context, users []User, opts UserImportOptions) (ImportResult, error)
+	// ImportLocations upserts emergency locations.
+	ImportLocations(ctx context.Context, locs []EmergencyLocation) (ImportResult, error)
+
+	// Tenant returns a consistent snapshot of the whole tenant.
+	Tenant(ctx context.Context) (*Tenant, error)
+
+	// Apply carries out ops in order in one transaction, if and only if the
+	// store is still at req.Revision (else an error wrapping [ErrStale]).
+	// It records the run, one audit entry per op, the EnterpriseVoice flags
+	// and queues req.Messages in the outbox.
+	Apply(ctx context.Context, req ApplyRequest) (Run, error)
+	// RecordRun records a run that changed nothing (held back, refused,
+	// failed) so that it shows in the run history.
+	RecordRun(ctx context.Context, run Run) (Run, error)
+	// Run returns one run by id (an error wrapping [ErrNotFound] if none).
+	Run(ctx context.Context, id string) (Run, error)
+	// Runs returns the runs, newest first, at most limit of them.
+	Runs(ctx context.Context, limit int) ([]Run, error)
+	// Audit returns the audit entries of runs after the given sequence
+	// number (0 for all), in order; with runID set, only that run's.
+	Audit(ctx context.Context, runID string, afterSeq int64) ([]AuditEntry, error)
+
+	// GrantRole, RevokeRole and RoleGrants manage the admin roles of rule R15.
+	GrantRole(ctx context.Context, g RoleGrant) (changed bool, err error)
+	RevokeRole(ctx context.Context, g RoleGrant) (changed bool, err error)
+	RoleGrants(ctx context.Context) ([]RoleGrant, error)
+
+	// Lock takes the single-writer lock for holder, failing fast with an
+	// error wrapping [ErrLocked] when another live holder has it. A lock
+	// whose holder stopped renewing it expires after ttl.
+	Lock(ctx context.Context, holder string, ttl time.Duration) (Lock, error)
+
+	// Outbox returns the messages not yet sent; MarkSent records one as sent.
+	Outbox(ctx context.Context) ([]Message, error)
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+
+	Close() error
+}
+
+// Lock is a held single-writer lock.
+type Lock interface {
+	// Renew extends the lock; long runs call it periodically.
+	Renew(ctx context.Context) error
+	// Release gives the lock up.
+	Release(ctx context.Context) error
+}
+
+// Errors the store returns, to be tested with errors.Is.
+var (
+	ErrStale    = errors.New("plan is stale: the store changed since it was made")
+	ErrLocked   = errors.New("store is locked by another writer")
+	ErrNotFound = errors.New("not found")
+)
+
+// LockedError names the holder of a lock someone else wanted.
+type LockedError struct {
+	Holder  string
+	Since   time.Time
+	Expires time.Time
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("store is locked by %s since %s (expires %s unless renewed)",
+		e.Holder, e.Since.UTC().Format(time.RFC3339), e.Expires.UTC().Format(time.RFC3339))
+}
+
+// Unwrap makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// InventoryRecord is one row of a number inventory export.
+type InventoryRecord struct {
+	InventoryNumber
+	HolderID string   // cloud object id of the holder; empty when the number is free
+	Category Category // of the holder's assignment
+	Source   Source   // file and line, for problems
+}
+
+// UserImportOptions tunes [Store.ImportUsers].
+type UserImportOptions struct {
+	// Source names where the users come from ("csv", "ldap", "ldif").
+	Source string
+	// MarkAbsent marks users of Source that are not in the import as absent.
+	MarkAbsent bool
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Added     int
+	Updated   int
+	Unchanged int
+	Absent    int     // users newly marked absent
+	Problems  []Issue // rows loaded differently from what they asked, or not at all
+	Revision  int64   // store revision after the import
+}
+
+// Tenant is a snapshot of the store at one revision.
+type Tenant struct {
+	Revision    int64
+	Users       []User
+	Numbers     []InventoryNumber
+	Locations   []EmergencyLocation
+	Assignments []Assignment
+}
+
+// ApplyRequest is a plan on its way into the store.
+type ApplyRequest struct {
+	Revision   int64 // the revision the plan was made against
+	Actor      string
+	PlanDigest string
+	Ops        []Op
+	Messages   []Message
+	Started    time.Time
+	Counts     Counts
+}
+
+// RunStatus is how a run ended.
+type RunStatus string
+
+// Run statuses.
+const (
+	RunApplied        RunStatus = "applied"
+	RunNothingToDo    RunStatus = "nothing-to-do"
+	RunHeldBack       RunStatus = "stopped-removal-threshold"
+	RunStale          RunStatus = "stale"
+	RunNotAuthorized  RunStatus = "not-authorized"
+	RunFailed         RunStatus = "failed"
+	RunDryRun         RunStatus = "dry-run"
+	RunRolledBack     RunStatus = "rolled-back"
+	RunDirectoryError RunStatus = "directory-error"
+)
+
+// Run is one apply (or attempted apply) with its outcome.
+type Run struct {
+	ID         string    `json:"id"`
+	Actor      string    `json:"actor"`
+	Started    time.Time `json:"started"`
+	Ended      time.Time `json:"ended"`
+	Status     RunStatus `json:"status"`
+	Counts     Counts    `json:"counts"`
+	PlanDigest string    `json:"plan_digest"`
+	Revision   int64     `json:"revision"` // store revision after the run
+	Message    string    `json:"message,omitempty"`
+}
+
+// AuditEntry is one applied operation.
+type AuditEntry struct {
+	Seq   int64     `json:"seq"`
+	RunID string    `json:"run_id"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"`
+	Op    Op        `json:"op"`
+}
+
+// Message is a notification email waiting in (or sent from) the outbox.
+type Message struct {
+	ID     int64
+	RunID  string
+	UPN    string
+	To     string
+	Raw    []byte // the whole RFC 5322 message
+	SentAt time.Time
+}
