@@ -80,3 +80,12 @@ func walk(r *Reader, fn func(Record) error) ([]numsync.Issue, error) {
 	}
 	return append(r.Warnings(), problems...), nil
 }
+
+// known declares columns a file may carry that an importer does not use.
+func known(names ...string) []Column {
+	cols := make([]Column, len(names))
+	for i, n := range names {
+		cols[i] = Column{Name: n}
+	}
+	return cols
+}
