@@ -36,6 +36,18 @@ func (p *planner) decide(d *decision) {
 
 	inv := p.x.numbers[w.Number.String()]
 	typ := w.Type
+	if inv == nil && w.Number.Ext != "" {
+		// An extension of an inventory number: on a Direct Routing base it
+		// is a Direct Routing number of its own; on any other base the
+		// extension is what is wrong (R2), so check the row as that number.
+		if base := p.x.numbers[w.Number.E164]; base != nil {
+			if base.Type != numsync.DirectRouting {
+				inv = base
+			} else if typ == "" {
+				typ = numsync.DirectRouting
+			}
+		}
+	}
 	if typ == "" {
 		switch {
 		case inv != nil:
