@@ -1,0 +1,426 @@
+package importer
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"numsync"
+)
+
+const (
+	shUPN = iota
+	shNumber
+	shType
+	shLocation
+	shCategory
+	shNotify
+	shAction
+	shQuarantine
+)
+
+var sheetSchema = []Column{
+	shUPN:        {Name: "UserPrincipalName", Aliases: []string{"Identity", "UPN", "User"}, Required: true},
+	shNumber:     {Name: "PhoneNumber", Aliases: []string{"TelephoneNumber", "Number", "LineUri"}, Required: true},
+	shType:       {Name: "PhoneNumberType", Aliases: []string{"NumberType", "Type"}},
+	shLocation:   {Name: "LocationId", Aliases: []string{"EmergencyLocation"}},
+	shCategory:   {Name: "AssignmentCategory", Aliases: []string{"Category"}},
+	shNotify:     {Name: "Notify", Aliases: []string{"EmailUser"}},
+	shAction:     {Name: "Action"},
+	shQuarantine: {Name: "AllowQuarantined"},
+}
+
+// UsageLocationFunc returns the usage location (ISO 3166 alpha-2) of the
+// identity with the given [numsync.UPNKey], and whether the identity is
+// known. Sheets use it as the default region of numbers written in national
+// format. It is called from one goroutine at a time.
+type UsageLocationFunc func(upnKey string) (usageLocation string, ok bool)
+
+// SheetInfo describes one sheet that was read.
+type SheetInfo struct {
+	File    string
+	Dialect Dialect
+	Rows    int // data rows read, good and bad
+	// Err is set when the file could not be read as a sheet at all (no
+	// header, a missing column, broken quoting in the header): none of its
+	// rows are in the result, and a reject says why. Callers must not treat
+	// the identities of such a sheet as unnamed (authoritative mode).
+	Err *RowError
+}
+
+// SheetResult is what a set of assignment sheets asks for.
+type SheetResult struct {
+	// Wishes are the accepted rows, in file and line order, each with its
+	// source file and line. A wish repeated identically is here once.
+	Wishes []numsync.Wish
+	// Rejects are the rows (or files) that gave no wish, in file and line
+	// order: BAD_ROW, BAD_NUMBER, NO_EXTENSION_ALLOWED, DUPLICATE_NUMBER,
+	// CONFLICTING_ROWS.
+	Rejects []numsync.Issue
+	// Warnings are DUPLICATE_ROW for identical repeats and UNKNOWN_COLUMN
+	// and ENCODING for files.
+	Warnings []numsync.Issue
+	RowsRead int
+	Sheets   []SheetInfo
+}
+
+// SheetFiles expands paths to the sheets they name: a file is itself
+// (whatever its extension), a directory gives its *.csv files (any case of
+// the extension, not recursing) in name order. A directory without sheets
+// is an error: running against an empty folder is never what was meant.
+func SheetFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		n := len(files)
+		for _, e := range entries {
+			if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
+				files = append(files, filepath.Join(p, e.Name()))
+			}
+		}
+		if len(files) == n {
+			return nil, fmt.Errorf("%s: no *.csv sheets in this directory", p)
+		}
+	}
+	return files, nil
+}
+
+// ReadSheets reads the assignment sheets named by paths (files, or
+// directories of *.csv read in name order; see [SheetFiles]) into wishes,
+// one row at a time. Numbers are normalised to E.164, national numbers
+// read with the usage location lookup gives for the row's identity (lookup
+// may be nil). Every row either becomes a wish or a reject with file,
+// physical line and reason; rows are then checked against each other
+// across all sheets (DUPLICATE_NUMBER, CONFLICTING_ROWS, DUPLICATE_ROW).
+//
+// A file that cannot be read as a sheet is a reject for that file and
+// does not stop the others. The error is for what no sheet can fix: a
+// path that does not exist, an I/O error, ctx ending.
+func ReadSheets(ctx context.Context, paths []string, lookup UsageLocationFunc) (*SheetResult, error) {
+	files, err := SheetFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	s := newSheetSet(lookup)
+	for _, f := range files {
+		if err := s.readFile(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	return s.result(), nil
+}
+
+// sheetSet gathers the rows of all sheets of one run. Memory grows with
+// the distinct wishes (identities and numbers), not with the rows read:
+// identical repeats are folded into their first row as a source.
+type sheetSet struct {
+	lookup   UsageLocationFunc
+	res      SheetResult
+	rows     []sheetRow
+	byIdent  map[string][]int32 // UPN key + category -> rows
+	byNumber map[string][]int32 // number -> rows
+	order    map[string]int     // file -> position, for sorting issues
+}
+
+type sheetRow struct {
+	wish    numsync.Wish
+	key     string           // numsync.UPNKey of the identity
+	repeats []numsync.Source // identical rows after the first
+}
+
+func newSheetSet(lookup UsageLocationFunc) *sheetSet {
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	return &sheetSet{
+		lookup:   lookup,
+		byIdent:  make(map[string][]int32),
+		byNumber: make(map[string][]int32),
+		order:    make(map[string]int),
+	}
+}
+
+func (s *sheetSet) readFile(ctx context.Context, file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return s.read(ctx, f, file)
+}
+
+// read reads one sheet from in, named file in sources and messages.
+func (s *sheetSet) read(ctx context.Context, in io.Reader, file string) error {
+	if _, ok := s.order[file]; !ok {
+		s.order[file] = len(s.order)
+	}
+	info := SheetInfo{File: file}
+	defer func() { s.res.Sheets = append(s.res.Sheets, info) }()
+	r, err := NewReader(in, file, sheetSchema)
+	var re *RowError
+	if errors.As(err, &re) {
+		info.Err = re
+		s.res.Rejects = append(s.res.Rejects, re.Issue())
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", file, err)
+	}
+	info.Dialect = r.Dialect()
+	s.res.Warnings = append(s.res.Warnings, r.Warnings()...)
+	for {
+		if info.Rows%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if errors.As(err, &re) {
+			info.Rows++
+			s.res.RowsRead++
+			s.res.Rejects = append(s.res.Rejects, re.Issue())
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", file, err)
+		}
+		info.Rows++
+		s.res.RowsRead++
+		p := s.prepare(rec)
+		p.normalise()
+		s.add(p)
+	}
+}
+
+// pendingRow is a sheet row between reading and normalising its number:
+// everything but the number is settled, and nothing refers to the
+// reader's buffers any more.
+type pendingRow struct {
+	wish    numsync.Wish
+	raw     string // number as written; "" to remove
+	region  string // default region for national numbers
+	numCol  string // header of the number column, for messages
+	err     *RowError
+	unknown bool // lookup did not know the identity
+}
+
+func (s *sheetSet) prepare(rec Record) pendingRow {
+	upn := strings.Clone(rec.Value(shUPN))
+	p := pendingRow{numCol: rec.ColumnName(shNumber)}
+	p.wish.UPN = upn
+	p.wish.Source = numsync.Source{File: rec.r.file, Line: rec.Line}
+	fail := func(col int, err error) pendingRow {
+		p.err = rec.Error(col, numsync.BadRow, err, "")
+		p.err.UPN = upn
+		p.err.Number = rec.Value(shNumber)
+		return p
+	}
+	if upn == "" {
+		return fail(shUPN, errors.New("empty user principal name"))
+	}
+	remove := false
+	switch strings.ToLower(rec.Value(shAction)) {
+	case "", "assign", "add", "set":
+	case "remove", "unassign", "delete":
+		remove = true
+	default:
+		return fail(shAction, fmt.Errorf("unknown action %q (want assign or remove)", rec.Value(shAction)))
+	}
+	var err error
+	if p.wish.Category, err = numsync.ParseCategory(rec.Value(shCategory)); err != nil {
+		return fail(shCategory, err)
+	}
+	if p.wish.Type, err = numsync.ParseNumberType(rec.Value(shType)); err != nil {
+		return fail(shType, err)
+	}
+	if p.wish.Notify, err = parseBool(rec.Value(shNotify), true); err != nil {
+		return fail(shNotify, err)
+	}
+	if p.wish.AllowQuarantined, err = parseBool(rec.Value(shQuarantine), false); err != nil {
+		return fail(shQuarantine, err)
+	}
+	p.wish.LocationID = strings.Clone(rec.Value(shLocation))
+	if raw := rec.Value(shNumber); !remove && !strings.EqualFold(raw, "none") {
+		p.raw = strings.Clone(raw)
+	}
+	if p.raw != "" {
+		var known bool
+		p.region, known = s.lookup(numsync.UPNKey(upn))
+		p.unknown = !known
+	}
+	return p
+}
+
+// normalise parses the row's number. It touches nothing but p, so rows
+// can be normalised in parallel.
+func (p *pendingRow) normalise() {
+	if p.err != nil || p.raw == "" {
+		return
+	}
+	fail := func(code numsync.Reason, err error, hint string) {
+		p.err = &RowError{File: p.wish.Source.File, Line: p.wish.Source.Line, Column: p.numCol, Code: code,
+			UPN: p.wish.UPN, Number: p.raw, Err: err, Hint: hint}
+	}
+	n, err := numsync.ParseNumber(p.raw, p.region)
+	switch {
+	case err != nil && p.unknown:
+		fail(numsync.BadNumber, fmt.Errorf("%w (%s is not a known user, so national numbers cannot be read)", err, p.wish.UPN), "")
+	case err != nil:
+		fail(numsync.BadNumber, err, "")
+	case n.Ext != "" && p.wish.Type != "" && p.wish.Type != numsync.DirectRouting:
+		fail(numsync.NoExtensionAllowed, fmt.Errorf("%s carries an extension, which only Direct Routing numbers may; the row says %s", n, p.wish.Type),
+			"drop the extension, or set the type to DirectRouting if the number is routed by your own SBC")
+	default:
+		p.wish.Number = n
+	}
+}
+
+// add files a normalised row: a reject, a repeat of an earlier row, or a
+// new row whose clashes are judged in result.
+func (s *sheetSet) add(p pendingRow) {
+	if p.err != nil {
+		s.res.Rejects = append(s.res.Rejects, p.err.Issue())
+		return
+	}
+	key := numsync.UPNKey(p.wish.UPN)
+	ident := key + "\x00" + string(p.wish.Category)
+	for _, i := range s.byIdent[ident] {
+		if sameWish(s.rows[i].wish, p.wish) {
+			s.rows[i].repeats = append(s.rows[i].repeats, p.wish.Source)
+			return
+		}
+	}
+	i := int32(len(s.rows))
+	s.rows = append(s.rows, sheetRow{wish: p.wish, key: key})
+	s.byIdent[ident] = append(s.byIdent[ident], i)
+	if !p.wish.Remove() {
+		n := p.wish.Number.String()
+		s.byNumber[n] = append(s.byNumber[n], i)
+	}
+}
+
+// sameWish reports whether two rows ask for the same thing, wherever they
+// are written.
+func sameWish(a, b numsync.Wish) bool {
+	a.Source, b.Source = numsync.Source{}, numsync.Source{}
+	a.UPN, b.UPN = numsync.UPNKey(a.UPN), numsync.UPNKey(b.UPN)
+	return a == b
+}
+
+// result judges the rows against each other and returns the outcome. A row
+// whose number another identity wants is a DUPLICATE_NUMBER; otherwise a
+// row of an identity with different wishes for one category is one of
+// CONFLICTING_ROWS; the rest are wishes, their identical repeats warnings.
+func (s *sheetSet) result() *SheetResult {
+	res := &s.res
+	for _, row := range s.rows {
+		w := row.wish
+		sources := append([]numsync.Source{w.Source}, row.repeats...)
+		if !w.Remove() {
+			var others []string
+			for _, j := range s.byNumber[w.Number.String()] {
+				if o := s.rows[j]; o.key != row.key {
+					others = append(others, o.wish.UPN+" ("+sourceList(o)+")")
+				}
+			}
+			if len(others) > 0 {
+				s.reject(sources, w, numsync.DuplicateNumber, fmt.Sprintf("%s is also wanted by %s", w.Number, capList(others)),
+					"give each number to one identity; remove it from the other rows")
+				continue
+			}
+		}
+		if group := s.byIdent[row.key+"\x00"+string(w.Category)]; len(group) > 1 {
+			var others []string
+			for _, j := range group {
+				if o := s.rows[j]; o.wish.Source != w.Source {
+					others = append(others, sourceList(o)+" ("+describe(o.wish)+")")
+				}
+			}
+			s.reject(sources, w, numsync.ConflictingRows,
+				fmt.Sprintf("%s %s: this row wants %s, other rows want something else: %s", w.UPN, w.Category, describe(w), capList(others)),
+				"keep one row per identity and category")
+			continue
+		}
+		res.Wishes = append(res.Wishes, w)
+		for _, src := range row.repeats {
+			res.Warnings = append(res.Warnings, numsync.Issue{Code: numsync.DuplicateRow, UPN: w.UPN, Number: w.Number.String(),
+				File: src.File, Line: src.Line, Message: "the same as " + w.Source.String() + "; kept once"})
+		}
+	}
+	s.sortIssues(res.Rejects)
+	s.sortIssues(res.Warnings)
+	return res
+}
+
+func (s *sheetSet) reject(sources []numsync.Source, w numsync.Wish, code numsync.Reason, msg, hint string) {
+	for _, src := range sources {
+		s.res.Rejects = append(s.res.Rejects, numsync.Issue{Code: code, UPN: w.UPN, Number: w.Number.String(),
+			File: src.File, Line: src.Line, Message: msg, Hint: hint})
+	}
+}
+
+func (s *sheetSet) sortIssues(issues []numsync.Issue) {
+	slices.SortStableFunc(issues, func(a, b numsync.Issue) int {
+		return cmp.Or(cmp.Compare(s.order[a.File], s.order[b.File]), cmp.Compare(a.Line, b.Line))
+	})
+}
+
+// sourceList writes where a row and its repeats are: "a.csv:2, a.csv:9".
+func sourceList(r sheetRow) string {
+	l := r.wish.Source.String()
+	for _, src := range r.repeats {
+		l += ", " + src.String()
+	}
+	return l
+}
+
+// capList joins items, naming at most five so that a number wanted by
+// thousands of rows does not give thousand-line messages.
+func capList(items []string) string {
+	const most = 5
+	if len(items) <= most {
+		return strings.Join(items, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(items[:most], "; "), len(items)-most)
+}
+
+// describe writes a wish for messages.
+func describe(w numsync.Wish) string {
+	if w.Remove() {
+		return "no number"
+	}
+	d := w.Number.String()
+	if w.Type != "" {
+		d += " " + string(w.Type)
+	}
+	if w.LocationID != "" {
+		d += " at " + w.LocationID
+	}
+	if !w.Notify {
+		d += " without email"
+	}
+	if w.AllowQuarantined {
+		d += " allowing quarantine"
+	}
+	return d
+}
