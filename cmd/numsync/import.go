@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"numsync"
+	"numsync/importer"
+	"numsync/store"
+)
+
+// importKind is one of the files an admin loads into the store.
+type importKind struct {
+	noun string // "inventory", "users", "locations"
+	what string // help text
+	load func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error)
+}
+
+var importKinds = []importKind{
+	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)",
+		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, path, importer.ReadInventory, st.ImportNumbers)
+		}},
+	{"users", "load users from a users CSV",
+		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, path, importer.ReadUsers, func(ctx context.Context, us []numsync.User) (numsync.ImportResult, error) {
+				return st.ImportUsers(ctx, us, numsync.UserImportOptions{Source: "csv"})
+			})
+		}},
+	{"locations", "load emergency locations from CSV",
+		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, path, importer.ReadLocations, st.ImportLocations)
+		}},
+}
+
+func init() {
+	for _, k := range importKinds {
+		register(&command{name: k.noun + " import", args: "FILE", summary: k.what, run: k.run})
+	}
+}
+
+// importFile reads a file with read and upserts what it gave with save, in
+// one store transaction. Row problems of both steps are returned together.
+func importFile[T any](ctx context.Context, path string, read func(string) ([]T, []numsync.Issue, error),
+	save func(context.Context, []T) (numsync.ImportResult, error)) (numsync.ImportResult, []numsync.Issue, error) {
+	vals, problems, err := read(path)
+	if err != nil {
+		return numsync.ImportResult{}, problems, err
+	}
+	res, err := save(ctx, vals)
+	if err != nil {
+		return res, problems, fmt.Errorf("%s: %w", path, err)
+	}
+	return res, append(problems, res.Problems...), nil
+}
+
+func (k importKind) run(ctx context.Context, e *env, args []string) error {
+	fs := e.flags(k.noun+" import", "FILE")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	res, problems, err := k.load(ctx, st, fs.Arg(0))
+	for _, p := range problems {
+		printIssue(e.stderr, p)
+	}
+	if err != nil {
+		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
+	}
+	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, len(problems)), res.Revision)
+	if len(problems) > 0 {
+		return &exitError{code: ExitRejected}
+	}
+	return nil
+}
+
+// describeImport says what an import did, in one phrase.
+func describeImport(res numsync.ImportResult, problems int) string {
+	s := fmt.Sprintf("%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
+	if res.Absent > 0 {
+		s += fmt.Sprintf(", %d marked absent", res.Absent)
+	}
+	if problems > 0 {
+		s += fmt.Sprintf(", %d rows with problems", problems)
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"numsync"
+)
+
+func init() {
+	register(&command{name: "status", summary: "show numbers by type, country and state, users, locations and the store revision", run: runStatus})
+}
+
+func runStatus(ctx context.Context, e *env, args []string) error {
+	if err := parse(e.flags("status", ""), args, 0, 0); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := st.Tenant(ctx)
+	if err != nil {
+		return err
+	}
+	printStatus(e, t, time.Now())
+	return nil
+}
+
+// printStatus writes the status table of t.
+func printStatus(e *env, t *numsync.Tenant, now time.Time) {
+	var resources, disabled, onPrem, absent int
+	for _, u := range t.Users {
+		if u.Kind == numsync.KindResource {
+			resources++
+		}
+		if !u.Enabled {
+			disabled++
+		}
+		if u.OnPremLine != "" {
+			onPrem++
+		}
+		if u.Absent {
+			absent++
+		}
+	}
+	states := t.NumberStates(now, e.cfg.Policy.QuarantineDays)
+	type key struct {
+		country string
+		typ     numsync.NumberType
+	}
+	rows := map[key]map[numsync.NumberState]int{}
+	total := map[numsync.NumberState]int{}
+	for _, n := range t.Numbers {
+		k := key{n.Country, n.Type}
+		if rows[k] == nil {
+			rows[k] = map[numsync.NumberState]int{}
+		}
+		rows[k][states[n.E164]]++
+		total[states[n.E164]]++
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "store %s at revision %d\n", e.cfg.resolve(e.cfg.Store.Path), t.Revision)
+	fmt.Fprintf(w, "users: %d (%d resource accounts, %d disabled, %d with an on-premises line, %d absent from the directory)\n",
+		len(t.Users), resources, disabled, onPrem, absent)
+	fmt.Fprintf(w, "emergency locations: %d\n", len(t.Locations))
+	fmt.Fprintf(w, "numbers: %d (%d assigned, %d free, %d quarantined)\n", len(t.Numbers),
+		total[numsync.StateAssigned], total[numsync.StateFree], total[numsync.StateQuarantined])
+	if len(rows) == 0 {
+		return
+	}
+	keys := make([]key, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].country != keys[j].country {
+			return keys[i].country < keys[j].country
+		}
+		return keys[i].typ < keys[j].typ
+	})
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "country\ttype\tassigned\tfree\tquarantined\t")
+	for _, k := range keys {
+		r := rows[k]
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", k.country, k.typ, r[numsync.StateAssigned], r[numsync.StateFree], r[numsync.StateQuarantined])
+	}
+	_ = tw.Flush()
+}
