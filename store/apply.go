@@ -1,0 +1,393 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"numsync"
+)
+
+// Apply carries out req.Ops in order in one transaction, if and only if the
+// store is still at req.Revision (else an error wrapping [numsync.ErrStale]
+// and nothing is written).
+//
+// Each op must find the store as its Before says: a remove or change whose
+// identity does not hold Before's number in that category, an assign whose
+// identity already holds a number in the category or whose number someone
+// else holds, fails the whole apply. An assign or change to a number missing
+// from the inventory adds it when After.Type is Direct Routing (rule R5) and
+// fails otherwise. The number's emergency location becomes After.Location. A
+// number freed and not taken again in the same apply gets released_at =
+// req.Started (now when unset), which starts its quarantine (rule R9).
+// EnterpriseVoice ends true for every touched identity that holds a number
+// and false for one that holds none.
+//
+// The run (status applied, new revision), one audit entry per op and
+// req.Messages (queued in the outbox under the run's id) are written in the
+// same transaction, and the revision goes up by one even for an empty plan,
+// so that a plan can be applied only once.
+func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Run, error) {
+	started := req.Started
+	if started.IsZero() {
+		started = time.Now()
+	}
+	run := numsync.Run{
+		Actor:      req.Actor,
+		Started:    started,
+		Status:     numsync.RunApplied,
+		Counts:     req.Counts,
+		PlanDigest: req.PlanDigest,
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rev, err := revision(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if rev != req.Revision {
+			return fmt.Errorf("plan made at revision %d, store is at %d: %w", req.Revision, rev, numsync.ErrStale)
+		}
+		p := newStmts(ctx, tx)
+		defer p.close()
+		ap := &applier{
+			ctx:       ctx,
+			holds:     p.prep("SELECT e164, ext FROM assignments WHERE upn_key = ? AND category = ?"),
+			holderOf:  p.prep("SELECT u.upn, a.category FROM assignments a JOIN users u ON u.upn_key = a.upn_key WHERE a.e164 = ? AND a.ext = ?"),
+			userKnown: p.prep("SELECT 1 FROM users WHERE upn_key = ?"),
+			numType:   p.prep("SELECT type FROM numbers WHERE e164 = ? AND ext = ?"),
+			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
+				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
+			drop:     p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ?"),
+			take:     p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
+			locate:   p.prep("UPDATE numbers SET location_id = ? WHERE e164 = ? AND ext = ? AND location_id IS NOT ?"),
+			released: p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
+			voice:    p.prep(setVoiceSQL),
+			freed:    map[numsync.Number]bool{},
+			touched:  map[string]bool{},
+		}
+		audit := p.prep("INSERT INTO audit (run_id, at, actor, action, upn_key, category, op) VALUES (?, ?, ?, ?, ?, ?, ?)")
+		outbox := p.prep("INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES (?, ?, ?, ?, ?)")
+		if p.err != nil {
+			return p.err
+		}
+		at := make([]time.Time, len(req.Ops))
+		for i := range req.Ops {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := ap.apply(&req.Ops[i]); err != nil {
+				op := &req.Ops[i]
+				return fmt.Errorf("op %d (%s %s %s): %w", i+1, op.Action, op.UPN, op.Category, err)
+			}
+			at[i] = time.Now()
+		}
+		for n := range ap.freed {
+			if _, err := ap.released.ExecContext(ctx, dbTime(started), n.E164, n.Ext); err != nil {
+				return fmt.Errorf("mark %s released: %w", n, err)
+			}
+		}
+		for _, k := range sortedKeys(ap.touched) {
+			if _, err := ap.voice.ExecContext(ctx, k); err != nil {
+				return fmt.Errorf("set enterprise voice of %s: %w", k, err)
+			}
+		}
+		if run.Revision, err = bump(ctx, tx); err != nil {
+			return err
+		}
+		run.Ended = time.Now()
+		if run.ID, err = insertRun(ctx, tx, run); err != nil {
+			return err
+		}
+		for i := range req.Ops {
+			op := &req.Ops[i]
+			js, err := json.Marshal(op)
+			if err != nil {
+				return fmt.Errorf("audit op %d: %w", i+1, err)
+			}
+			if _, err := audit.ExecContext(ctx, run.ID, dbTime(at[i]), req.Actor, string(op.Action), numsync.UPNKey(op.UPN),
+				string(category(op.Category)), string(js)); err != nil {
+				return fmt.Errorf("audit op %d: %w", i+1, err)
+			}
+		}
+		for _, m := range req.Messages {
+			if _, err := outbox.ExecContext(ctx, run.ID, m.UPN, m.To, m.Raw, dbTime(run.Ended)); err != nil {
+				return fmt.Errorf("queue message to %s: %w", m.To, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return numsync.Run{}, fmt.Errorf("apply: %w", err)
+	}
+	return run, nil
+}
+
+// category reads an op's category as the plan means it: empty is Primary.
+func category(c numsync.Category) numsync.Category {
+	if c == "" {
+		return numsync.Primary
+	}
+	return c
+}
+
+// applier is the state of one Apply transaction.
+type applier struct {
+	ctx                                                                      context.Context
+	holds, holderOf, userKnown, numType, addDR, drop, take, locate, released *sql.Stmt
+	voice                                                                    *sql.Stmt
+	freed                                                                    map[numsync.Number]bool // freed and not taken again
+	touched                                                                  map[string]bool         // identities whose assignments changed
+}
+
+func (ap *applier) apply(op *numsync.Op) error {
+	key := numsync.UPNKey(op.UPN)
+	cat := category(op.Category)
+	if cat != numsync.Primary && cat != numsync.Private {
+		return fmt.Errorf("unknown assignment category %q", op.Category)
+	}
+	switch op.Action {
+	case numsync.Assign:
+		if op.After == nil {
+			return errors.New("assign without an after state")
+		}
+	case numsync.Change:
+		if op.Before == nil || op.After == nil {
+			return errors.New("change needs both a before and an after state")
+		}
+	case numsync.Remove:
+		if op.Before == nil {
+			return errors.New("remove without a before state")
+		}
+	default:
+		return fmt.Errorf("unknown action %q", op.Action)
+	}
+	var held numsync.Number
+	err := ap.holds.QueryRowContext(ap.ctx, key, string(cat)).Scan(&held.E164, &held.Ext)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if op.Before == nil {
+		if !held.IsZero() {
+			return fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: the store changed outside this plan; make a new plan", op.UPN, held, cat)
+		}
+	} else {
+		if held != op.Before.Number {
+			return fmt.Errorf("the store says %s holds %s as %s, but the plan expected %s: the store changed outside this plan; make a new plan",
+				op.UPN, orNone(held), cat, op.Before.Number)
+		}
+		if _, err := ap.drop.ExecContext(ap.ctx, key, string(cat)); err != nil {
+			return err
+		}
+		ap.freed[held] = true
+		ap.touched[key] = true
+	}
+	if op.After == nil {
+		return nil
+	}
+	if err := ap.takeNumber(key, cat, op.After); err != nil {
+		return err
+	}
+	delete(ap.freed, op.After.Number)
+	ap.touched[key] = true
+	return nil
+}
+
+// takeNumber gives after's number to the identity, adding a Direct Routing
+// number to the inventory when it is not there yet (rule R5).
+func (ap *applier) takeNumber(key string, cat numsync.Category, after *numsync.Holding) error {
+	n := after.Number
+	if n.IsZero() {
+		return errors.New("the after state has no number")
+	}
+	var known int
+	if err := ap.userKnown.QueryRowContext(ap.ctx, key).Scan(&known); errors.Is(err, sql.ErrNoRows) {
+		return errors.New("no such user in the store")
+	} else if err != nil {
+		return err
+	}
+	var typ numsync.NumberType
+	err := ap.numType.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&typ)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if after.Type != numsync.DirectRouting {
+			return fmt.Errorf("%s is not in the inventory, and only Direct Routing numbers may be assigned without being in it", n)
+		}
+		caps := joinList([]numsync.Capability{numsync.CapUser, numsync.CapVoiceApp})
+		if _, err := ap.addDR.ExecContext(ap.ctx, n.E164, n.Ext, n.Country(), caps); err != nil {
+			return fmt.Errorf("add %s to the inventory: %w", n, err)
+		}
+	case err != nil:
+		return err
+	case after.Type != "" && after.Type != typ:
+		return fmt.Errorf("the plan says %s is %s but the inventory says %s", n, after.Type, typ)
+	}
+	var holder string
+	var holderCat numsync.Category
+	err = ap.holderOf.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&holder, &holderCat)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s is held by %s as %s: the store changed outside this plan; make a new plan", n, holder, holderCat)
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	if _, err := ap.take.ExecContext(ap.ctx, key, string(cat), n.E164, n.Ext); err != nil {
+		return err
+	}
+	_, err = ap.locate.ExecContext(ap.ctx, after.Location, n.E164, n.Ext, after.Location)
+	return err
+}
+
+func orNone(n numsync.Number) string {
+	if n.IsZero() {
+		return "no number"
+	}
+	return n.String()
+}
+
+// insertRun stores run under a new id unless it has one, returning the id.
+func insertRun(ctx context.Context, tx *sql.Tx, run numsync.Run) (string, error) {
+	id := run.ID
+	for id == "" {
+		id = newRunID(run.Started)
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM runs WHERE id = ?", id).Scan(&one)
+		if err == nil {
+			id = "" // taken in the same second: draw again
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+	}
+	counts, err := json.Marshal(run.Counts)
+	if err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, actor, started, ended, status, counts, plan_digest, revision, message)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, run.Actor, dbTime(run.Started), dbTime(run.Ended), string(run.Status), string(counts), run.PlanDigest, run.Revision, run.Message)
+	if err != nil {
+		return "", fmt.Errorf("record run %s: %w", id, err)
+	}
+	return id, nil
+}
+
+// RecordRun records a run that changed nothing (held back, refused, failed,
+// dry run) so that it shows in the run history. An empty ID gets a new one,
+// zero Started and Ended become now, and Revision is set to the store's
+// current revision, since the run did not change it.
+func (s *Store) RecordRun(ctx context.Context, run numsync.Run) (numsync.Run, error) {
+	if run.Status == "" {
+		return numsync.Run{}, errors.New("record run: no status given")
+	}
+	now := time.Now()
+	if run.Started.IsZero() {
+		run.Started = now
+	}
+	if run.Ended.IsZero() {
+		run.Ended = now
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if run.Revision, err = revision(ctx, tx); err != nil {
+			return err
+		}
+		run.ID, err = insertRun(ctx, tx, run)
+		return err
+	})
+	if err != nil {
+		return numsync.Run{}, fmt.Errorf("record run: %w", err)
+	}
+	return run, nil
+}
+
+const runCols = "id, actor, started, ended, status, counts, plan_digest, revision, message"
+
+func scanRun(r interface{ Scan(...any) error }) (numsync.Run, error) {
+	var run numsync.Run
+	var started, ended sql.NullString
+	var counts string
+	if err := r.Scan(&run.ID, &run.Actor, &started, &ended, &run.Status, &counts, &run.PlanDigest, &run.Revision, &run.Message); err != nil {
+		return run, err
+	}
+	var err error
+	if run.Started, err = parseTime(started); err != nil {
+		return run, err
+	}
+	if run.Ended, err = parseTime(ended); err != nil {
+		return run, err
+	}
+	if err := json.Unmarshal([]byte(counts), &run.Counts); err != nil {
+		return run, fmt.Errorf("run %s counts: %w", run.ID, err)
+	}
+	return run, nil
+}
+
+// Run returns one run by id, or an error wrapping [numsync.ErrNotFound].
+func (s *Store) Run(ctx context.Context, id string) (numsync.Run, error) {
+	run, err := scanRun(s.db.QueryRowContext(ctx, "SELECT "+runCols+" FROM runs WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return numsync.Run{}, fmt.Errorf("run %s: %w", id, numsync.ErrNotFound)
+	}
+	if err != nil {
+		return numsync.Run{}, fmt.Errorf("run %s: %w", id, err)
+	}
+	return run, nil
+}
+
+// Runs returns the runs newest first (by start time), at most limit of
+// them; limit <= 0 means all.
+func (s *Store) Runs(ctx context.Context, limit int) ([]numsync.Run, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+runCols+" FROM runs ORDER BY started DESC, id DESC LIMIT ?", limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var runs []numsync.Run
+	for rows.Next() {
+		run, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		runs = append(runs, run)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return runs, nil
+}
+
+// Audit returns the audit entries with a sequence number above afterSeq (0
+// for all) in order; with runID set, only that run's.
+func (s *Store) Audit(ctx context.Context, runID string, afterSeq int64) ([]numsync.AuditEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, run_id, at, actor, op FROM audit
+		WHERE seq > ?1 AND (?2 = '' OR run_id = ?2) ORDER BY seq`, afterSeq, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read audit: %w", err)
+	}
+	defer rows.Close()
+	var entries []numsync.AuditEntry
+	for rows.Next() {
+		var e numsync.AuditEntry
+		var at sql.NullString
+		var op string
+		if err := rows.Scan(&e.Seq, &e.RunID, &at, &e.Actor, &op); err != nil {
+			return nil, fmt.Errorf("read audit: %w", err)
+		}
+		if e.At, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("read audit entry %d: %w", e.Seq, err)
+		}
+		if err := json.Unmarshal([]byte(op), &e.Op); err != nil {
+			return nil, fmt.Errorf("read audit entry %d: %w", e.Seq, err)
+		}
+		entries = append(entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read audit: %w", err)
+	}
+	return entries, nil
+}

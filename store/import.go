@@ -1,0 +1,432 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"numsync"
+)
+
+var numberCols = []string{"type", "country", "capabilities", "location_id", "location_update_supported", "operator", "source", "activation_state"}
+
+// ImportNumbers upserts inventory numbers in one transaction. The export is
+// the tenant's truth, so each listed number's assignment is set to what its
+// record says: held by the record's holder in its category, or free when
+// HolderID is empty; a changed assignment counts as an update. A holder id
+// that matches no user, a holder given two numbers in one category, a number
+// listed twice and a record the store cannot hold (no E.164, unknown type, an
+// extension on a non Direct Routing number) are returned as problems with the
+// record's file and line; the first two load the number unassigned, the
+// others skip the record.
+func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecord) (numsync.ImportResult, error) {
+	var res numsync.ImportResult
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		p := newStmts(ctx, tx)
+		defer p.close()
+		num := newUpserter(p, "numbers", []string{"e164", "ext"}, numberCols)
+		im := &numberImport{
+			ctx:       ctx,
+			now:       time.Now(),
+			holder:    p.prep("SELECT upn_key, upn FROM users WHERE object_key = ? LIMIT 2"),
+			current:   p.prep("SELECT upn_key, category FROM assignments WHERE e164 = ? AND ext = ?"),
+			free:      p.prep("DELETE FROM assignments WHERE e164 = ? AND ext = ?"),
+			displace:  p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ? RETURNING e164, ext"),
+			take:      p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
+			release:   p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
+			voice:     p.prep(setVoiceSQL),
+			seenNum:   map[numsync.Number]numsync.Source{},
+			seenSlot:  map[slot]numsync.Source{},
+			touched:   map[string]bool{},
+			problems:  &res.Problems,
+			holderKey: map[string]holder{},
+		}
+		if p.err != nil {
+			return p.err
+		}
+		for i := range recs {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rec := &recs[i]
+			n := rec.InventoryNumber
+			if !im.valid(rec) {
+				continue
+			}
+			if first, dup := im.seenNum[n.Number]; dup {
+				im.problem(rec, numsync.DuplicateNumber, "", fmt.Sprintf("number listed again (first at %s); this row is ignored", first),
+					"remove the duplicate row from the export")
+				continue
+			}
+			im.seenNum[n.Number] = rec.Source
+			o, err := num.upsert(ctx, n.E164, n.Ext, string(n.Type), n.Country, joinList(n.Capabilities), n.LocationID,
+				boolInt(n.LocationUpdateSupported), n.Operator, n.Source, n.ActivationState)
+			if err != nil {
+				return fmt.Errorf("import number %s (%s): %w", n.Number, rec.Source, err)
+			}
+			moved, err := im.assign(rec)
+			if err != nil {
+				return fmt.Errorf("import number %s (%s): %w", n.Number, rec.Source, err)
+			}
+			if moved && o == unchanged {
+				o = updated
+			}
+			count(&res, o)
+		}
+		for _, k := range sortedKeys(im.touched) {
+			if _, err := im.voice.ExecContext(ctx, k); err != nil {
+				return fmt.Errorf("set enterprise voice of %s: %w", k, err)
+			}
+		}
+		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
+	})
+	if err != nil {
+		return numsync.ImportResult{}, fmt.Errorf("import numbers: %w", err)
+	}
+	return res, nil
+}
+
+// setVoiceSQL makes a user's EnterpriseVoice flag say whether they hold a number.
+const setVoiceSQL = `UPDATE users SET enterprise_voice = EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key)
+	WHERE upn_key = ?`
+
+// slot is one identity's assignment category.
+type slot struct {
+	upnKey   string
+	category numsync.Category
+}
+
+type holder struct{ key, upn, problem string }
+
+// numberImport is the state of one ImportNumbers transaction.
+type numberImport struct {
+	ctx                                                 context.Context
+	now                                                 time.Time
+	holder, current, free, displace, take, release, voice *sql.Stmt
+	seenNum                                             map[numsync.Number]numsync.Source
+	seenSlot                                            map[slot]numsync.Source
+	touched                                             map[string]bool // users whose assignments changed
+	holderKey                                           map[string]holder
+	problems                                            *[]numsync.Issue
+}
+
+func (im *numberImport) problem(rec *numsync.InventoryRecord, code numsync.Reason, upn, msg, hint string) {
+	*im.problems = append(*im.problems, numsync.Issue{
+		Code: code, UPN: upn, Number: rec.Number.String(), File: rec.Source.File, Line: rec.Source.Line, Message: msg, Hint: hint,
+	})
+}
+
+// valid reports whether the store can hold the record, reporting why not.
+func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
+	n := rec.InventoryNumber
+	switch {
+	case !strings.HasPrefix(n.E164, "+") || len(n.E164) < 2 || n.E164[1] < '1' || n.E164[1] > '9':
+		im.problem(rec, numsync.BadNumber, "", fmt.Sprintf("%q is not an E.164 number; this row is ignored", n.E164), "")
+	case n.Type != numsync.CallingPlan && n.Type != numsync.OperatorConnect && n.Type != numsync.DirectRouting:
+		im.problem(rec, numsync.BadRow, "", fmt.Sprintf("unknown number type %q; this row is ignored", n.Type),
+			"the type must be CallingPlan, OperatorConnect or DirectRouting")
+	case n.Ext != "" && n.Type != numsync.DirectRouting:
+		im.problem(rec, numsync.NoExtensionAllowed, "", fmt.Sprintf("a %s number cannot carry an extension; this row is ignored", n.Type), "")
+	default:
+		return true
+	}
+	return false
+}
+
+// resolve finds the user a holder id names, caching per id.
+func (im *numberImport) resolve(id string) (holder, error) {
+	key := objectKey(id)
+	if h, ok := im.holderKey[key]; ok {
+		return h, nil
+	}
+	rows, err := im.holder.QueryContext(im.ctx, key)
+	if err != nil {
+		return holder{}, err
+	}
+	var found []holder
+	for rows.Next() {
+		var h holder
+		if err := rows.Scan(&h.key, &h.upn); err != nil {
+			rows.Close()
+			return holder{}, err
+		}
+		found = append(found, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return holder{}, err
+	}
+	var h holder
+	switch len(found) {
+	case 0:
+		h.problem = fmt.Sprintf("holder %s matches no known user; the number is loaded unassigned", id)
+	case 1:
+		h = found[0]
+	default:
+		h.problem = fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned", id, found[0].upn, found[1].upn)
+	}
+	im.holderKey[key] = h
+	return h, nil
+}
+
+// assign makes the number's assignment what the record says, reporting
+// whether it changed.
+func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, error) {
+	n := rec.Number
+	var want slot
+	var wantUPN string
+	if rec.HolderID != "" {
+		h, err := im.resolve(rec.HolderID)
+		if err != nil {
+			return false, fmt.Errorf("find holder %s: %w", rec.HolderID, err)
+		}
+		cat, cerr := numsync.ParseCategory(string(rec.Category))
+		switch {
+		case h.problem != "":
+			im.problem(rec, numsync.UnknownHolder, "", h.problem,
+				"import the users (with their object ids) before the inventory, then import the inventory again")
+		case cerr != nil:
+			im.problem(rec, numsync.BadRow, h.upn, cerr.Error()+"; the number is loaded unassigned", "")
+		default:
+			want = slot{h.key, cat}
+			if first, dup := im.seenSlot[want]; dup {
+				im.problem(rec, numsync.ConflictingRows, h.upn,
+					fmt.Sprintf("%s already holds a %s number from %s; this number is loaded unassigned", h.upn, cat, first),
+					"an identity holds at most one number per category: fix the export or the holder's other row")
+				want = slot{}
+			} else {
+				im.seenSlot[want] = rec.Source
+				wantUPN = h.upn
+			}
+		}
+	}
+	var cur slot
+	err := im.current.QueryRowContext(im.ctx, n.E164, n.Ext).Scan(&cur.upnKey, &cur.category)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	if cur == want {
+		return false, nil
+	}
+	if cur.upnKey != "" {
+		if _, err := im.free.ExecContext(im.ctx, n.E164, n.Ext); err != nil {
+			return false, err
+		}
+		im.touched[cur.upnKey] = true
+		if want.upnKey == "" {
+			if err := im.released(n); err != nil {
+				return false, err
+			}
+		}
+	}
+	if want.upnKey == "" {
+		return true, nil
+	}
+	// The export is the truth: whatever number the holder had in this
+	// category before is no longer theirs.
+	var old numsync.Number
+	err = im.displace.QueryRowContext(im.ctx, want.upnKey, want.category).Scan(&old.E164, &old.Ext)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return false, err
+	default:
+		if err := im.released(old); err != nil {
+			return false, err
+		}
+	}
+	if _, err := im.take.ExecContext(im.ctx, want.upnKey, string(want.category), n.E164, n.Ext); err != nil {
+		return false, fmt.Errorf("assign to %s: %w", wantUPN, err)
+	}
+	im.touched[want.upnKey] = true
+	return true, nil
+}
+
+func (im *numberImport) released(n numsync.Number) error {
+	_, err := im.release.ExecContext(im.ctx, dbTime(im.now), n.E164, n.Ext)
+	return err
+}
+
+// objectKey is how cloud object ids are matched: without case and without
+// the "User_" prefix that AD's msDS-ExternalDirectoryObjectId carries.
+func objectKey(id string) string {
+	id = strings.TrimSpace(id)
+	if len(id) > 5 && strings.EqualFold(id[:5], "User_") {
+		id = id[5:]
+	}
+	return strings.ToLower(id)
+}
+
+var userCols = []string{"upn", "display_name", "mail", "object_id", "object_key", "dn", "kind", "usage_location",
+	"enabled", "licenses", "onprem_line", "source", "absent"}
+
+// ImportUsers upserts users in one transaction; a user present in the import
+// is no longer absent. With opts.MarkAbsent, users of opts.Source that the
+// import does not list are marked absent (never deleted: they may still hold
+// numbers). Users are stored with opts.Source when it is set. A user without
+// a UPN, of an unknown kind, or listed twice (the later entry) is returned as
+// a problem and skipped. EnterpriseVoice is not imported: applying sets it.
+func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts numsync.UserImportOptions) (numsync.ImportResult, error) {
+	if opts.MarkAbsent && opts.Source == "" {
+		return numsync.ImportResult{}, errors.New("import users: marking absent users needs the source they come from")
+	}
+	var res numsync.ImportResult
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		p := newStmts(ctx, tx)
+		defer p.close()
+		up := newUpserter(p, "users", []string{"upn_key"}, userCols)
+		if p.err != nil {
+			return p.err
+		}
+		seen := make(map[string]bool, len(users))
+		for i := range users {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			u := &users[i]
+			key := u.Key()
+			kind := u.Kind
+			if kind == "" {
+				kind = numsync.KindUser
+			}
+			var msg string
+			switch {
+			case key == "":
+				msg = fmt.Sprintf("user %d of the import has no user principal name; it is ignored", i+1)
+			case kind != numsync.KindUser && kind != numsync.KindResource:
+				msg = fmt.Sprintf("unknown kind %q; the user is ignored", u.Kind)
+			case seen[key]:
+				msg = "user listed twice; the later entry is ignored"
+			}
+			if msg != "" {
+				res.Problems = append(res.Problems, numsync.Issue{Code: numsync.BadRow, UPN: u.UPN, Message: msg})
+				continue
+			}
+			seen[key] = true
+			src := u.Source
+			if opts.Source != "" {
+				src = opts.Source
+			}
+			lic := slices.Compact(slices.Sorted(slices.Values(u.Licenses)))
+			o, err := up.upsert(ctx, key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, objectKey(u.ObjectID), u.DN,
+				string(kind), u.UsageLocation, boolInt(u.Enabled), joinList(lic), u.OnPremLine, src, 0)
+			if err != nil {
+				return fmt.Errorf("import user %s: %w", u.UPN, err)
+			}
+			count(&res, o)
+		}
+		if opts.MarkAbsent {
+			n, err := markAbsent(ctx, tx, opts.Source, seen)
+			if err != nil {
+				return err
+			}
+			res.Absent = n
+		}
+		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent > 0)
+	})
+	if err != nil {
+		return numsync.ImportResult{}, fmt.Errorf("import users: %w", err)
+	}
+	return res, nil
+}
+
+// markAbsent marks the present users of source that are not in seen absent.
+func markAbsent(ctx context.Context, tx *sql.Tx, source string, seen map[string]bool) (int, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT upn_key FROM users WHERE source = ? AND absent = 0", source)
+	if err != nil {
+		return 0, fmt.Errorf("find absent users: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if !seen[k] {
+			gone = append(gone, k)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find absent users: %w", err)
+	}
+	st, err := tx.PrepareContext(ctx, "UPDATE users SET absent = 1 WHERE upn_key = ?")
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	for _, k := range gone {
+		if _, err := st.ExecContext(ctx, k); err != nil {
+			return 0, fmt.Errorf("mark %s absent: %w", k, err)
+		}
+	}
+	return len(gone), nil
+}
+
+var locationCols = []string{"description", "country", "company_name", "house_number", "street_name", "city", "state_or_prov", "postal_code"}
+
+// ImportLocations upserts emergency locations in one transaction. A location
+// without an id or listed twice (the later entry) is returned as a problem
+// and skipped.
+func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLocation) (numsync.ImportResult, error) {
+	var res numsync.ImportResult
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		p := newStmts(ctx, tx)
+		defer p.close()
+		up := newUpserter(p, "locations", []string{"id"}, locationCols)
+		if p.err != nil {
+			return p.err
+		}
+		seen := make(map[string]bool, len(locs))
+		for i, l := range locs {
+			var msg string
+			switch {
+			case l.ID == "":
+				msg = fmt.Sprintf("location %d of the import (%q) has no id; it is ignored", i+1, l.Description)
+			case seen[l.ID]:
+				msg = fmt.Sprintf("location %s listed twice; the later entry is ignored", l.ID)
+			}
+			if msg != "" {
+				res.Problems = append(res.Problems, numsync.Issue{Code: numsync.BadRow, Message: msg})
+				continue
+			}
+			seen[l.ID] = true
+			o, err := up.upsert(ctx, l.ID, l.Description, l.Country, l.CompanyName, l.HouseNumber, l.StreetName, l.City, l.StateOrProv, l.PostalCode)
+			if err != nil {
+				return fmt.Errorf("import location %s: %w", l.ID, err)
+			}
+			count(&res, o)
+		}
+		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
+	})
+	if err != nil {
+		return numsync.ImportResult{}, fmt.Errorf("import locations: %w", err)
+	}
+	return res, nil
+}
+
+// finishImport raises the revision when the import changed something and
+// records the revision the store is at.
+func finishImport(ctx context.Context, tx *sql.Tx, res *numsync.ImportResult, changed bool) error {
+	var err error
+	if changed {
+		res.Revision, err = bump(ctx, tx)
+	} else {
+		res.Revision, err = revision(ctx, tx)
+	}
+	return err
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"numsync"
+)
+
+// Outbox returns the messages not yet sent, oldest first.
+func (s *Store) Outbox(ctx context.Context) ([]numsync.Message, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, run_id, upn, rcpt, raw FROM outbox WHERE sent_at IS NULL ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var msgs []numsync.Message
+	for rows.Next() {
+		var m numsync.Message
+		var run sql.NullString
+		if err := rows.Scan(&m.ID, &run, &m.UPN, &m.To, &m.Raw); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		m.RunID = run.String
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return msgs, nil
+}
+
+// MarkSent records that message id was sent at the given time. Marking a
+// message sent twice keeps the first time; an unknown id is an error
+// wrapping [numsync.ErrNotFound]. The revision does not change: sending mail
+// does not change the tenant, and must not make pending plans stale.
+func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var sent sql.NullString
+		err := tx.QueryRowContext(ctx, "UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE id = ? RETURNING sent_at", dbTime(at), id).Scan(&sent)
+		if err == sql.ErrNoRows {
+			return fmt.Errorf("mark message %d sent: %w", id, numsync.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("mark message %d sent: %w", id, err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,405 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"numsync"
+)
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	t.Run("NewStoreIsAtRevisionZero", func(t *testing.T) {
+		s, _ := openTemp(t)
+		rev, err := s.Revision(ctx)
+		if err != nil || rev != 0 {
+			t.Fatalf("Revision = %d, %v; want 0", rev, err)
+		}
+		tn := tenant(t, s)
+		if tn.Revision != 0 || len(tn.Users)+len(tn.Numbers)+len(tn.Locations)+len(tn.Assignments) != 0 {
+			t.Fatalf("empty store snapshot = %+v", tn)
+		}
+	})
+	t.Run("Pragmas", func(t *testing.T) {
+		s, _ := openTemp(t)
+		for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
+			var got string
+			if err := s.db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+			}
+		}
+	})
+	t.Run("ReopenKeepsDataAndMigratesOnce", func(t *testing.T) {
+		s, path := openTemp(t)
+		seed(t, s)
+		before := tenant(t, s)
+		s.Close()
+		s2 := openAt(t, path)
+		after := tenant(t, s2)
+		if after.Revision != before.Revision || len(after.Users) != 3 || len(after.Numbers) != 4 || len(after.Assignments) != 2 {
+			t.Fatalf("after reopen: rev %d, %d users, %d numbers, %d assignments; want rev %d, 3, 4, 2",
+				after.Revision, len(after.Users), len(after.Numbers), len(after.Assignments), before.Revision)
+		}
+		var version int
+		if err := s2.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != 1 {
+			t.Fatalf("user_version = %d, %v; want 1", version, err)
+		}
+	})
+	t.Run("RefusesNewerSchema", func(t *testing.T) {
+		s, path := openTemp(t)
+		if _, err := s.db.ExecContext(ctx, "PRAGMA user_version = 99"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		_, err := Open(ctx, path)
+		if err == nil || !strings.Contains(err.Error(), "newer numsync") {
+			t.Fatalf("Open of a schema 99 store: %v; want a 'use a newer numsync' error", err)
+		}
+	})
+	t.Run("PathWithQuestionMark", func(t *testing.T) {
+		s := openAt(t, t.TempDir()+"/odd?name#1%.db")
+		seed(t, s)
+	})
+}
+
+// TestSchemaEnforcesAssignmentRules goes around the Go code with raw SQL on
+// the same file, as a careless script would, and expects the schema to say no.
+func TestSchemaEnforcesAssignmentRules(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	seed(t, s)
+	// alice holds +14255550101, bob +14255550102 (both Primary).
+	cases := []struct{ name, sql, want string }{
+		{"NumberHeldTwice", "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Primary', '+14255550101', '')", "UNIQUE"},
+		{"NumberHeldTwiceOtherCategory", "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('alice@contoso.com', 'Private', '+14255550101', '')", "UNIQUE"},
+		{"TwoNumbersInOneCategory", "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('alice@contoso.com', 'Primary', '+14255550103', '')", "UNIQUE"},
+		{"UnknownUser", "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('nobody@contoso.com', 'Primary', '+14255550103', '')", "FOREIGN KEY"},
+		{"UnknownNumber", "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Primary', '+14255559999', '')", "FOREIGN KEY"},
+		{"UnknownCategory", "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Secondary', '+14255550103', '')", "CHECK"},
+		{"DeleteHeldNumber", "DELETE FROM numbers WHERE e164 = '+14255550101'", "FOREIGN KEY"},
+		{"DeleteHolder", "DELETE FROM users WHERE upn_key = 'alice@contoso.com'", "FOREIGN KEY"},
+		{"ExtensionOnCallingPlan", "INSERT INTO numbers (e164, ext, type) VALUES ('+14255550200', '12', 'CallingPlan')", "CHECK"},
+		{"NotE164", "INSERT INTO numbers (e164, ext, type) VALUES ('4255550200', '', 'DirectRouting')", "CHECK"},
+		{"UnknownType", "INSERT INTO numbers (e164, ext, type) VALUES ('+14255550200', '', 'Pigeon')", "CHECK"},
+		{"MixedCaseUserKey", "INSERT INTO users (upn_key, upn, kind, enabled) VALUES ('Dave@contoso.com', 'Dave@contoso.com', 'user', 1)", "CHECK"},
+		{"SecondMetaRow", "INSERT INTO meta (id, revision) VALUES (2, 0)", "CHECK"},
+		{"SecondLock", "INSERT INTO lock (id, holder, token, since, expires_at) VALUES (2, 'x', 'y', 'z', 'z')", "CHECK"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.db.ExecContext(ctx, c.sql)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("%s: err = %v; want a %s constraint error", c.sql, err, c.want)
+			}
+		})
+	}
+	t.Run("ExtensionsOfOneDirectRoutingNumberGoToTwoPeople", func(t *testing.T) {
+		for _, q := range []string{
+			"INSERT INTO numbers (e164, ext, type) VALUES ('+14255550300', '101', 'DirectRouting')",
+			"INSERT INTO numbers (e164, ext, type) VALUES ('+14255550300', '102', 'DirectRouting')",
+			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Primary', '+14255550300', '101')",
+			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Private', '+14255550300', '102')",
+		} {
+			if _, err := s.db.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+	})
+}
+
+func TestImport(t *testing.T) {
+	ctx := context.Background()
+	t.Run("SecondImportChangesNothing", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		rev, _ := s.Revision(ctx)
+		if rev != 3 {
+			t.Fatalf("revision after three imports = %d, want 3", rev)
+		}
+		before := tenant(t, s)
+
+		users := []numsync.User{user("Alice@Contoso.com", aliceID, "US"), user("bob@contoso.com", bobID, "US"), user("carol@contoso.com", carolID, "US")}
+		ur, err := s.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv", MarkAbsent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nr, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{
+			inv("+14255550101", numsync.CallingPlan, aliceID, 2),
+			inv("+14255550102", numsync.CallingPlan, bobID, 3),
+			inv("+14255550103", numsync.CallingPlan, "", 4),
+			inv("+14255550104", numsync.CallingPlan, "", 5),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, r := range map[string]numsync.ImportResult{"users": ur, "locations": lr, "numbers": nr} {
+			if r.Added != 0 || r.Updated != 0 || r.Absent != 0 || r.Revision != 3 {
+				t.Errorf("second %s import: %+v; want 0 added, 0 updated, revision 3", name, r)
+			}
+		}
+		if ur.Unchanged != 3 || lr.Unchanged != 1 || nr.Unchanged != 4 {
+			t.Errorf("unchanged counts = %d users, %d locations, %d numbers; want 3, 1, 4", ur.Unchanged, lr.Unchanged, nr.Unchanged)
+		}
+		after := tenant(t, s)
+		if after.Revision != before.Revision {
+			t.Errorf("revision moved from %d to %d", before.Revision, after.Revision)
+		}
+	})
+	t.Run("SnapshotRoundTrips", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		tn := tenant(t, s)
+		alice := userByKey(tn, "alice@contoso.com")
+		want := user("Alice@Contoso.com", aliceID, "US")
+		want.Licenses = []numsync.License{numsync.LicenseCallingPlan, numsync.LicenseTeamsPhone} // sorted
+		want.EnterpriseVoice = true                                                               // holds a number
+		if alice.UPN != want.UPN || alice.ObjectID != want.ObjectID || alice.Kind != want.Kind || !alice.Enabled ||
+			strings.Join(toStrings(alice.Licenses), ",") != "CallingPlan,TeamsPhone" || alice.Source != "csv" || !alice.EnterpriseVoice {
+			t.Errorf("alice = %+v, want %+v", alice, want)
+		}
+		if carol := userByKey(tn, "carol@contoso.com"); carol.EnterpriseVoice {
+			t.Errorf("carol holds no number but has EnterpriseVoice")
+		}
+		n := numberOf(tn, "+14255550101")
+		if n.Type != numsync.CallingPlan || n.Country != "US" || len(n.Capabilities) != 2 || n.Capabilities[1] != numsync.CapConference ||
+			!n.LocationUpdateSupported || n.Source != numsync.SourceOnline || n.ActivationState != "Activated" || !n.ReleasedAt.IsZero() {
+			t.Errorf("number = %+v", n)
+		}
+		if h := holdings(tn); len(h) != 2 || h["alice@contoso.com/Primary"] != "+14255550101" || h["bob@contoso.com/Primary"] != "+14255550102" {
+			t.Errorf("assignments = %v", h)
+		}
+		if len(tn.Locations) != 1 || tn.Locations[0].City != "Seattle" {
+			t.Errorf("locations = %+v", tn.Locations)
+		}
+	})
+	t.Run("UserChangesAndAbsence", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		bob := user("bob@contoso.com", bobID, "GB")
+		r, err := s.ImportUsers(ctx, []numsync.User{user("alice@contoso.com", aliceID, "US"), bob}, numsync.UserImportOptions{Source: "csv", MarkAbsent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// alice's UPN changed case, bob moved to GB, carol is gone.
+		if r.Added != 0 || r.Updated != 2 || r.Unchanged != 0 || r.Absent != 1 || r.Revision != 4 {
+			t.Fatalf("import = %+v; want 2 updated, 1 absent, revision 4", r)
+		}
+		tn := tenant(t, s)
+		if u := userByKey(tn, "carol@contoso.com"); !u.Absent {
+			t.Errorf("carol not marked absent")
+		}
+		if u := userByKey(tn, "bob@contoso.com"); u.UsageLocation != "GB" || u.Absent {
+			t.Errorf("bob = %+v", u)
+		}
+		// Users of another source are not this import's to mark absent.
+		r, err = s.ImportUsers(ctx, []numsync.User{user("dave@contoso.com", "", "US")}, numsync.UserImportOptions{Source: "ldap", MarkAbsent: true})
+		if err != nil || r.Added != 1 || r.Absent != 0 {
+			t.Fatalf("ldap import = %+v, %v; want 1 added, 0 absent", r, err)
+		}
+		r, err = s.ImportUsers(ctx, []numsync.User{user("carol@contoso.com", carolID, "US")}, numsync.UserImportOptions{Source: "csv"})
+		if err != nil || r.Updated != 1 {
+			t.Fatalf("carol back = %+v, %v; want 1 updated", r, err)
+		}
+		if u := userByKey(tenant(t, s), "carol@contoso.com"); u.Absent {
+			t.Errorf("carol still absent after being imported again")
+		}
+		if _, err := s.ImportUsers(ctx, nil, numsync.UserImportOptions{MarkAbsent: true}); err == nil {
+			t.Errorf("MarkAbsent without a source was accepted")
+		}
+	})
+	t.Run("BadUsersAreProblems", func(t *testing.T) {
+		s, _ := openTemp(t)
+		bad := user("x@contoso.com", "", "US")
+		bad.Kind = "robot"
+		r, err := s.ImportUsers(ctx, []numsync.User{user("a@contoso.com", "", "US"), {UPN: " "}, bad, user("A@contoso.com", "", "US")}, numsync.UserImportOptions{Source: "csv"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Added != 1 || len(r.Problems) != 3 {
+			t.Fatalf("import = %+v; want 1 added, 3 problems", r)
+		}
+	})
+	t.Run("NumberHolders", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		// The export now says: 0101 is carol's (object id written as AD
+		// writes it back, upper case), 0102 is free, 0103 belongs to a
+		// stranger, 0104 is carol's too (same category: the later row loses),
+		// 0101 is listed twice.
+		recs := []numsync.InventoryRecord{
+			inv("+14255550101", numsync.CallingPlan, "User_"+strings.ToUpper(carolID), 2),
+			inv("+14255550102", numsync.CallingPlan, "", 3),
+			inv("+14255550103", numsync.CallingPlan, "99999999-0000-4000-8000-999999999999", 4),
+			inv("+14255550104", numsync.CallingPlan, carolID, 5),
+			inv("+14255550101", numsync.CallingPlan, bobID, 6),
+		}
+		start := time.Now()
+		r, err := s.ImportNumbers(ctx, recs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Added != 0 || r.Updated != 2 || r.Unchanged != 2 {
+			t.Errorf("import = %+v; want 2 updated (0101 moved, 0102 freed), 2 unchanged", r)
+		}
+		codes := map[int]numsync.Reason{}
+		for _, p := range r.Problems {
+			if p.File != "numbers.csv" {
+				t.Errorf("problem without file: %+v", p)
+			}
+			codes[p.Line] = p.Code
+		}
+		want := map[int]numsync.Reason{4: numsync.UnknownHolder, 5: numsync.ConflictingRows, 6: numsync.DuplicateNumber}
+		if len(codes) != len(want) {
+			t.Errorf("problems = %+v; want lines 4, 5, 6", r.Problems)
+		}
+		for line, code := range want {
+			if codes[line] != code {
+				t.Errorf("problem at line %d = %q, want %q", line, codes[line], code)
+			}
+		}
+		tn := tenant(t, s)
+		if h := holdings(tn); len(h) != 1 || h["carol@contoso.com/Primary"] != "+14255550101" {
+			t.Errorf("assignments = %v; want only carol with 0101", h)
+		}
+		for key, ev := range map[string]bool{"alice@contoso.com": false, "bob@contoso.com": false, "carol@contoso.com": true} {
+			if u := userByKey(tn, key); u.EnterpriseVoice != ev {
+				t.Errorf("%s EnterpriseVoice = %v, want %v", key, u.EnterpriseVoice, ev)
+			}
+		}
+		if rel := numberOf(tn, "+14255550102").ReleasedAt; rel.Before(start.Add(-time.Second)) {
+			t.Errorf("freed number released at %v, want about now", rel)
+		}
+		if r.Revision != 4 {
+			t.Errorf("revision = %d, want 4", r.Revision)
+		}
+	})
+	t.Run("BadNumbersAreProblems", func(t *testing.T) {
+		s, _ := openTemp(t)
+		ext := inv("+14255550105", numsync.CallingPlan, "", 3)
+		ext.Ext = "12"
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{
+			inv("4255550105", numsync.CallingPlan, "", 2), ext, inv("+14255550106", "Carrier", "", 4), inv("+14255550107", numsync.DirectRouting, "", 5),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Added != 1 || len(r.Problems) != 3 || r.Problems[0].Code != numsync.BadNumber ||
+			r.Problems[1].Code != numsync.NoExtensionAllowed || r.Problems[2].Code != numsync.BadRow {
+			t.Fatalf("import = %+v", r)
+		}
+	})
+	t.Run("FailedImportLeavesNothing", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}); err == nil {
+			t.Fatal("import with a cancelled context succeeded")
+		}
+		if tn := tenant(t, s); len(tn.Numbers) != 4 || tn.Revision != 3 {
+			t.Fatalf("after failed import: %d numbers, revision %d", len(tn.Numbers), tn.Revision)
+		}
+	})
+}
+
+func toStrings[T ~string](xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+func TestRoles(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	g := numsync.RoleGrant{Principal: "Admin@Contoso.com", Role: numsync.RoleTeamsTelephonyAdmin}
+	steps := []struct {
+		name    string
+		do      func(context.Context, numsync.RoleGrant) (bool, error)
+		grant   numsync.RoleGrant
+		changed bool
+		rev     int64
+	}{
+		{"Grant", s.GrantRole, g, true, 1},
+		{"GrantAgainOtherCase", s.GrantRole, numsync.RoleGrant{Principal: "admin@contoso.com", Role: g.Role}, false, 1},
+		{"GrantSecondRole", s.GrantRole, numsync.RoleGrant{Principal: "admin@contoso.com", Role: numsync.RoleTeamsAdmin}, true, 2},
+		{"GrantOtherPrincipal", s.GrantRole, numsync.RoleGrant{Principal: "Bea@contoso.com", Role: numsync.RoleTeamsAdmin}, true, 3},
+		{"Revoke", s.RevokeRole, numsync.RoleGrant{Principal: "ADMIN@contoso.com", Role: numsync.RoleTeamsAdmin}, true, 4},
+		{"RevokeAgain", s.RevokeRole, numsync.RoleGrant{Principal: "admin@contoso.com", Role: numsync.RoleTeamsAdmin}, false, 4},
+	}
+	for _, st := range steps {
+		changed, err := st.do(ctx, st.grant)
+		if err != nil || changed != st.changed {
+			t.Fatalf("%s: changed = %v, %v; want %v", st.name, changed, err, st.changed)
+		}
+		if rev, _ := s.Revision(ctx); rev != st.rev {
+			t.Fatalf("%s: revision %d, want %d", st.name, rev, st.rev)
+		}
+	}
+	grants, err := s.RoleGrants(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []numsync.RoleGrant{{Principal: "Admin@Contoso.com", Role: numsync.RoleTeamsTelephonyAdmin}, {Principal: "Bea@contoso.com", Role: numsync.RoleTeamsAdmin}}
+	if len(grants) != len(want) || grants[0] != want[0] || grants[1] != want[1] {
+		t.Fatalf("grants = %+v, want %+v", grants, want)
+	}
+	if _, err := s.GrantRole(ctx, numsync.RoleGrant{Principal: "x", Role: "GlobalReader"}); err == nil {
+		t.Errorf("unknown role granted")
+	}
+	if _, err := s.GrantRole(ctx, numsync.RoleGrant{Principal: " ", Role: numsync.RoleTeamsAdmin}); err == nil {
+		t.Errorf("empty principal granted")
+	}
+}
+
+func TestRuns(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	seed(t, s)
+	t0 := time.Date(2026, 11, 28, 17, 23, 1, 0, time.UTC)
+	held, err := s.RecordRun(ctx, numsync.Run{Actor: "ops@contoso.com", Started: t0, Status: numsync.RunHeldBack, Message: "701 removals > 500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(held.ID, "20261128T172301Z-") || len(held.ID) != len("20261128T172301Z-3f2a") {
+		t.Errorf("run id %q, want 20261128T172301Z-xxxx", held.ID)
+	}
+	if held.Revision != 3 || held.Ended.IsZero() {
+		t.Errorf("recorded run = %+v; want revision 3 and an end time", held)
+	}
+	dry, err := s.RecordRun(ctx, numsync.Run{ID: "my-dry-run", Started: t0.Add(time.Hour), Status: numsync.RunDryRun, Counts: numsync.Counts{Assign: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Run(ctx, held.ID)
+	if err != nil || got.Message != held.Message || !got.Started.Equal(t0) || got.Status != numsync.RunHeldBack {
+		t.Fatalf("Run(%s) = %+v, %v", held.ID, got, err)
+	}
+	if _, err := s.Run(ctx, "nope"); !errors.Is(err, numsync.ErrNotFound) {
+		t.Errorf("Run(nope) = %v; want ErrNotFound", err)
+	}
+	runs, err := s.Runs(ctx, 0)
+	if err != nil || len(runs) != 2 || runs[0].ID != dry.ID || runs[0].Counts.Assign != 2 || runs[1].ID != held.ID {
+		t.Fatalf("Runs = %+v, %v; want the dry run first", runs, err)
+	}
+	if runs, _ := s.Runs(ctx, 1); len(runs) != 1 {
+		t.Errorf("Runs(1) gave %d runs", len(runs))
+	}
+	if rev, _ := s.Revision(ctx); rev != 3 {
+		t.Errorf("recording runs moved the revision to %d", rev)
+	}
+	if _, err := s.RecordRun(ctx, numsync.Run{ID: "my-dry-run", Status: numsync.RunDryRun}); err == nil {
+		t.Errorf("a second run with the same id was recorded")
+	}
+}

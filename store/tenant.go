@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"numsync"
+)
+
+// Tenant returns a consistent snapshot of the whole tenant: every list is
+// read in one read transaction, one query each, in key order (users by
+// lower-case UPN, numbers by number and extension, locations by id,
+// assignments by UPN and category) so that plans made from it are
+// deterministic.
+func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
+	t := &numsync.Tenant{}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t.Revision, err = revision(ctx, tx); err != nil {
+			return err
+		}
+		if err := scanAll(ctx, tx, &t.Users, "users", `SELECT upn, display_name, mail, object_id, dn, kind, usage_location,
+			enabled, licenses, onprem_line, source, absent, enterprise_voice FROM users ORDER BY upn_key`,
+			func(r *sql.Rows) (numsync.User, error) {
+				var u numsync.User
+				var lic string
+				err := r.Scan(&u.UPN, &u.DisplayName, &u.Mail, &u.ObjectID, &u.DN, &u.Kind, &u.UsageLocation,
+					&u.Enabled, &lic, &u.OnPremLine, &u.Source, &u.Absent, &u.EnterpriseVoice)
+				u.Licenses = splitList[numsync.License](lic)
+				return u, err
+			}); err != nil {
+			return err
+		}
+		if err := scanAll(ctx, tx, &t.Numbers, "numbers", `SELECT e164, ext, type, country, capabilities, location_id,
+			location_update_supported, operator, source, activation_state, released_at FROM numbers ORDER BY e164, ext`,
+			func(r *sql.Rows) (numsync.InventoryNumber, error) {
+				var n numsync.InventoryNumber
+				var caps string
+				var rel sql.NullString
+				if err := r.Scan(&n.E164, &n.Ext, &n.Type, &n.Country, &caps, &n.LocationID,
+					&n.LocationUpdateSupported, &n.Operator, &n.Source, &n.ActivationState, &rel); err != nil {
+					return n, err
+				}
+				n.Capabilities = splitList[numsync.Capability](caps)
+				var err error
+				n.ReleasedAt, err = parseTime(rel)
+				return n, err
+			}); err != nil {
+			return err
+		}
+		if err := scanAll(ctx, tx, &t.Locations, "locations", `SELECT id, description, country, company_name, house_number,
+			street_name, city, state_or_prov, postal_code FROM locations ORDER BY id`,
+			func(r *sql.Rows) (numsync.EmergencyLocation, error) {
+				var l numsync.EmergencyLocation
+				err := r.Scan(&l.ID, &l.Description, &l.Country, &l.CompanyName, &l.HouseNumber,
+					&l.StreetName, &l.City, &l.StateOrProv, &l.PostalCode)
+				return l, err
+			}); err != nil {
+			return err
+		}
+		return scanAll(ctx, tx, &t.Assignments, "assignments", `SELECT u.upn, a.category, a.e164, a.ext, n.type, n.location_id
+			FROM assignments a JOIN users u ON u.upn_key = a.upn_key JOIN numbers n ON n.e164 = a.e164 AND n.ext = a.ext
+			ORDER BY a.upn_key, a.category`,
+			func(r *sql.Rows) (numsync.Assignment, error) {
+				var a numsync.Assignment
+				err := r.Scan(&a.UPN, &a.Category, &a.Number.E164, &a.Number.Ext, &a.Type, &a.LocationID)
+				return a, err
+			})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read tenant: %w", err)
+	}
+	return t, nil
+}
+
+// scanAll appends the rows of one query to dst, sized from a count in the
+// same snapshot so a million-row table is not grown by doubling.
+func scanAll[T any](ctx context.Context, tx *sql.Tx, dst *[]T, table, query string, scan func(*sql.Rows) (T, error)) error {
+	var n int
+	// table is one of our own names, never input.
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+		return fmt.Errorf("count %s: %w", table, err)
+	}
+	*dst = make([]T, 0, n)
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", table, err)
+		}
+		*dst = append(*dst, v)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", table, err)
+	}
+	return nil
+}
