@@ -1,0 +1,145 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"numsync"
+)
+
+func TestLock(t *testing.T) {
+	ctx := context.Background()
+	t.Run("SecondHandleIsRefusedWithTheHolder", func(t *testing.T) {
+		s1, path := openTemp(t)
+		s2 := openAt(t, path)
+		l, err := s1.Lock(ctx, "ops@host1 pid 100", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s2.Lock(ctx, "ops@host2 pid 200", time.Hour)
+		var le *numsync.LockedError
+		if !errors.As(err, &le) || !errors.Is(err, numsync.ErrLocked) {
+			t.Fatalf("second Lock = %v; want a *LockedError", err)
+		}
+		if le.Holder != "ops@host1 pid 100" || le.Since.IsZero() || le.Expires.Sub(le.Since) != time.Hour {
+			t.Errorf("LockedError = %+v", le)
+		}
+		if !strings.Contains(err.Error(), "ops@host1 pid 100") {
+			t.Errorf("message %q does not name the holder", err)
+		}
+		if err := l.Renew(ctx); err != nil {
+			t.Errorf("Renew: %v", err)
+		}
+		if err := l.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		l2, err := s2.Lock(ctx, "ops@host2 pid 200", time.Hour)
+		if err != nil {
+			t.Fatalf("Lock after release: %v", err)
+		}
+		// The first holder's late Release must not free the second's lock.
+		if err := l.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s1.Lock(ctx, "ops@host1 pid 100", time.Hour); !errors.Is(err, numsync.ErrLocked) {
+			t.Errorf("a stale Release freed someone else's lock: %v", err)
+		}
+		if err := l.Renew(ctx); !errors.Is(err, numsync.ErrLocked) {
+			t.Errorf("Renew of a lock someone else holds = %v; want ErrLocked", err)
+		}
+		l2.Release(ctx)
+	})
+	t.Run("ExpiresWhenNotRenewed", func(t *testing.T) {
+		s1, path := openTemp(t)
+		s2 := openAt(t, path)
+		l, err := s1.Lock(ctx, "stuck", 50*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if _, err := s2.Lock(ctx, "next", time.Hour); err != nil {
+			t.Fatalf("Lock after expiry: %v", err)
+		}
+		if err := l.Renew(ctx); !errors.Is(err, numsync.ErrLocked) {
+			t.Errorf("Renew after being taken over = %v; want ErrLocked", err)
+		}
+	})
+	t.Run("BadArguments", func(t *testing.T) {
+		s, _ := openTemp(t)
+		if _, err := s.Lock(ctx, "", time.Hour); err == nil {
+			t.Error("lock without holder taken")
+		}
+		if _, err := s.Lock(ctx, "x", 0); err == nil {
+			t.Error("lock with zero ttl taken")
+		}
+	})
+}
+
+// lockHolderEnv makes the test binary a lock holder that waits to be killed.
+const lockHolderEnv = "NUMSYNC_STORE_TEST_HOLD_LOCK"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(lockHolderEnv); path != "" {
+		holdLockUntilKilled(path)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func holdLockUntilKilled(path string) {
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	if _, err := s.Lock(ctx, fmt.Sprintf("holder pid %d", os.Getpid()), time.Second); err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("locked")
+	select {}
+}
+
+// TestLockOfKilledProcessExpires takes the lock in a real child process,
+// SIGKILLs it, and shows the lock refusing others until its ttl passes.
+func TestLockOfKilledProcessExpires(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), lockHolderEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	if strings.TrimSpace(line) != "locked" {
+		cmd.Process.Kill()
+		t.Fatalf("child said %q", line)
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	_, err = s.Lock(ctx, "me", time.Hour)
+	var le *numsync.LockedError
+	if !errors.As(err, &le) || le.Holder != fmt.Sprintf("holder pid %d", cmd.Process.Pid) {
+		t.Fatalf("Lock right after the kill = %v; want the dead holder named", err)
+	}
+	time.Sleep(time.Until(le.Expires) + 50*time.Millisecond)
+	l, err := s.Lock(ctx, "me", time.Hour)
+	if err != nil {
+		t.Fatalf("Lock after the dead holder's ttl: %v", err)
+	}
+	l.Release(ctx)
+}
