@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -145,6 +144,3 @@ func checkOps(ops []numsync.Op) error {
 	}
 	return nil
 }
-
-// errNoPlan is returned by Apply for a nil plan.
-var errNoPlan = errors.New("no plan")

@@ -1,0 +1,317 @@
+package planner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"numsync"
+)
+
+// ApplyOptions says who applies a plan and how the guards are set.
+type ApplyOptions struct {
+	// Actor is who applies; they must hold one of [numsync.Roles] (R15).
+	Actor string
+	// MaxRemoves holds the plan back when it removes more assignments;
+	// the zero value means [numsync.DefaultMaxRemoves].
+	MaxRemoves numsync.Threshold
+	// Wait makes a locked store a reason to wait (polling every
+	// PollInterval, default 1s, until ctx is done) instead of failing.
+	Wait         bool
+	PollInterval time.Duration
+	// LockHolder names this process in the lock, for whoever finds it
+	// locked (user, host, pid); default: the actor.
+	LockHolder string
+	// LockTTL is how long the lock outlives a crashed holder; default 2
+	// minutes. The lock is renewed while the apply runs.
+	LockTTL time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// MailFrom is the From address of notification emails (default
+	// "numsync@localhost").
+	MailFrom string
+}
+
+// NotAuthorizedError is returned when the actor holds no role allowed to
+// change numbers (R15). Nothing was applied.
+type NotAuthorizedError struct {
+	Actor string
+	Run   numsync.Run // the recorded refusal
+}
+
+func (e *NotAuthorizedError) Error() string {
+	names := make([]string, len(numsync.Roles))
+	for i, r := range numsync.Roles {
+		names[i] = string(r)
+	}
+	if e.Actor == "" {
+		return "not authorised: no actor given; applying needs an actor holding one of " + strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("not authorised: %s holds none of the roles %s; nothing was applied", e.Actor, strings.Join(names, ", "))
+}
+
+// Reason returns [numsync.NotAuthorized].
+func (e *NotAuthorizedError) Reason() numsync.Reason { return numsync.NotAuthorized }
+
+// HeldBackError is returned when a plan removes more assignments than the
+// guard allows. Nothing was applied.
+type HeldBackError struct {
+	Removes   int
+	Limit     int
+	Threshold numsync.Threshold
+	Run       numsync.Run // the recorded hold-back
+}
+
+func (e *HeldBackError) Error() string {
+	return fmt.Sprintf("held back: the plan removes %d assignments, more than the limit of %d (max_removes %s); nothing was applied",
+		e.Removes, e.Limit, e.Threshold)
+}
+
+// StaleError is returned when the store moved on since the plan was made.
+// Nothing was applied. errors.Is(err, numsync.ErrStale) is true.
+type StaleError struct {
+	PlanRevision  int64
+	StoreRevision int64
+	Run           numsync.Run // the recorded refusal
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("stale plan: it was made at store revision %d but the store is at %d; nothing was applied",
+		e.PlanRevision, e.StoreRevision)
+}
+
+// Unwrap makes errors.Is(err, numsync.ErrStale) true.
+func (e *StaleError) Unwrap() error { return numsync.ErrStale }
+
+const (
+	defaultLockTTL = 2 * time.Minute
+	defaultPoll    = time.Second
+)
+
+// Apply carries out p on st, guarded in this order: the actor must hold an
+// admin role; the single-writer lock is taken (or waited for); a plan that
+// removes more than opts.MaxRemoves is held back; an empty plan records a
+// nothing-to-do run; otherwise the store applies every operation and
+// queues the notification emails in one transaction, refusing a stale
+// plan. Every refusal is recorded as a run and returned as an error that
+// [errors.As] tells apart: [*NotAuthorizedError], [*numsync.LockedError],
+// [*HeldBackError], [*StaleError].
+func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOptions) (numsync.Run, error) {
+	if p == nil {
+		return numsync.Run{}, errors.New("apply: no plan")
+	}
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	started := clock()
+	digest := Digest(p)
+	refuse := func(status numsync.RunStatus, cause error) (numsync.Run, error) {
+		run, err := st.RecordRun(context.WithoutCancel(ctx), numsync.Run{
+			Actor: opts.Actor, Started: started, Ended: clock(), Status: status,
+			Counts: p.Counts, PlanDigest: digest, Message: cause.Error(),
+		})
+		if err != nil {
+			return run, errors.Join(cause, err)
+		}
+		return run, nil
+	}
+
+	if ok, err := authorized(ctx, st, opts.Actor); err != nil {
+		return numsync.Run{}, fmt.Errorf("apply: reading admin roles: %w", err)
+	} else if !ok {
+		e := &NotAuthorizedError{Actor: opts.Actor}
+		run, err := refuse(numsync.RunNotAuthorized, e)
+		e.Run = run
+		return run, errors.Join(e, err)
+	}
+
+	lock, err := takeLock(ctx, st, opts)
+	if err != nil {
+		return numsync.Run{}, fmt.Errorf("apply: %w", err)
+	}
+	defer lock.Release(context.WithoutCancel(ctx))
+	stopRenew := renew(ctx, lock, opts.LockTTL)
+	defer stopRenew()
+
+	threshold := opts.MaxRemoves
+	if threshold == (numsync.Threshold{}) {
+		threshold = numsync.DefaultMaxRemoves
+	}
+	var tenant *numsync.Tenant
+	loadTenant := func() error {
+		if tenant == nil {
+			t, err := st.Tenant(ctx)
+			if err != nil {
+				return fmt.Errorf("apply: reading the tenant: %w", err)
+			}
+			tenant = t
+		}
+		return nil
+	}
+	if removes := Removals(p); removes > threshold.Count || (threshold.Percent > 0 && removes > 0) {
+		current := 0
+		if threshold.Percent > 0 {
+			if err := loadTenant(); err != nil {
+				return numsync.Run{}, err
+			}
+			current = len(tenant.Assignments)
+		}
+		if limit := threshold.Limit(current); removes > limit {
+			e := &HeldBackError{Removes: removes, Limit: limit, Threshold: threshold}
+			run, err := refuse(numsync.RunHeldBack, e)
+			e.Run = run
+			return run, errors.Join(e, err)
+		}
+	}
+
+	if len(p.Ops) == 0 {
+		run, err := st.RecordRun(ctx, numsync.Run{
+			Actor: opts.Actor, Started: started, Ended: clock(), Status: numsync.RunNothingToDo,
+			Counts: p.Counts, PlanDigest: digest,
+		})
+		if err != nil {
+			return run, fmt.Errorf("apply: %w", err)
+		}
+		return run, nil
+	}
+
+	var msgs []numsync.Message
+	if needsMail(p) {
+		if err := loadTenant(); err != nil {
+			return numsync.Run{}, err
+		}
+		msgs = messages(p, tenant, opts.MailFrom, started, digest)
+	}
+	run, err := st.Apply(ctx, numsync.ApplyRequest{
+		Revision: p.Revision, Actor: opts.Actor, PlanDigest: digest,
+		Ops: p.Ops, Messages: msgs, Started: started, Counts: p.Counts,
+	})
+	if errors.Is(err, numsync.ErrStale) {
+		e := &StaleError{PlanRevision: p.Revision, StoreRevision: -1}
+		if rev, rerr := st.Revision(context.WithoutCancel(ctx)); rerr == nil {
+			e.StoreRevision = rev
+		}
+		run, err := refuse(numsync.RunStale, e)
+		e.Run = run
+		return run, errors.Join(e, err)
+	}
+	if err != nil {
+		failed, rerr := refuse(numsync.RunFailed, err)
+		return failed, errors.Join(fmt.Errorf("apply: %w", err), rerr)
+	}
+	return run, nil
+}
+
+// authorized reports whether actor holds one of the roles of R15.
+func authorized(ctx context.Context, st numsync.Store, actor string) (bool, error) {
+	key := numsync.UPNKey(actor)
+	if key == "" {
+		return false, nil
+	}
+	grants, err := st.RoleGrants(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, g := range grants {
+		if numsync.UPNKey(g.Principal) != key {
+			continue
+		}
+		for _, r := range numsync.Roles {
+			if g.Role == r {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// takeLock takes the single-writer lock, waiting for it with opts.Wait.
+func takeLock(ctx context.Context, st numsync.Store, opts ApplyOptions) (numsync.Lock, error) {
+	holder := opts.LockHolder
+	if holder == "" {
+		holder = opts.Actor
+	}
+	ttl := opts.LockTTL
+	if ttl <= 0 {
+		ttl = defaultLockTTL
+	}
+	poll := opts.PollInterval
+	if poll <= 0 {
+		poll = defaultPoll
+	}
+	for {
+		l, err := st.Lock(ctx, holder, ttl)
+		if err == nil || !opts.Wait || !errors.Is(err, numsync.ErrLocked) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("gave up waiting for the lock (%w): %w", ctx.Err(), err)
+		case <-time.After(poll):
+		}
+	}
+}
+
+// renew keeps the lock alive while a long apply runs, so that it expires
+// only when this process dies. It returns the function that stops it.
+func renew(ctx context.Context, l numsync.Lock, ttl time.Duration) func() {
+	if ttl <= 0 {
+		ttl = defaultLockTTL
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(ttl / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				// A failed renewal is not fatal: the revision check still
+				// refuses a plan that someone else's apply overtook.
+				_ = l.Renew(ctx)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+// Removals counts the assignments p takes away: its removes, except the
+// first half of a move (a remove followed by an assign to the same identity
+// in the same category, or of the same number), which [Plan] writes for
+// swaps, rotations and moves between categories. This is what the
+// max_removes guard compares with its limit.
+func Removals(p *numsync.Plan) int {
+	lastAssign := make(map[string]int)
+	for i, op := range p.Ops {
+		if op.Action == numsync.Assign && op.After != nil {
+			u := numsync.UPNKey(op.UPN)
+			lastAssign[u+"\x00"+string(categoryOrPrimary(op.Category))] = i
+			lastAssign[u+"\x01"+op.After.Number.String()] = i
+		}
+	}
+	n := 0
+	for i, op := range p.Ops {
+		if op.Action != numsync.Remove {
+			continue
+		}
+		u := numsync.UPNKey(op.UPN)
+		assignedLater := func(key string) bool {
+			j, ok := lastAssign[key]
+			return ok && j > i
+		}
+		if assignedLater(u+"\x00"+string(categoryOrPrimary(op.Category))) ||
+			(op.Before != nil && assignedLater(u+"\x01"+op.Before.Number.String())) {
+			continue
+		}
+		n++
+	}
+	return n
+}

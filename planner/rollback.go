@@ -1,0 +1,172 @@
+package planner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"numsync"
+)
+
+// ChangedSince is the reason a part of a rollback is refused: the
+// assignment it would restore was changed after the run, by a later run or
+// outside numsync (an inventory import). Restoring it would undo someone
+// else's change.
+const ChangedSince numsync.Reason = "CHANGED_SINCE"
+
+// RollbackOptions tunes [Rollback].
+type RollbackOptions struct {
+	// Policy: RequirePhoneLicense is honoured. A rollback is always a
+	// merge (it touches only what the run touched) and may take back
+	// numbers the run released, quarantine or not.
+	Policy numsync.Policy
+	// Now is the clock of the plan (default time.Now).
+	Now time.Time
+	// Notify emails the identities whose numbers are restored.
+	Notify bool
+}
+
+// Rollback builds the plan that undoes an applied run: every assignment the
+// run touched goes back to what it was before the run. An assignment that
+// was changed since (by a later run or an import) is rejected with
+// [ChangedSince]; the rest is checked like any plan against the current
+// tenant (a number restored to one identity but held by another since is
+// NUMBER_TAKEN, a user disabled since is USER_DISABLED…), and ordered like
+// any plan. The result is an ordinary plan at the current revision: review
+// it, then carry it out with [Apply].
+//
+// The rows of a rollback plan have as source "run <id>" and, as line, the
+// audit sequence number of the run's first operation on that assignment.
+func Rollback(ctx context.Context, st numsync.Store, runID string, opts RollbackOptions) (*numsync.Plan, error) {
+	run, err := st.Run(ctx, runID)
+	if err != nil {
+		return nil, fmt.Errorf("rollback: %w", err)
+	}
+	if run.Status != numsync.RunApplied {
+		return nil, fmt.Errorf("rollback: run %s changed nothing (status %s), so there is nothing to roll back", run.ID, run.Status)
+	}
+	entries, err := st.Audit(ctx, run.ID, 0)
+	if err != nil {
+		return nil, fmt.Errorf("rollback: reading the audit of run %s: %w", run.ID, err)
+	}
+	var last int64
+	for _, e := range entries {
+		last = max(last, e.Seq)
+	}
+	later, err := st.Audit(ctx, "", last)
+	if err != nil {
+		return nil, fmt.Errorf("rollback: reading the audit after run %s: %w", run.ID, err)
+	}
+	tenant, err := st.Tenant(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rollback: reading the tenant: %w", err)
+	}
+	clock := opts.Now
+	if clock.IsZero() {
+		clock = time.Now()
+	}
+
+	// What the run did to each assignment, from its first to its last
+	// operation on it (a swap writes a remove and an assign for one slot).
+	type span struct {
+		first  numsync.AuditEntry
+		before *numsync.Holding
+		after  *numsync.Holding
+	}
+	var order []slot
+	spans := make(map[slot]*span)
+	for _, e := range entries {
+		s := slot{numsync.UPNKey(e.Op.UPN), categoryOrPrimary(e.Op.Category)}
+		sp := spans[s]
+		if sp == nil {
+			sp = &span{first: e, before: e.Op.Before}
+			spans[s] = sp
+			order = append(order, s)
+		}
+		sp.after = e.Op.After
+	}
+	changedBy := make(map[slot]numsync.AuditEntry)
+	for _, e := range later {
+		s := slot{numsync.UPNKey(e.Op.UPN), categoryOrPrimary(e.Op.Category)}
+		if _, seen := changedBy[s]; !seen && e.RunID != run.ID {
+			changedBy[s] = e
+		}
+	}
+	current := newIndex(tenant).held
+
+	var wishes []numsync.Wish
+	var conflicts []numsync.Issue
+	for _, s := range order {
+		sp := spans[s]
+		if sameHolding(sp.before, sp.after) {
+			continue
+		}
+		w := numsync.Wish{
+			UPN:              sp.first.Op.UPN,
+			Category:         s.cat,
+			Notify:           opts.Notify,
+			AllowQuarantined: true,
+			Source:           numsync.Source{File: "run " + run.ID, Line: int(sp.first.Seq)},
+		}
+		if sp.before != nil {
+			w.Number, w.Type, w.LocationID = sp.before.Number, sp.before.Type, sp.before.Location
+		}
+		var now *numsync.Holding
+		if a := current[s]; a != nil {
+			now = holdingOf(a)
+		}
+		msg := ""
+		if e, ok := changedBy[s]; ok {
+			msg = fmt.Sprintf("run %s (%s, %s) changed this assignment after run %s", e.RunID, e.Actor, e.At.UTC().Format(time.RFC3339), run.ID)
+		} else if !sameHolding(now, sp.after) {
+			msg = fmt.Sprintf("this assignment is now %s, not %s as run %s left it: it was changed outside numsync since",
+				describe(now), describe(sp.after), run.ID)
+		}
+		if msg != "" {
+			conflicts = append(conflicts, numsync.Issue{
+				Code: ChangedSince, UPN: w.UPN, Number: w.Number.String(), File: w.Source.File, Line: w.Source.Line,
+				Message: msg, Hint: "restore it by hand in a sheet if it should still go back",
+			})
+			continue
+		}
+		wishes = append(wishes, w)
+	}
+	return Plan(Input{
+		Tenant:       tenant,
+		Wishes:       wishes,
+		SheetRejects: conflicts,
+		Policy:       numsync.Policy{Mode: numsync.Merge, RequirePhoneLicense: opts.Policy.RequirePhoneLicense},
+		Now:          clock,
+		InputsDigest: auditDigest(run.ID, entries),
+	}), nil
+}
+
+func sameHolding(a, b *numsync.Holding) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func describe(h *numsync.Holding) string {
+	if h == nil {
+		return "no number"
+	}
+	return h.Number.String()
+}
+
+// auditDigest identifies what a rollback plan was computed from: the run
+// and its audit entries.
+func auditDigest(runID string, entries []numsync.AuditEntry) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "rollback %s\n", runID)
+	enc := json.NewEncoder(h)
+	for _, e := range entries {
+		// Audit entries are plain values; encoding cannot fail.
+		_ = enc.Encode(e)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
