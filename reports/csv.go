@@ -1,0 +1,137 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/csv"
+	"regexp"
+	"strconv"
+	"unicode/utf8"
+
+	"numsync"
+)
+
+// e164Cell matches a cell that is exactly one number as numsync writes it:
+// E.164, with an optional extension.
+var e164Cell = regexp.MustCompile(`^\+[1-9][0-9]{1,14}(;ext=[0-9]{1,10})?$`)
+
+// SafeCell returns s as it is written into a CSV cell so that no spreadsheet
+// runs it as a formula and Excel keeps phone numbers as text:
+//
+//   - A cell that is one E.164 number ("+14255550101", or with ";ext=101")
+//     gets a leading horizontal tab. Excel and LibreOffice then read it as
+//     text and show +14255550101: without it Excel takes the "+" for a
+//     formula sign and shows 14255550101 (or, for longer numbers, 1.43E+11),
+//     and a number with an extension becomes a formula error. The tab is
+//     not a formula (the usual `="+14255550101"` trick is one, and runs
+//     wherever formulas run); a reader that strips it is left with a plain
+//     number, never a formula, and numsync's own readers trim it.
+//   - Any other cell starting with =, +, -, @, tab or carriage return (or
+//     the full-width ＝ ＋ － ＠ that some spreadsheet locales also accept)
+//     gets a leading apostrophe, the OWASP advice against CSV injection.
+//     The apostrophe shows in the cell; that is the point: the text is
+//     shown, not evaluated.
+func SafeCell(s string) string {
+	if e164Cell.MatchString(s) {
+		return "\t" + s
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	switch r {
+	case '=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠':
+		return "'" + s
+	}
+	return s
+}
+
+// utf8BOM starts every CSV file: without it Excel reads UTF-8 as the
+// Windows code page and garbles non-ASCII names.
+const utf8BOM = "\uFEFF"
+
+// writeCSV renders a header and rows as RFC 4180 CSV (CRLF line ends), with
+// every cell passed through [SafeCell].
+func writeCSV(header []string, rows [][]string) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(utf8BOM)
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	record := make([]string, len(header))
+	put := func(cells []string) {
+		for i := range record {
+			record[i] = ""
+			if i < len(cells) {
+				record[i] = SafeCell(cells[i])
+			}
+		}
+		// A bytes.Buffer does not fail; the csv writer keeps no other error.
+		_ = w.Write(record)
+	}
+	put(header)
+	for _, r := range rows {
+		put(r)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// holdingCells are the number, type and location of a holding, empty for
+// none.
+func holdingCells(h *numsync.Holding) []string {
+	if h == nil {
+		return []string{"", "", ""}
+	}
+	return []string{h.Number.String(), string(h.Type), h.Location}
+}
+
+func sourceText(s *numsync.Source) string {
+	if s == nil {
+		return ""
+	}
+	return s.String()
+}
+
+// planCSV lists the operations in plan order, one a line.
+func (f *facts) planCSV() []byte {
+	header := []string{"seq", "action", "upn", "category",
+		"before_number", "before_type", "before_location",
+		"after_number", "after_type", "after_location",
+		"country", "notify", "source"}
+	rows := make([][]string, 0, len(f.plan.Ops))
+	for i, op := range f.plan.Ops {
+		row := []string{strconv.Itoa(i + 1), string(op.Action), op.UPN, string(op.Category)}
+		row = append(row, holdingCells(op.Before)...)
+		row = append(row, holdingCells(op.After)...)
+		row = append(row, f.numberCountry(opNumber(op)), strconv.FormatBool(op.Notify), sourceText(op.Source))
+		rows = append(rows, row)
+	}
+	return writeCSV(header, rows)
+}
+
+// issuesCSV lists rejected or blocked rows with where they came from.
+func issuesCSV(issues []numsync.Issue) []byte {
+	header := []string{"file", "line", "column", "identity", "number", "code", "message", "hint"}
+	rows := make([][]string, 0, len(issues))
+	for _, is := range issues {
+		line := ""
+		if is.Line > 0 {
+			line = strconv.Itoa(is.Line)
+		}
+		rows = append(rows, []string{is.File, line, is.Column, is.UPN, is.Number, string(is.Code), is.Message, is.Hint})
+	}
+	return writeCSV(header, rows)
+}
+
+// adCleanupCSV lists, per waiting number, the user whose msRTCSIP-Line must
+// be cleared in the on-premises directory.
+func (f *facts) adCleanupCSV() []byte {
+	header := []string{"dn", "upn", "msRTCSIP-Line", "waiting_number", "source"}
+	var rows [][]string
+	for _, is := range f.adWaiting() {
+		var dn, line string
+		upn := is.UPN
+		if u, ok := f.users[numsync.UPNKey(is.UPN)]; ok {
+			dn, line, upn = u.DN, u.OnPremLine, u.UPN
+		}
+		src := numsync.Source{File: is.File, Line: is.Line}
+		rows = append(rows, []string{dn, upn, line, is.Number, src.String()})
+	}
+	return writeCSV(header, rows)
+}

@@ -1,0 +1,227 @@
+package reports
+
+import (
+	"bytes"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"strconv"
+	"time"
+
+	"numsync"
+)
+
+var (
+	//go:embed report.html.tmpl
+	reportTemplate string
+	//go:embed report.js
+	reportJS string
+	//go:embed report.css
+	reportCSS string
+
+	reportTmpl = template.Must(template.New("report").Parse(reportTemplate))
+)
+
+// reportCSP allows the page nothing from outside and no script but its own,
+// pinned by hash: even a value that escaped escaping could not run.
+var reportCSP = func() string {
+	sum := sha256.Sum256([]byte(reportJS))
+	return "default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-" +
+		base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}()
+
+// maxHTMLRows bounds each table of the page, which is meant to be mailed
+// and opened in a browser; the CSV files always list everything.
+const maxHTMLRows = 5000
+
+// htmlTable is one sortable, filterable table of the page.
+type htmlTable struct {
+	ID, Title, File string
+	Columns         []string
+	Rows            [][]string
+	Total           int
+	Truncated       bool
+}
+
+func newHTMLTable(id, title, file string, columns []string, total int) htmlTable {
+	return htmlTable{ID: id, Title: title, File: file, Columns: columns, Total: total, Truncated: total > maxHTMLRows}
+}
+
+func (t *htmlTable) add(row []string) {
+	if len(t.Rows) < maxHTMLRows {
+		t.Rows = append(t.Rows, row)
+	}
+}
+
+func issuesTable(id, title, file string, issues []numsync.Issue) htmlTable {
+	t := newHTMLTable(id, title, file, []string{"file", "line", "identity", "number", "code", "message", "hint"}, len(issues))
+	for _, is := range issues {
+		line := ""
+		if is.Line > 0 {
+			line = strconv.Itoa(is.Line)
+		}
+		t.add([]string{is.File, line, is.UPN, is.Number, string(is.Code), is.Message, is.Hint})
+	}
+	return t
+}
+
+// chart is the inline SVG bar chart of numbers per country and type.
+type chart struct {
+	Width, Height int
+	Legend        []legendItem
+	Bars          []bar
+}
+
+type legendItem struct {
+	X, TextX     int
+	Color, Label string
+}
+
+type bar struct {
+	Y        int
+	Label    string
+	Segments []segment
+	TotalX   int
+	Text     string
+}
+
+type segment struct {
+	X, W         int
+	Color, Title string
+}
+
+var stateColors = map[numberState]string{
+	stateAssigned:    "#0969da",
+	stateFree:        "#2da44e",
+	stateQuarantined: "#bf8700",
+}
+
+const (
+	chartLabelWidth = 190
+	chartBarWidth   = 520
+	chartRowHeight  = 24
+	chartTop        = 28
+)
+
+func (f *facts) chart() chart {
+	tallies := f.tallyNumbers()
+	c := chart{Width: chartLabelWidth + chartBarWidth + 130, Height: chartTop + chartRowHeight*len(tallies)}
+	x := 0
+	for _, st := range numberStates {
+		c.Legend = append(c.Legend, legendItem{X: x, TextX: x + 16, Color: stateColors[st], Label: string(st)})
+		x += 110
+	}
+	most := 1
+	for _, t := range tallies {
+		most = max(most, t.Count[stateAssigned]+t.Count[stateFree]+t.Count[stateQuarantined])
+	}
+	for i, t := range tallies {
+		b := bar{Y: chartTop + i*chartRowHeight, Label: t.Country + " " + string(t.Type)}
+		x, total := chartLabelWidth, 0
+		for _, st := range numberStates {
+			n := t.Count[st]
+			total += n
+			if n == 0 {
+				continue
+			}
+			w := max(1, n*chartBarWidth/most)
+			b.Segments = append(b.Segments, segment{X: x, W: w, Color: stateColors[st], Title: fmt.Sprintf("%s %s: %d %s", t.Country, t.Type, n, st)})
+			x += w
+		}
+		b.TotalX = x + 6
+		b.Text = fmt.Sprintf("%d assigned, %d free, %d quarantined", t.Count[stateAssigned], t.Count[stateFree], t.Count[stateQuarantined])
+		if t.Count[stateQuarantined] == 0 {
+			b.Text = fmt.Sprintf("%d assigned, %d free", t.Count[stateAssigned], t.Count[stateFree])
+		}
+		c.Bars = append(c.Bars, b)
+	}
+	c.Width = max(c.Width, x)
+	return c
+}
+
+// htmlPage is what the template renders. Every field is plain data:
+// html/template escapes it for the context it lands in.
+type htmlPage struct {
+	Kind, RunID, Status string
+	Succeeded           bool
+	Error, Message      string
+	Started, Duration   string
+	Mode                numsync.Mode
+	Revision            string
+	Digest              string
+	Counts              numsync.Counts
+	Next                []string
+	Chart               chart
+	Ops                 htmlTable
+	Rejects             htmlTable
+	Blocked             htmlTable
+	Warnings            htmlTable
+	CSP                 string
+	Style               template.CSS
+	Script              template.JS
+}
+
+func (f *facts) html() []byte {
+	p := htmlPage{
+		Kind:      "plan",
+		RunID:     f.in.RunID,
+		Status:    f.statusText(),
+		Succeeded: f.succeeded(),
+		Started:   formatTime(f.in.Started),
+		Duration:  f.duration().Round(time.Millisecond).String(),
+		Mode:      f.plan.Mode,
+		Revision:  strconv.FormatInt(f.plan.Revision, 10),
+		Digest:    f.plan.InputsDigest,
+		Counts:    f.counts(),
+		Next:      f.nextSteps(),
+		Chart:     f.chart(),
+		CSP:       reportCSP,
+		Style:     template.CSS(reportCSS),
+		Script:    template.JS(reportJS),
+	}
+	if p.Mode == "" {
+		p.Mode = numsync.Merge
+	}
+	if f.in.Run != nil {
+		p.Kind = "run"
+		p.Message = f.in.Run.Message
+		if f.applied() {
+			p.Revision += " → " + strconv.FormatInt(f.in.Run.Revision, 10)
+		}
+	}
+	if f.in.Err != nil {
+		p.Error = f.in.Err.Error()
+	}
+	p.Ops = newHTMLTable("ops", "Operations", PlanCSVFile,
+		[]string{"#", "action", "identity", "category", "before", "after", "location", "country", "notify", "source"}, len(f.plan.Ops))
+	for i, op := range f.plan.Ops {
+		var before, after, loc string
+		if op.Before != nil {
+			before = op.Before.Number.String() + " " + string(op.Before.Type)
+		}
+		if op.After != nil {
+			after = op.After.Number.String() + " " + string(op.After.Type)
+			loc = op.After.Location
+		}
+		notify := ""
+		if op.Notify {
+			notify = "yes"
+		}
+		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
+			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
+	}
+	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
+	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
+	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)
+
+	var buf bytes.Buffer
+	if err := reportTmpl.Execute(&buf, p); err != nil {
+		// The template and its data are fixed by this package: a failure is
+		// a bug, shown in place of the page rather than hidden.
+		return []byte("<!DOCTYPE html><title>numsync report</title><p>report.html could not be rendered: " +
+			template.HTMLEscapeString(err.Error()) + "</p>")
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,153 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// isPSQuote reports whether PowerShell's tokenizer takes r for a single
+// quote: besides the apostrophe it accepts the typographic quotes that
+// word processors substitute (U+2018, U+2019, U+201A, U+201B), so those
+// must be doubled as well or a value could end its string early.
+func isPSQuote(r rune) bool {
+	switch r {
+	case '\'', '\u2018', '\u2019', '\u201A', '\u201B':
+		return true
+	}
+	return false
+}
+
+// psQuote writes s as a PowerShell single-quoted string, in which nothing
+// is expanded ($, backtick and double quotes are literal) and a quote
+// character is written twice. Values a single line cannot carry (control
+// characters, line separators, invalid UTF-8) are refused rather than
+// altered: a script that did something other than the plan says would be
+// worse than none.
+func psQuote(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("%q is not valid UTF-8", s)
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for _, r := range s {
+		if isControl(r) {
+			return "", fmt.Errorf("%q contains a control character or line break", s)
+		}
+		if isPSQuote(r) {
+			b.WriteRune(r)
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\'')
+	return b.String(), nil
+}
+
+// psScript builds a PowerShell script: a fixed header, then steps of a
+// comment, a logged message and one cmdlet call each. If any value cannot
+// be quoted, the script keeps its header and instead of the steps throws at
+// once, naming the values, so running it changes nothing.
+type psScript struct {
+	body    strings.Builder
+	refused []string
+	steps   int
+}
+
+// comment adds a comment line; the text is reduced to one printable line.
+func (s *psScript) comment(format string, args ...any) {
+	s.body.WriteString("# " + oneLine(fmt.Sprintf(format, args...)) + "\n")
+}
+
+func (s *psScript) blank() { s.body.WriteString("\n") }
+
+// psArg is one parameter of a cmdlet call: a quoted value, a bare word
+// (for constants chosen by this package), or a switch.
+type psArg struct {
+	name   string
+	value  string
+	bare   bool   // value is a constant of this package, written unquoted
+	toggle bool   // a switch parameter without a value
+	wrap   string // if set, a format with one %s for the quoted value
+}
+
+// call adds one logged cmdlet call; what describes the step in the log.
+func (s *psScript) call(what, cmdlet string, args ...psArg) {
+	line := cmdlet
+	for _, a := range args {
+		line += " -" + a.name
+		switch {
+		case a.toggle:
+		case a.bare:
+			line += " " + a.value
+		default:
+			q, err := psQuote(a.value)
+			if err != nil {
+				s.refused = append(s.refused, fmt.Sprintf("-%s of step %d: %v", a.name, s.steps+1, err))
+				return
+			}
+			if a.wrap != "" {
+				q = fmt.Sprintf(a.wrap, q)
+			}
+			line += " " + q
+		}
+	}
+	s.steps++
+	logText, err := psQuote(fmt.Sprintf("step %d: %s", s.steps, what))
+	if err != nil {
+		// The values are already known to quote; only the description could
+		// fail, and it is made of them.
+		logText = fmt.Sprintf("'step %d'", s.steps)
+	}
+	s.body.WriteString("Write-Step " + logText + "\n")
+	s.body.WriteString(line + "\n")
+}
+
+// psBOM starts each script: Windows PowerShell 5.1 reads a script without
+// a byte order mark in the ANSI code page, which would garble non-ASCII
+// names and distinguished names.
+const psBOM = "\uFEFF"
+
+// psLogHeader is the part of every script's header that makes it stop at
+// the first error and log each step; logName is the log file's name beside
+// the script.
+func psLogHeader(logName string) string {
+	return `Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$numsyncLog = Join-Path -Path $PSScriptRoot -ChildPath '` + logName + `'
+function Write-Step([string]$Text) {
+    $line = '{0} {1}' -f (Get-Date).ToString('o'), $Text
+    Write-Host $line
+    Add-Content -LiteralPath $numsyncLog -Value $line -Encoding UTF8
+}
+`
+}
+
+// finish renders the script: comment header, code header, then the steps
+// or, if a value was refused, a throw.
+func (s *psScript) finish(comments []string, header string) []byte {
+	var b strings.Builder
+	b.WriteString(psBOM)
+	for _, c := range comments {
+		if c == "" {
+			b.WriteString("#\n")
+			continue
+		}
+		b.WriteString("# " + oneLine(c) + "\n")
+	}
+	b.WriteString(header)
+	b.WriteString("\n")
+	if len(s.refused) > 0 {
+		b.WriteString("# numsync refused to write the steps of this script: some values cannot be quoted safely.\n")
+		for _, r := range s.refused {
+			b.WriteString("# " + oneLine(r) + "\n")
+		}
+		msg, _ := psQuote(fmt.Sprintf("numsync: this script was not written because %d values cannot be quoted safely; see the comments above", len(s.refused)))
+		b.WriteString("throw " + msg + "\n")
+		return []byte(b.String())
+	}
+	fmt.Fprintf(&b, "Write-Step 'start: %d steps'\n\n", s.steps)
+	b.WriteString(s.body.String())
+	b.WriteString("\nWrite-Step 'done'\n")
+	return []byte(b.String())
+}

@@ -1,0 +1,285 @@
+package reports
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"numsync"
+)
+
+// Reconciliation statuses, as written in reconciliation.csv.
+//
+// reconciliation.csv has one row per inventory number (record "number") and
+// one per identity and assignment category that a sheet names (record
+// "identity"). Both compare what the sheets want with what the store held
+// when the plan was made:
+//
+//   - number rows: wanted is the identity an accepted sheet row asks to
+//     hold the number (empty when no row names it), store is its holder.
+//   - identity rows: wanted is the number the row asks for (empty for "hold
+//     nothing"), store is the number held in that category. An identity
+//     known only from rejected or blocked rows (no accepted row of its own)
+//     has an empty category, wanted is the number of its first such row and
+//     store lists every number it holds.
+//
+// The status is the first of these that applies, in this order:
+const (
+	// StatusRejected: a sheet row naming it was rejected (see rejects.csv);
+	// the store keeps its state. For an identity row, its own row was
+	// rejected (matched by file and line).
+	StatusRejected = "rejected"
+	// StatusBlocked: an operation for it waits until the user's
+	// msRTCSIP-Line is cleared in AD (see blocked.csv and ad-cleanup.csv).
+	StatusBlocked = "blocked"
+	// StatusDrift: the store differs from the sheets and the plan has the
+	// operation that fixes it (see plan.csv).
+	StatusDrift = "drift"
+	// StatusOK: nothing to do: the store holds what the sheets want, or no
+	// sheet row asks for a change (merge mode leaves such numbers alone).
+	// A held number is ok unless one of the statuses above applies.
+	StatusOK = "ok"
+	// StatusQuarantined (numbers only): free, but released less than
+	// quarantine_days ago, so only a row that allows it may take it (R9).
+	StatusQuarantined = "quarantined"
+	// StatusFree (numbers only): held by no one and not taken by the plan.
+	StatusFree = "free"
+)
+
+type identityKey struct {
+	upn      string // UPN key
+	category numsync.Category
+}
+
+func category(c numsync.Category) numsync.Category {
+	if c == "" {
+		return numsync.Primary
+	}
+	return c
+}
+
+// reconcileIndex links wishes, issues and operations to numbers and
+// identities.
+type reconcileIndex struct {
+	rejectBySource  map[numsync.Source]numsync.Issue
+	blockedBySource map[numsync.Source]numsync.Issue
+	rejectByNumber  map[string]numsync.Issue
+	blockedByNumber map[string]numsync.Issue
+	opByNumber      map[string]numsync.Op
+	opByIdentity    map[identityKey]numsync.Op
+	wishByNumber    map[string]numsync.Wish
+	held            map[identityKey]numsync.Assignment
+	heldByUPN       map[string][]numsync.Assignment
+}
+
+func firstIssue(m map[string]numsync.Issue, k string, is numsync.Issue) {
+	if _, ok := m[k]; !ok && k != "" {
+		m[k] = is
+	}
+}
+
+func (f *facts) reconcileIndex() *reconcileIndex {
+	x := &reconcileIndex{
+		rejectBySource:  map[numsync.Source]numsync.Issue{},
+		blockedBySource: map[numsync.Source]numsync.Issue{},
+		rejectByNumber:  map[string]numsync.Issue{},
+		blockedByNumber: map[string]numsync.Issue{},
+		opByNumber:      map[string]numsync.Op{},
+		opByIdentity:    map[identityKey]numsync.Op{},
+		wishByNumber:    map[string]numsync.Wish{},
+		held:            map[identityKey]numsync.Assignment{},
+		heldByUPN:       map[string][]numsync.Assignment{},
+	}
+	for _, is := range f.plan.Rejects {
+		if _, ok := x.rejectBySource[issueSource(is)]; !ok {
+			x.rejectBySource[issueSource(is)] = is
+		}
+		firstIssue(x.rejectByNumber, is.Number, is)
+	}
+	for _, is := range f.plan.Blocked {
+		if _, ok := x.blockedBySource[issueSource(is)]; !ok {
+			x.blockedBySource[issueSource(is)] = is
+		}
+		firstIssue(x.blockedByNumber, is.Number, is)
+	}
+	// A number's drift is shown by the operation that takes it, else by
+	// the one that frees it.
+	for _, op := range f.plan.Ops {
+		if op.After != nil {
+			if _, ok := x.opByNumber[op.After.Number.String()]; !ok {
+				x.opByNumber[op.After.Number.String()] = op
+			}
+		}
+	}
+	for _, op := range f.plan.Ops {
+		if op.Before != nil {
+			if _, ok := x.opByNumber[op.Before.Number.String()]; !ok {
+				x.opByNumber[op.Before.Number.String()] = op
+			}
+		}
+		k := identityKey{numsync.UPNKey(op.UPN), category(op.Category)}
+		if _, ok := x.opByIdentity[k]; !ok {
+			x.opByIdentity[k] = op
+		}
+	}
+	for _, w := range f.in.Wishes {
+		if !w.Remove() {
+			if _, ok := x.wishByNumber[w.Number.String()]; !ok {
+				x.wishByNumber[w.Number.String()] = w
+			}
+		}
+	}
+	for _, a := range f.tenant.Assignments {
+		k := identityKey{numsync.UPNKey(a.UPN), category(a.Category)}
+		x.held[k] = a
+		x.heldByUPN[k.upn] = append(x.heldByUPN[k.upn], a)
+	}
+	return x
+}
+
+func issueSource(is numsync.Issue) numsync.Source {
+	return numsync.Source{File: is.File, Line: is.Line}
+}
+
+// reconcileRow is one line of reconciliation.csv.
+type reconcileRow struct {
+	record, key, category, typ, country, wanted, store, status, reason, source string
+}
+
+func (r reconcileRow) cells() []string {
+	return []string{r.record, r.key, r.category, r.typ, r.country, r.wanted, r.store, r.status, r.reason, r.source}
+}
+
+// withIssue sets status, reason and source from an issue.
+func (r *reconcileRow) withIssue(status string, is numsync.Issue) {
+	r.status, r.reason, r.source = status, string(is.Code), issueSource(is).String()
+}
+
+// withOp sets the drift status from the operation that fixes it.
+func (r *reconcileRow) withOp(op numsync.Op) {
+	r.status, r.reason, r.source = StatusDrift, string(op.Action), sourceText(op.Source)
+}
+
+func (f *facts) reconcile() []reconcileRow {
+	x := f.reconcileIndex()
+	var rows []reconcileRow
+
+	numbers := slices.Clone(f.tenant.Numbers)
+	slices.SortFunc(numbers, func(a, b numsync.InventoryNumber) int {
+		return cmp.Compare(a.Number.String(), b.Number.String())
+	})
+	for i := range numbers {
+		n := &numbers[i]
+		num := n.Number.String()
+		r := reconcileRow{record: "number", key: num, typ: string(n.Type), country: n.Country}
+		holder, isHeld := f.holders[num]
+		if isHeld {
+			r.store, r.category = holder.UPN, string(category(holder.Category))
+		}
+		rejected, isRejected := x.rejectByNumber[num]
+		if w, ok := x.wishByNumber[num]; ok {
+			r.wanted, r.category = w.UPN, string(category(w.Category))
+			r.source = w.Source.String()
+			// Prefer the wanting row's own rejection to another row's.
+			if is, ok := x.rejectBySource[w.Source]; ok {
+				rejected, isRejected = is, true
+			}
+		}
+		if isRejected {
+			r.withIssue(StatusRejected, rejected)
+		} else if is, ok := x.blockedByNumber[num]; ok {
+			r.withIssue(StatusBlocked, is)
+		} else if op, ok := x.opByNumber[num]; ok {
+			r.withOp(op)
+		} else if isHeld {
+			r.status = StatusOK
+		} else if f.inQuarantine(n) {
+			r.status = StatusQuarantined
+			r.reason = "until " + n.ReleasedAt.AddDate(0, 0, f.in.QuarantineDays).UTC().Format("2006-01-02T15:04:05Z")
+		} else {
+			r.status = StatusFree
+		}
+		rows = append(rows, r)
+	}
+
+	var idRows []reconcileRow
+	named := map[string]bool{}
+	seen := map[identityKey]bool{}
+	for _, w := range f.in.Wishes {
+		k := identityKey{numsync.UPNKey(w.UPN), category(w.Category)}
+		named[k.upn] = true
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: w.Source.String()}
+		if u, ok := f.users[k.upn]; ok {
+			r.key, r.country = u.UPN, u.UsageLocation
+		}
+		if a, ok := x.held[k]; ok {
+			r.store = a.Number.String()
+			if r.typ == "" {
+				r.typ = string(a.Type)
+			}
+		}
+		if is, ok := x.rejectBySource[w.Source]; ok {
+			r.withIssue(StatusRejected, is)
+		} else if is, ok := x.blockedBySource[w.Source]; ok {
+			r.withIssue(StatusBlocked, is)
+		} else if op, ok := x.opByIdentity[k]; ok {
+			r.withOp(op)
+			if r.typ == "" && op.After != nil {
+				r.typ = string(op.After.Type)
+			}
+		} else {
+			r.status = StatusOK
+		}
+		idRows = append(idRows, r)
+	}
+	// Identities that only rejected or blocked rows name.
+	for _, group := range []struct {
+		status string
+		issues []numsync.Issue
+	}{{StatusRejected, f.plan.Rejects}, {StatusBlocked, f.plan.Blocked}} {
+		for _, is := range group.issues {
+			k := numsync.UPNKey(is.UPN)
+			if k == "" || named[k] {
+				continue
+			}
+			named[k] = true
+			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, store: holdings(x.heldByUPN[k])}
+			if u, ok := f.users[k]; ok {
+				r.key, r.country = u.UPN, u.UsageLocation
+			}
+			r.withIssue(group.status, is)
+			idRows = append(idRows, r)
+		}
+	}
+	slices.SortStableFunc(idRows, func(a, b reconcileRow) int {
+		return cmp.Or(cmp.Compare(numsync.UPNKey(a.key), numsync.UPNKey(b.key)), cmp.Compare(a.category, b.category))
+	})
+	return append(rows, idRows...)
+}
+
+// holdings lists the numbers of an identity's assignments, Primary first.
+func holdings(as []numsync.Assignment) string {
+	as = slices.Clone(as)
+	slices.SortFunc(as, func(a, b numsync.Assignment) int {
+		return cmp.Compare(category(a.Category), category(b.Category))
+	})
+	nums := make([]string, len(as))
+	for i, a := range as {
+		nums[i] = a.Number.String()
+	}
+	return strings.Join(nums, " ")
+}
+
+func (f *facts) reconciliationCSV() []byte {
+	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source"}
+	recs := f.reconcile()
+	rows := make([][]string, len(recs))
+	for i, r := range recs {
+		rows[i] = r.cells()
+	}
+	return writeCSV(header, rows)
+}

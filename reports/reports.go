@@ -1,0 +1,446 @@
+package reports
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"numsync"
+)
+
+// Input is everything the reports of one plan or run are made from.
+type Input struct {
+	// Plan is the plan that was made (nil when the run failed before a plan
+	// existed; the reports then say so and list what is known).
+	Plan *numsync.Plan
+	// Tenant is the store state the plan was made against: users (with DN
+	// and msRTCSIP-Line), numbers, locations and assignments.
+	Tenant *numsync.Tenant
+	// Wishes are the accepted sheet rows; with the plan's rejects they are
+	// the identities the sheets name, listed in reconciliation.csv.
+	Wishes []numsync.Wish
+	// Run is the outcome of an apply; nil for a dry-run plan.
+	Run *numsync.Run
+	// RunID names the run (and, by convention, the report directory).
+	RunID             string
+	Started, Finished time.Time
+	// Err is why the run failed, if it did. The reports are still written
+	// and say that it failed.
+	Err error
+	// QuarantineDays is the policy of rule R9, to tell quarantined numbers
+	// from free ones.
+	QuarantineDays int
+	// Now is the time the reports describe (quarantine ends are compared
+	// with it); fixed in tests so the output is stable.
+	Now time.Time
+}
+
+// The files [Write] produces, by name.
+const (
+	SummaryFile        = "summary.txt"
+	PlanCSVFile        = "plan.csv"
+	RejectsFile        = "rejects.csv"
+	BlockedFile        = "blocked.csv"
+	ReconciliationFile = "reconciliation.csv"
+	ADCleanupCSVFile   = "ad-cleanup.csv"
+	ADCleanupLDIFFile  = "ad-cleanup.ldif"
+	ADCleanupPS1File   = "ad-cleanup.ps1"
+	TeamsApplyFile     = "teams-apply.ps1"
+	HTMLFile           = "report.html"
+	MetricsFile        = "metrics.prom"
+)
+
+// Files lists every file [Write] writes, in the order it writes them.
+var Files = []string{
+	SummaryFile, PlanCSVFile, RejectsFile, BlockedFile, ReconciliationFile,
+	ADCleanupCSVFile, ADCleanupLDIFFile, ADCleanupPS1File, TeamsApplyFile,
+	HTMLFile, MetricsFile,
+}
+
+// Write writes every report file into dir, creating it if needed. Each file
+// is written atomically (a temporary file in dir, then a rename), so readers
+// see either the old file or the whole new one. A file that cannot be
+// written does not stop the others; the errors are returned together.
+func Write(dir string, in Input) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("reports: create directory: %w", err)
+	}
+	f := newFacts(in)
+	render := map[string]func() []byte{
+		SummaryFile:        func() []byte { return []byte(f.summary()) },
+		PlanCSVFile:        f.planCSV,
+		RejectsFile:        func() []byte { return issuesCSV(f.plan.Rejects) },
+		BlockedFile:        func() []byte { return issuesCSV(f.plan.Blocked) },
+		ReconciliationFile: f.reconciliationCSV,
+		ADCleanupCSVFile:   f.adCleanupCSV,
+		ADCleanupLDIFFile:  f.adCleanupLDIF,
+		ADCleanupPS1File:   f.adCleanupPS1,
+		TeamsApplyFile:     f.teamsApplyPS1,
+		HTMLFile:           f.html,
+		MetricsFile:        f.metrics,
+	}
+	var errs []error
+	for _, name := range Files {
+		if err := writeAtomic(filepath.Join(dir, name), render[name]()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Summary returns the text of summary.txt, which the command line also
+// prints at the end of plan, apply and run.
+func Summary(in Input) string { return newFacts(in).summary() }
+
+// WriteMetrics writes metrics.prom to path atomically, for a copy in
+// node_exporter's textfile collector directory (which only reads *.prom
+// files, so a temporary file never shows as a metric).
+func WriteMetrics(path string, in Input) error {
+	return writeAtomic(path, newFacts(in).metrics())
+}
+
+// writeAtomic replaces path with data: a reader sees the old file or the
+// new one, never a part. The temporary file lives in the same directory
+// because rename is only atomic within one file system.
+func writeAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("reports: write %s: %w", base, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("reports: write %s: %w", base, err)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	// CreateTemp makes the file private; reports are read by other people
+	// and by node_exporter.
+	if err = tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	// Make the rename itself durable; a file system that cannot sync a
+	// directory loses nothing but that guarantee.
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// facts is the input with the lookups every report needs, built once.
+type facts struct {
+	in      Input
+	plan    *numsync.Plan
+	tenant  *numsync.Tenant
+	users   map[string]*numsync.User            // by UPN key
+	numbers map[string]*numsync.InventoryNumber // by Number.String()
+	holders map[string]numsync.Assignment       // by Number.String()
+}
+
+func newFacts(in Input) *facts {
+	f := &facts{in: in, plan: in.Plan, tenant: in.Tenant}
+	if f.plan == nil {
+		f.plan = &numsync.Plan{}
+	}
+	if f.tenant == nil {
+		f.tenant = &numsync.Tenant{}
+	}
+	f.users = make(map[string]*numsync.User, len(f.tenant.Users))
+	for i := range f.tenant.Users {
+		f.users[f.tenant.Users[i].Key()] = &f.tenant.Users[i]
+	}
+	f.numbers = make(map[string]*numsync.InventoryNumber, len(f.tenant.Numbers))
+	for i := range f.tenant.Numbers {
+		f.numbers[f.tenant.Numbers[i].Number.String()] = &f.tenant.Numbers[i]
+	}
+	f.holders = make(map[string]numsync.Assignment, len(f.tenant.Assignments))
+	for _, a := range f.tenant.Assignments {
+		f.holders[a.Number.String()] = a
+	}
+	return f
+}
+
+// counts returns the plan's counts, with those that can be derived from
+// the plan's lists counted from them, so the reports always agree with the
+// rows they list.
+func (f *facts) counts() numsync.Counts {
+	c := f.plan.Counts
+	c.Assign, c.Change, c.Remove = 0, 0, 0
+	for _, op := range f.plan.Ops {
+		switch op.Action {
+		case numsync.Assign:
+			c.Assign++
+		case numsync.Change:
+			c.Change++
+		case numsync.Remove:
+			c.Remove++
+		}
+	}
+	c.Rejected, c.Blocked, c.Warnings = len(f.plan.Rejects), len(f.plan.Blocked), len(f.plan.Warnings)
+	return c
+}
+
+// numberCountry returns the country of a number: the inventory's, else the
+// one its digits belong to, else "".
+func (f *facts) numberCountry(n numsync.Number) string {
+	if inv, ok := f.numbers[n.String()]; ok && inv.Country != "" {
+		return inv.Country
+	}
+	return n.Country()
+}
+
+// opNumber is the number an operation is about: the one it takes, or for a
+// removal the one it frees.
+func opNumber(op numsync.Op) numsync.Number {
+	if op.After != nil {
+		return op.After.Number
+	}
+	if op.Before != nil {
+		return op.Before.Number
+	}
+	return numsync.Number{}
+}
+
+// issueCountry places a rejected or blocked row in a country: its number's
+// if the number can be read, else the user's usage location.
+func (f *facts) issueCountry(is numsync.Issue) string {
+	if n, err := numsync.ParseNumber(is.Number, ""); err == nil {
+		if c := f.numberCountry(n); c != "" {
+			return c
+		}
+	}
+	if u, ok := f.users[numsync.UPNKey(is.UPN)]; ok {
+		return u.UsageLocation
+	}
+	return ""
+}
+
+// numberState is the state of an inventory number in the metrics and the
+// chart.
+type numberState string
+
+const (
+	stateAssigned    numberState = "assigned"
+	stateFree        numberState = "free"
+	stateQuarantined numberState = "quarantined"
+)
+
+var numberStates = []numberState{stateAssigned, stateFree, stateQuarantined}
+
+// inQuarantine reports whether a free number was released too recently to
+// be reassigned without the row saying so (rule R9).
+func (f *facts) inQuarantine(n *numsync.InventoryNumber) bool {
+	if n.ReleasedAt.IsZero() || f.in.QuarantineDays <= 0 {
+		return false
+	}
+	return f.in.Now.Before(n.ReleasedAt.AddDate(0, 0, f.in.QuarantineDays))
+}
+
+// applied reports whether the run changed the store.
+func (f *facts) applied() bool {
+	return f.in.Err == nil && f.in.Run != nil && f.in.Run.Status == numsync.RunApplied
+}
+
+// numberTally counts inventory numbers per country, type and state.
+type numberTally struct {
+	Country string
+	Type    numsync.NumberType
+	Count   map[numberState]int
+}
+
+// tallyNumbers counts the inventory by country, type and state as the store
+// holds it after this run: the plan's operations are taken into account
+// only when the run applied them. Direct Routing numbers that an apply adds
+// to the inventory are not in the tenant snapshot and are not counted.
+func (f *facts) tallyNumbers() []numberTally {
+	held := make(map[string]bool, len(f.holders))
+	for k := range f.holders {
+		held[k] = true
+	}
+	if f.applied() {
+		for _, op := range f.plan.Ops {
+			if op.Before != nil {
+				delete(held, op.Before.Number.String())
+			}
+		}
+		for _, op := range f.plan.Ops {
+			if op.After != nil {
+				held[op.After.Number.String()] = true
+			}
+		}
+	}
+	type key struct {
+		country string
+		typ     numsync.NumberType
+	}
+	idx := map[key]*numberTally{}
+	for i := range f.tenant.Numbers {
+		n := &f.tenant.Numbers[i]
+		k := key{n.Country, n.Type}
+		t, ok := idx[k]
+		if !ok {
+			t = &numberTally{Country: n.Country, Type: n.Type, Count: map[numberState]int{}}
+			idx[k] = t
+		}
+		switch {
+		case held[n.Number.String()]:
+			t.Count[stateAssigned]++
+		case f.inQuarantine(n):
+			t.Count[stateQuarantined]++
+		default:
+			t.Count[stateFree]++
+		}
+	}
+	out := make([]numberTally, 0, len(idx))
+	for _, t := range idx {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b numberTally) int {
+		return cmp.Or(cmp.Compare(a.Country, b.Country), cmp.Compare(a.Type, b.Type))
+	})
+	return out
+}
+
+// reasonCount is how often one reason code occurs.
+type reasonCount struct {
+	Code  numsync.Reason
+	Count int
+}
+
+// countReasons counts issues by code, in the fixed order of
+// [numsync.Reasons] (codes unknown to this build last, by name).
+func countReasons(issues []numsync.Issue) []reasonCount {
+	n := map[numsync.Reason]int{}
+	for _, is := range issues {
+		n[is.Code]++
+	}
+	var out []reasonCount
+	for _, r := range numsync.Reasons {
+		if n[r] > 0 {
+			out = append(out, reasonCount{r, n[r]})
+			delete(n, r)
+		}
+	}
+	rest := make([]numsync.Reason, 0, len(n))
+	for r := range n {
+		rest = append(rest, r)
+	}
+	slices.Sort(rest)
+	for _, r := range rest {
+		out = append(out, reasonCount{r, n[r]})
+	}
+	return out
+}
+
+// oneLine makes s safe to show on one line of a terminal, a comment or a
+// log: control characters (including escape sequences and line breaks) and
+// Unicode line separators become spaces, invalid UTF-8 becomes U+FFFD.
+func oneLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// isControl reports whether r could break a line or steer a terminal.
+func isControl(r rune) bool {
+	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
+}
+
+// statusText is how the run ended, in words for people.
+func (f *facts) statusText() string {
+	switch {
+	case f.in.Err != nil:
+		return string(numsync.RunFailed)
+	case f.in.Run != nil:
+		return string(f.in.Run.Status)
+	}
+	return string(numsync.RunDryRun)
+}
+
+// succeeded reports whether the run ended as intended: a plan was made (and
+// applied, if this was an apply) or there was nothing to do.
+func (f *facts) succeeded() bool {
+	switch numsync.RunStatus(f.statusText()) {
+	case numsync.RunApplied, numsync.RunNothingToDo, numsync.RunDryRun, numsync.RunRolledBack:
+		return true
+	}
+	return false
+}
+
+// duration is how long the run took, never negative.
+func (f *facts) duration() time.Duration {
+	d := f.in.Finished.Sub(f.in.Started)
+	if d < 0 || f.in.Started.IsZero() || f.in.Finished.IsZero() {
+		return 0
+	}
+	return d
+}
+
+// adWaiting lists the blocked rows waiting for msRTCSIP-Line to be cleared,
+// in plan order.
+func (f *facts) adWaiting() []numsync.Issue {
+	var out []numsync.Issue
+	for _, is := range f.plan.Blocked {
+		if is.Code == numsync.OnPremLineSet {
+			out = append(out, is)
+		}
+	}
+	return out
+}
+
+// adUser is one user whose msRTCSIP-Line must be cleared.
+type adUser struct {
+	UPN     string
+	DN      string
+	Line    string
+	Numbers []string // the numbers waiting, in plan order
+}
+
+// adUsers groups the waiting rows by user, in the order users first appear.
+func (f *facts) adUsers() []adUser {
+	var out []adUser
+	idx := map[string]int{}
+	for _, is := range f.adWaiting() {
+		k := numsync.UPNKey(is.UPN)
+		i, ok := idx[k]
+		if !ok {
+			u := adUser{UPN: is.UPN}
+			if known, ok := f.users[k]; ok {
+				u.UPN, u.DN, u.Line = known.UPN, known.DN, known.OnPremLine
+			}
+			i = len(out)
+			idx[k] = i
+			out = append(out, u)
+		}
+		if is.Number != "" && !slices.Contains(out[i].Numbers, is.Number) {
+			out[i].Numbers = append(out[i].Numbers, is.Number)
+		}
+	}
+	return out
+}

@@ -1,0 +1,43 @@
+﻿# teams-apply.ps1: numsync plan-20240501T020000Z, the 5 operations of the plan made against store
+# revision 41 (inputs sha256:5f1c0a), as Teams PowerShell calls: removals first, then assignments,
+# each in plan order. Review it, connect with Connect-MicrosoftTeams as a Teams Administrator,
+# Teams Communications Administrator or Teams Telephony Administrator, then run it. It stops at
+# the first error; each step is logged to teams-apply.log beside this script.
+#Requires -Modules MicrosoftTeams
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+$numsyncLog = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.log'
+function Write-Step([string]$Text) {
+    $line = '{0} {1}' -f (Get-Date).ToString('o'), $Text
+    Write-Host $line
+    Add-Content -LiteralPath $numsyncLog -Value $line -Encoding UTF8
+}
+
+Write-Step 'start: 6 steps'
+
+
+# op 1 - remove bob@contoso.com (Primary): free +14255550103 (not named by a sheet: authoritative mode)
+Write-Step 'step 1: remove +14255550103 from bob@contoso.com'
+Remove-CsPhoneNumberAssignment -Identity 'bob@contoso.com' -PhoneNumber '+14255550103' -PhoneNumberType 'CallingPlan'
+
+# op 2 ~ change alice@contoso.com (Primary): free +14255550101 (sheets/us.csv:2)
+Write-Step 'step 2: remove +14255550101 from alice@contoso.com'
+Remove-CsPhoneNumberAssignment -Identity 'alice@contoso.com' -PhoneNumber '+14255550101' -PhoneNumberType 'CallingPlan'
+
+# op 2 ~ change alice@contoso.com (Primary): set +14255550103 (sheets/us.csv:2)
+Write-Step 'step 3: set +14255550103 on alice@contoso.com'
+Set-CsPhoneNumberAssignment -Identity 'alice@contoso.com' -PhoneNumber '+14255550103' -PhoneNumberType 'CallingPlan' -LocationId 'loc-sea' -Notify
+
+# op 3 + assign o’connor@contoso.com (Primary): set +14255550101 (sheets/us.csv:3)
+Write-Step 'step 4: set +14255550101 on o’’connor@contoso.com'
+Set-CsPhoneNumberAssignment -Identity 'o’’connor@contoso.com' -PhoneNumber '+14255550101' -PhoneNumberType 'CallingPlan'
+
+# op 4 ~ change cq-sales@contoso.com (Primary): set +14255550104 (sheets/us.csv:4)
+Write-Step 'step 5: set +14255550104 on cq-sales@contoso.com'
+Set-CsPhoneNumberAssignment -Identity 'cq-sales@contoso.com' -PhoneNumber '+14255550104' -PhoneNumberType 'OperatorConnect' -LocationId 'null' -Notify
+
+# op 5 + assign x'; Remove-Item C:\ -Recurse #@contoso.com (Private): set +33140000001;ext=12 (sheets/fr.csv:2)
+Write-Step 'step 6: set +33140000001;ext=12 on x''; Remove-Item C:\ -Recurse #@contoso.com'
+Set-CsPhoneNumberAssignment -Identity 'x''; Remove-Item C:\ -Recurse #@contoso.com' -PhoneNumber '+33140000001;ext=12' -PhoneNumberType 'DirectRouting' -LocationId '<script>alert(1)</script>' -AssignmentCategory 'Private' -Notify
+
+Write-Step 'done'
