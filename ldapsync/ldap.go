@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
 	"go.uber.org/zap"
 )
@@ -47,7 +48,7 @@ func (s *ldapSource) fail(msg string, err error) *Error {
 
 // connect dials, secures and binds. The connection is closed when ctx ends,
 // which also ends any operation waiting on it, or when release is called.
-func (s *ldapSource) connect(ctx context.Context) (conn *ldap.Conn, release func(), err error) {
+func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, func(), error) {
 	pw, err := s.cfg.password()
 	if err != nil {
 		return nil, nil, err
@@ -99,11 +100,11 @@ func (s *ldapSource) connect(ctx context.Context) (conn *ldap.Conn, release func
 		}
 		c = tc
 	}
-	conn = ldap.NewConn(c, ldaps)
+	conn := ldap.NewConn(c, ldaps)
 	conn.Start()
 	conn.SetTimeout(s.cfg.Timeout)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	release = func() {
+	release := func() {
 		stop()
 		conn.Close()
 	}
@@ -205,13 +206,20 @@ func (s *ldapSource) readError(ctx context.Context, doing string, err error) err
 	case ldap.IsErrorWithCode(err, ldap.ErrorNetwork) && strings.Contains(err.Error(), "timed out"):
 		return s.fail(fmt.Sprintf("%s: no answer within directory.timeout (%s)", doing, s.cfg.Timeout), err)
 	case ldap.IsErrorWithCode(err, ldap.ErrorNetwork):
-		return s.fail(fmt.Sprintf("%s: the connection was lost (%v)", doing, err), err)
+		cause := err
+		var le *ldap.Error
+		if errors.As(err, &le) && le.Err != nil {
+			cause = le.Err
+		}
+		return s.fail(fmt.Sprintf("%s: the connection was lost (%v)", doing, cause), err)
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject):
 		return s.fail(doing+": the base DN does not exist: check directory.base_dns", err)
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded):
 		return s.fail(doing+": the server stopped at its size limit although the search was paged: lower directory.page_size or raise the limit for this account", err)
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultInsufficientAccessRights):
 		return s.fail(doing+": the bind account may not read there: grant it read access", err)
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultUnavailableCriticalExtension):
+		return s.fail(doing+": the server does not support paged results, which numsync needs to read large directories", err)
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultReferral):
 		return s.fail(doing+": the base DN is held by another server (referral): search that server instead", err)
 	}
@@ -235,7 +243,7 @@ func (s *ldapSource) walk(ctx context.Context, entry func(int, *ldap.Entry, int)
 // search reads one base DN page by page. Each page is streamed to entry as
 // it arrives; only the page buffer is held.
 func (s *ldapSource) search(ctx context.Context, conn *ldap.Conn, base int, dn string, entry func(int, *ldap.Entry, int) error, reference func(int, string)) error {
-	paging := ldap.NewControlPaging(uint32(s.cfg.PageSize))
+	paging := criticalPaging{ldap.NewControlPaging(uint32(s.cfg.PageSize))}
 	req := ldap.NewSearchRequest(dn, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 		s.cfg.Filter, s.attrs, []ldap.Control{paging})
 	read := 0
@@ -267,6 +275,7 @@ func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, req *ldap.Search
 	// fails half-way.
 	defer cancel()
 	resp := conn.SearchAsync(pctx, req, s.cfg.PageSize)
+	ended := false
 	for resp.Next() {
 		if e := resp.Entry(); e != nil {
 			n++
@@ -277,7 +286,7 @@ func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, req *ldap.Search
 			reference(base, ref)
 		}
 		if c, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
-			cookie = c.Cookie
+			cookie, ended = c.Cookie, true
 		}
 	}
 	if err := resp.Err(); err != nil {
@@ -287,7 +296,28 @@ func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, req *ldap.Search
 	if err := ctx.Err(); err != nil {
 		return nil, n, s.fail("reading abandoned", err)
 	}
+	// The client also ends a search on a connection that is already closed
+	// without an error. As the paging control is critical, a server that
+	// finished the page has sent one back.
+	if !ended {
+		return nil, n, ldap.NewError(ldap.ErrorNetwork, errors.New("the page ended without the server's paged-results control: the connection was closed"))
+	}
 	return cookie, n, nil
+}
+
+// criticalPaging is the paged-results control marked critical, so that a
+// server that cannot page refuses the search instead of cutting it at its
+// size limit.
+type criticalPaging struct{ *ldap.ControlPaging }
+
+// Encode inserts the criticality flag between the control's type and value.
+func (c criticalPaging) Encode() *ber.Packet {
+	p := c.ControlPaging.Encode()
+	out := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "Control")
+	out.AppendChild(p.Children[0])
+	out.AppendChild(ber.NewBoolean(ber.ClassUniversal, ber.TypePrimitive, ber.TagBoolean, true, "Criticality"))
+	out.AppendChild(p.Children[1])
+	return out
 }
 
 // callbackError carries an error of the caller's function through the
