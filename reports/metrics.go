@@ -87,12 +87,14 @@ func (f *facts) metrics() []byte {
 	if !known {
 		w.sample("numsync_run_status", 1, "status", string(status))
 	}
-	w.family("numsync_store_revision", "The store revision after the last numsync run.")
-	rev := f.plan.Revision
-	if f.applied() {
-		rev = f.in.Run.Revision
+	if f.in.Plan != nil {
+		w.family("numsync_store_revision", "The store revision after the last numsync run.")
+		rev := f.plan.Revision
+		if f.applied() {
+			rev = f.in.Run.Revision
+		}
+		w.sample("numsync_store_revision", float64(rev))
 	}
-	w.sample("numsync_store_revision", float64(rev))
 
 	w.family("numsync_operations", "Operations of the last plan, by action (unchanged: identities already as wanted).")
 	w.sample("numsync_operations", float64(c.Assign), "action", string(numsync.Assign))

@@ -146,7 +146,7 @@ func (s *psScript) finish(comments []string, header string) []byte {
 		b.WriteString("throw " + msg + "\n")
 		return []byte(b.String())
 	}
-	fmt.Fprintf(&b, "Write-Step 'start: %d steps'\n\n", s.steps)
+	fmt.Fprintf(&b, "Write-Step 'start: %d steps'\n", s.steps)
 	b.WriteString(s.body.String())
 	b.WriteString("\nWrite-Step 'done'\n")
 	return []byte(b.String())

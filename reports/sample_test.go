@@ -14,6 +14,7 @@ const (
 	hostilePS      = `x'; Remove-Item C:\ -Recurse #@contoso.com`
 	typographicUPN = "o\u2019connor@contoso.com" // ’ is a quote to PowerShell
 	umlautDN       = `CN=Müller\, Jörg,OU=München,DC=contoso,DC=com`
+	hostileDN      = `CN=x'; Remove-Item C:\\ -Recurse #,OU=Paris,DC=contoso,DC=com`
 )
 
 var (
@@ -43,7 +44,7 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 		{UPN: "jorg.muller@contoso.com", DN: umlautDN, Kind: numsync.KindUser, UsageLocation: "DE", Enabled: true, OnPremLine: "tel:+493012345678", Source: "ldif"},
 		{UPN: "anna@contoso.com", Kind: numsync.KindUser, UsageLocation: "DE", Enabled: true, Source: "ldap"},
 		{UPN: "léa@contoso.com", Kind: numsync.KindResource, UsageLocation: "FR", Enabled: true, OnPremLine: "tel:+33140000000", Source: "csv"},
-		{UPN: hostilePS, DN: `CN=x'; Remove-Item C:\\ -Recurse #,OU=Paris,DC=contoso,DC=com`, Kind: numsync.KindUser, UsageLocation: "FR", Enabled: true, Source: "ldap"},
+		{UPN: hostilePS, DN: hostileDN, Kind: numsync.KindUser, UsageLocation: "FR", Enabled: true, OnPremLine: "tel:+33140000002;ext=" + hostileFormula, Source: "ldap"},
 	}
 	cp, oc, dr := numsync.CallingPlan, numsync.OperatorConnect, numsync.DirectRouting
 	user := []numsync.Capability{numsync.CapUser}
@@ -59,6 +60,7 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 		{Number: num("+442071838751", ""), Type: oc, Country: "GB", Capabilities: app, Operator: `BT "Business"`},
 		{Number: num("+493012345678", ""), Type: cp, Country: "DE", Capabilities: user},
 		{Number: num("+33140000000", ""), Type: oc, Country: "FR", Capabilities: app},
+		{Number: num("+33140000002", ""), Type: oc, Country: "FR", Capabilities: user},
 		{Number: num("+33140000001", "12"), Type: dr, Country: "FR", Capabilities: user, Source: numsync.SourceOnPremises},
 	}
 	assignments := []numsync.Assignment{
@@ -93,6 +95,8 @@ func samplePlan() *numsync.Plan {
 			Message: "msRTCSIP-Line is set on-premises", Hint: "clear msRTCSIP-Line in AD (see ad-cleanup.csv)"},
 		{Code: numsync.OnPremLineSet, UPN: "emma@contoso.com", Number: "+442071838750", File: "sheets/gb.csv", Line: 2,
 			Message: "msRTCSIP-Line is set on-premises", Hint: "clear msRTCSIP-Line in AD (see ad-cleanup.csv)"},
+		{Code: numsync.OnPremLineSet, UPN: hostilePS, Number: "+33140000002", File: "sheets/fr.csv", Line: 3,
+			Message: "msRTCSIP-Line is set on-premises", Hint: "clear msRTCSIP-Line in AD (see ad-cleanup.csv)"},
 		{Code: numsync.OnPremLineSet, UPN: "léa@contoso.com", Number: "+33140000000", File: "sheets/fr.csv", Line: 4,
 			Message: "msRTCSIP-Line is set on-premises", Hint: "clear msRTCSIP-Line in AD (see ad-cleanup.csv)"},
 	}
@@ -102,7 +106,7 @@ func samplePlan() *numsync.Plan {
 	return &numsync.Plan{
 		Version: numsync.PlanVersion, Revision: 41, InputsDigest: "sha256:5f1c0a", Mode: numsync.Authoritative,
 		Ops: ops, Rejects: rejects, Blocked: blocked, Warnings: warnings,
-		Counts: numsync.Counts{Assign: 2, Change: 2, Remove: 1, Unchanged: 1, Rejected: 3, Blocked: 3, Warnings: 1, RowsRead: 12, Sheets: 4},
+		Counts: numsync.Counts{Assign: 2, Change: 2, Remove: 1, Unchanged: 1, Rejected: 3, Blocked: 4, Warnings: 1, RowsRead: 13, Sheets: 4},
 	}
 }
 
@@ -120,6 +124,7 @@ func sampleWishes() []numsync.Wish {
 		wish("anna@contoso.com", num("+14255550102", ""), cp, "", numsync.Primary, "sheets/de.csv", 3),
 		wish("jorg.muller@contoso.com", num("+493012345678", ""), cp, "", numsync.Primary, "sheets/de.csv", 2),
 		wish("emma@contoso.com", num("+442071838750", ""), cp, "", numsync.Primary, "sheets/gb.csv", 2),
+		wish(hostilePS, num("+33140000002", ""), oc, "", numsync.Primary, "sheets/fr.csv", 3),
 		wish("léa@contoso.com", num("+33140000000", ""), oc, "", numsync.Primary, "sheets/fr.csv", 4),
 		wish("aa-main@contoso.com", num("+442071838751", ""), oc, "", numsync.Primary, "sheets/gb.csv", 4),
 		// A removal row for someone who holds nothing: ok, nothing to do.

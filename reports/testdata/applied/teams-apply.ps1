@@ -15,7 +15,6 @@ function Write-Step([string]$Text) {
 
 Write-Step 'start: 6 steps'
 
-
 # op 1 - remove bob@contoso.com (Primary): free +14255550103 (not named by a sheet: authoritative mode)
 Write-Step 'step 1: remove +14255550103 from bob@contoso.com'
 Remove-CsPhoneNumberAssignment -Identity 'bob@contoso.com' -PhoneNumber '+14255550103' -PhoneNumberType 'CallingPlan'

@@ -20,5 +20,4 @@ function Find-UserByUpn([string]$Upn) {
 
 Write-Step 'start: 0 steps'
 
-
 Write-Step 'done'

@@ -15,5 +15,4 @@ function Write-Step([string]$Text) {
 
 Write-Step 'start: 0 steps'
 
-
 Write-Step 'done'

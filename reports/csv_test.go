@@ -1,0 +1,131 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"numsync"
+)
+
+// readCSV reads a report CSV as a spreadsheet would: a UTF-8 BOM, then
+// RFC 4180 records.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte(utf8BOM)) {
+		t.Errorf("%s does not start with a UTF-8 BOM (Excel would garble non-ASCII names)", path)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte(utf8BOM))))
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
+
+// unsafeStart reports whether a spreadsheet could take a cell for a formula.
+func unsafeStart(cell string) bool {
+	for _, p := range []string{"=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"} {
+		if strings.HasPrefix(cell, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCSVCellsCannotRunAsFormulas(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, sampleInputs()["applied"]); err != nil {
+		t.Fatal(err)
+	}
+	var cells []string
+	for _, name := range Files {
+		if !strings.HasSuffix(name, ".csv") {
+			continue
+		}
+		for _, rec := range readCSV(t, filepath.Join(dir, name)) {
+			for _, cell := range rec {
+				cells = append(cells, cell)
+				if e164, ok := strings.CutPrefix(cell, "\t"); ok && e164Cell.MatchString(e164) {
+					continue // a phone number kept as text
+				}
+				if unsafeStart(cell) {
+					t.Errorf("%s: cell %q could run as a formula", name, cell)
+				}
+			}
+		}
+	}
+	// The hostile values are all there, neutralised and otherwise intact.
+	for _, want := range []string{"'" + hostileFormula, hostileScript + "@contoso.com", hostilePS, "\t+33140000001;ext=12", "'-pick a DE number or change the usage location"} {
+		found := false
+		for _, c := range cells {
+			found = found || c == want
+		}
+		if !found {
+			t.Errorf("no cell is %q", want)
+		}
+	}
+}
+
+func TestSafeCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"+14255550101", "\t+14255550101"},
+		{"+14255550100;ext=101", "\t+14255550100;ext=101"},
+		{"+1425555010x", "'+1425555010x"},
+		{"+14255550101+1", "'+14255550101+1"},
+		{"=1+1", "'=1+1"},
+		{"-2+3", "'-2+3"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{"＝1+1", "'＝1+1"},
+		{"alice@contoso.com", "alice@contoso.com"},
+		{"", ""},
+		{"tel:+14255550101", "tel:+14255550101"},
+	} {
+		if got := SafeCell(tc.in); got != tc.want {
+			t.Errorf("SafeCell(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestE164CellReadsBackAsNumber checks that the text form of a number in
+// the CSVs still parses as that number, as numsync's importer reads it.
+func TestE164CellReadsBackAsNumber(t *testing.T) {
+	for _, n := range []string{"+14255550101", "+33140000001;ext=12"} {
+		got, err := numsync.ParseNumber(SafeCell(n), "")
+		if err != nil || got.String() != n {
+			t.Errorf("ParseNumber(SafeCell(%q)) = %v, %v", n, got, err)
+		}
+	}
+}
+
+func TestPlanCSVListsOperationsInPlanOrder(t *testing.T) {
+	f := newFacts(sampleInputs()["applied"])
+	dir := t.TempDir()
+	path := filepath.Join(dir, PlanCSVFile)
+	if err := os.WriteFile(path, f.planCSV(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, path)
+	if len(recs) != 1+len(f.plan.Ops) {
+		t.Fatalf("%d records, want header and %d operations", len(recs), len(f.plan.Ops))
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for i, op := range f.plan.Ops {
+		rec := recs[i+1]
+		if rec[col["action"]] != string(op.Action) || rec[col["upn"]] != op.UPN || rec[col["source"]] != sourceText(op.Source) {
+			t.Errorf("line %d = %q, want operation %+v", i+2, rec, op)
+		}
+	}
+}
