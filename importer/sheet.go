@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"numsync"
 )
@@ -114,11 +116,15 @@ func SheetFiles(paths []string) ([]string, error) {
 // does not stop the others. The error is for what no sheet can fix: a
 // path that does not exist, an I/O error, ctx ending.
 func ReadSheets(ctx context.Context, paths []string, lookup UsageLocationFunc) (*SheetResult, error) {
+	return readSheets(ctx, paths, lookup, runtime.GOMAXPROCS(0))
+}
+
+func readSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, workers int) (*SheetResult, error) {
 	files, err := SheetFiles(paths)
 	if err != nil {
 		return nil, err
 	}
-	s := newSheetSet(lookup)
+	s := newSheetSet(lookup, workers)
 	for _, f := range files {
 		if err := s.readFile(ctx, f); err != nil {
 			return nil, err
@@ -132,6 +138,7 @@ func ReadSheets(ctx context.Context, paths []string, lookup UsageLocationFunc) (
 // identical repeats are folded into their first row as a source.
 type sheetSet struct {
 	lookup   UsageLocationFunc
+	workers  int // goroutines normalising numbers; 1 reads serially
 	res      SheetResult
 	rows     []sheetRow
 	byIdent  map[string][]int32 // UPN key + category -> rows
@@ -145,12 +152,13 @@ type sheetRow struct {
 	repeats []numsync.Source // identical rows after the first
 }
 
-func newSheetSet(lookup UsageLocationFunc) *sheetSet {
+func newSheetSet(lookup UsageLocationFunc, workers int) *sheetSet {
 	if lookup == nil {
 		lookup = func(string) (string, bool) { return "", false }
 	}
 	return &sheetSet{
 		lookup:   lookup,
+		workers:  workers,
 		byIdent:  make(map[string][]int32),
 		byNumber: make(map[string][]int32),
 		order:    make(map[string]int),
@@ -185,31 +193,129 @@ func (s *sheetSet) read(ctx context.Context, in io.Reader, file string) error {
 	}
 	info.Dialect = r.Dialect()
 	s.res.Warnings = append(s.res.Warnings, r.Warnings()...)
-	for {
-		if info.Rows%1024 == 0 {
+	if s.workers > 1 {
+		err = s.readParallel(ctx, r, &info)
+	} else {
+		err = s.readSerial(ctx, r, &info)
+	}
+	if err != nil && ctx.Err() == nil {
+		err = fmt.Errorf("reading %s: %w", file, err)
+	}
+	return err
+}
+
+// nextPending reads the next row and settles everything but its number.
+// It returns io.EOF at the end of the file.
+func (s *sheetSet) nextPending(r *Reader) (pendingRow, error) {
+	rec, err := r.Next()
+	var re *RowError
+	if errors.As(err, &re) {
+		return pendingRow{err: re}, nil
+	}
+	if err != nil {
+		return pendingRow{}, err
+	}
+	return s.prepare(rec), nil
+}
+
+func (s *sheetSet) readSerial(ctx context.Context, r *Reader, info *SheetInfo) error {
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		rec, err := r.Next()
+		p, err := s.nextPending(r)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		if errors.As(err, &re) {
-			info.Rows++
-			s.res.RowsRead++
-			s.res.Rejects = append(s.res.Rejects, re.Issue())
-			continue
-		}
 		if err != nil {
-			return fmt.Errorf("reading %s: %w", file, err)
+			return err
 		}
-		info.Rows++
-		s.res.RowsRead++
-		p := s.prepare(rec)
 		p.normalise()
-		s.add(p)
+		s.addRow(info, p)
 	}
+}
+
+// batchSize is how many rows travel together through the parallel reader;
+// large enough that channel hand-offs cost little per row, small enough
+// that the rows in flight stay a few hundred kilobytes.
+const batchSize = 256
+
+type rowBatch struct {
+	seq  int
+	rows []pendingRow
+}
+
+// readParallel reads rows on one goroutine, normalises their numbers on
+// s.workers others (parsing and validating numbers is most of the work)
+// and adds them here in file order. A fixed set of batches circulates, so
+// memory stays flat however long the file is.
+func (s *sheetSet) readParallel(ctx context.Context, r *Reader, info *SheetInfo) error {
+	free := make(chan *rowBatch, 4*s.workers)
+	for range cap(free) {
+		free <- &rowBatch{rows: make([]pendingRow, 0, batchSize)}
+	}
+	work := make(chan *rowBatch, s.workers)
+	done := make(chan *rowBatch, cap(free))
+	var readErr error
+	go func() {
+		defer close(work)
+		for seq := 0; ; seq++ {
+			b := <-free
+			b.seq, b.rows = seq, b.rows[:0]
+			if readErr = ctx.Err(); readErr != nil {
+				return
+			}
+			for len(b.rows) < batchSize {
+				p, err := s.nextPending(r)
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						readErr = err
+					}
+					work <- b
+					return
+				}
+				b.rows = append(b.rows, p)
+			}
+			work <- b
+		}
+	}()
+	var wg sync.WaitGroup
+	for range s.workers {
+		wg.Go(func() {
+			for b := range work {
+				for i := range b.rows {
+					b.rows[i].normalise()
+				}
+				done <- b
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	waiting := make(map[int]*rowBatch)
+	next := 0
+	for b := range done {
+		waiting[b.seq] = b
+		for b, ok := waiting[next]; ok; b, ok = waiting[next] {
+			delete(waiting, next)
+			for _, p := range b.rows {
+				s.addRow(info, p)
+			}
+			next++
+			free <- b
+		}
+	}
+	return readErr
+}
+
+func (s *sheetSet) addRow(info *SheetInfo, p pendingRow) {
+	info.Rows++
+	s.res.RowsRead++
+	s.add(p)
 }
 
 // pendingRow is a sheet row between reading and normalising its number:
