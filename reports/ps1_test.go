@@ -59,8 +59,8 @@ var psHeader = []string{
 
 // psCall is a cmdlet call read back from a script, its values unquoted.
 type psCall struct {
-	Cmdlet                             string
-	Identity, Number, Type, Location   string
+	Cmdlet                              string
+	Identity, Number, Type, Location    string
 	Private, Notify, ByUPN, HasLocation bool
 }
 

@@ -13,7 +13,7 @@ import (
 
 // countryCounts is one line of the per-country table.
 type countryCounts struct {
-	Country                                  string
+	Country                                   string
 	Assign, Change, Remove, Rejected, Blocked int
 }
 
