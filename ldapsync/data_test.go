@@ -173,11 +173,18 @@ func makeUser(i int) testUser {
 	return testUser{entry: e, want: ldapsync.Record{User: u, GUID: guidText(i), Roles: roles, Problems: problems}}
 }
 
-// plainEntry builds an entry from name/value pairs.
+// plainEntry builds an entry from name/value pairs; repeated names in a
+// row give one attribute with several values.
 func plainEntry(dn string, pairs ...string) *ldap.Entry {
 	e := &ldap.Entry{DN: dn}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		e.Attributes = append(e.Attributes, &ldap.EntryAttribute{Name: pairs[i], Values: []string{pairs[i+1]}, ByteValues: [][]byte{[]byte(pairs[i+1])}})
+		name, v := pairs[i], pairs[i+1]
+		if n := len(e.Attributes); n > 0 && e.Attributes[n-1].Name == name {
+			a := e.Attributes[n-1]
+			a.Values, a.ByteValues = append(a.Values, v), append(a.ByteValues, []byte(v))
+			continue
+		}
+		e.Attributes = append(e.Attributes, &ldap.EntryAttribute{Name: name, Values: []string{v}, ByteValues: [][]byte{[]byte(v)}})
 	}
 	return e
 }

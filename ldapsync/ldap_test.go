@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,6 +87,7 @@ func checkRecords(t *testing.T, recs []ldapsync.Record, n int, source string) {
 			t.Errorf("%s: DN %q, want %q", got.User.UPN, got.User.DN, want.User.DN)
 		}
 		got.User.DN = want.User.DN
+		got.Problems = slices.Clone(got.Problems)
 		for k := range got.Problems {
 			p := &got.Problems[k]
 			if p.Message == "" || p.Hint == "" {

@@ -67,11 +67,10 @@ func (r *LDIFReader) errorf(line int, format string, args ...any) error {
 // the last one.
 func (r *LDIFReader) Next() (*ldap.Entry, int, error) {
 	var (
-		e       *ldap.Entry
-		dnLine  int
-		skip    bool // inside a record that is not an entry
-		byName  map[string]*ldap.EntryAttribute
-		changed bool // a "changetype:" line was seen in this record
+		e      *ldap.Entry
+		dnLine int
+		skip   bool // inside a record that is not an entry
+		byName map[string]*ldap.EntryAttribute
 	)
 	for {
 		text, n, err := r.logicalLine()
@@ -129,8 +128,7 @@ func (r *LDIFReader) Next() (*ldap.Entry, int, error) {
 			if !strings.EqualFold(string(value), "add") {
 				return nil, 0, r.errorf(n, "entry %q is a change record (changetype: %s), not an export: export the users with ldapsearch or ldifde", e.DN, value)
 			}
-			changed = true
-		case lower == "control" && !changed:
+		case lower == "control":
 			return nil, 0, r.errorf(n, "entry %q carries a control line: this is a change file, not an export", e.DN)
 		default:
 			a := byName[lower]
