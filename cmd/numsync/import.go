@@ -16,10 +16,12 @@ type importKind struct {
 	load func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error)
 }
 
+// importKinds are in the order a run loads them: locations, then users,
+// then the inventory, whose holders must resolve to users.
 var importKinds = []importKind{
-	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)",
+	{"locations", "load emergency locations from CSV",
 		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, path, importer.ReadInventory, st.ImportNumbers)
+			return importFile(ctx, path, importer.ReadLocations, st.ImportLocations)
 		}},
 	{"users", "load users from a users CSV",
 		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
@@ -27,9 +29,9 @@ var importKinds = []importKind{
 				return st.ImportUsers(ctx, us, numsync.UserImportOptions{Source: "csv"})
 			})
 		}},
-	{"locations", "load emergency locations from CSV",
+	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)",
 		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, path, importer.ReadLocations, st.ImportLocations)
+			return importFile(ctx, path, importer.ReadInventory, st.ImportNumbers)
 		}},
 }
 

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"numsync/planner"
+)
+
+func init() {
+	register(&command{name: "apply", args: "PLANFILE", summary: "apply exactly the reviewed plan, all or nothing (refused when the store changed since)", run: runApply})
+}
+
+func runApply(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("apply", "[--actor UPN] [--max-removes N|P%] [--wait] PLANFILE")
+	actor := fs.String("actor", "", "who applies (default: actor from the config); must hold an admin role")
+	maxRemoves := fs.String("max-removes", "", "raise the removal guard for this run: a count or a percentage")
+	wait := fs.Bool("wait", false, "wait for another writer to finish instead of failing")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	opts, err := e.applyOptions(*actor, *maxRemoves, *wait)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return usageErr(err, "give the plan.json that 'numsync plan' wrote")
+	}
+	p, err := planner.ReadPlan(f)
+	f.Close()
+	if err != nil {
+		return usageErr(fmt.Errorf("%s: %w", fs.Arg(0), err), "give the plan.json that 'numsync plan' wrote, unedited")
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	j := &job{plan: p}
+	if j.tenant, err = st.Tenant(ctx); err != nil {
+		return err
+	}
+	j.started = time.Now()
+	applyErr := applyJob(ctx, e, st, j, opts)
+	id := "apply-" + j.started.UTC().Format("20060102T150405.000Z")
+	if j.run != nil {
+		id = j.run.ID
+	}
+	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
+		e.log.Warn("writing reports: " + err.Error())
+	}
+	if applyErr != nil {
+		return applyErr
+	}
+	return outcome(j)
+}

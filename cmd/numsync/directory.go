@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"numsync"
+	"numsync/ldapsync"
+	"numsync/store"
+)
+
+func init() {
+	register(&command{name: "directory sync", summary: "read users from AD (LDAP or LDIF) into the store; users gone from AD are marked absent", run: runDirectorySync})
+	register(&command{name: "directory check", summary: "connect, bind, count entries per base DN and show a few mapped users", run: runDirectoryCheck})
+}
+
+var errNoDirectory = usageErr(errors.New("no directory is configured"),
+	"set directory.url (LDAP) or directory.ldif_file (an LDIF export) in the config")
+
+// openDirectory returns the configured directory, or errNoDirectory.
+func (e *env) openDirectory() (*ldapsync.Directory, string, error) {
+	cfg, ok := e.cfg.directory()
+	if !ok {
+		return nil, "", errNoDirectory
+	}
+	d, err := ldapsync.New(cfg, e.log)
+	if err != nil {
+		return nil, "", usageErr(fmt.Errorf("config directory.%w", err), "see numsync.example.yaml")
+	}
+	source := "ldap"
+	if cfg.LDIFFile != "" {
+		source = "ldif"
+	}
+	return d, source, nil
+}
+
+// syncDirectory reads the whole directory and upserts its users; it imports
+// nothing when the directory could not be read to the end.
+func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.ImportResult, error) {
+	d, source, err := e.openDirectory()
+	if err != nil {
+		return numsync.ImportResult{}, err
+	}
+	users, err := ldapsync.Collect(ctx, d)
+	if err != nil {
+		return numsync.ImportResult{}, &directoryError{err}
+	}
+	res, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
+	if err != nil {
+		return res, fmt.Errorf("directory sync: %w", err)
+	}
+	return res, nil
+}
+
+// directoryError is a directory that could not be read: the run applies
+// nothing that depends on it.
+type directoryError struct{ err error }
+
+func (e *directoryError) Error() string { return e.err.Error() }
+func (e *directoryError) Unwrap() error { return e.err }
+func (e *directoryError) Hint() string {
+	return "nothing was changed; run 'numsync directory check' to see what fails"
+}
+
+func runDirectorySync(ctx context.Context, e *env, args []string) error {
+	if err := parse(e.flags("directory sync", ""), args, 0, 0); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := syncDirectory(ctx, e, st)
+	for _, p := range res.Problems {
+		printIssue(e.stderr, p)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "directory: %s (store revision %d)\n", describeImport(res, len(res.Problems)), res.Revision)
+	return nil
+}
+
+func runDirectoryCheck(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("directory check", "[-n USERS]")
+	n := fs.Int("n", 5, "how many mapped users to show")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	d, _, err := e.openDirectory()
+	if err != nil {
+		return err
+	}
+	rep, err := d.Check(ctx, *n)
+	if err != nil {
+		return &directoryError{err}
+	}
+	printCheck(e, rep)
+	return nil
+}
+
+func printCheck(e *env, rep *ldapsync.CheckReport) {
+	fmt.Fprintf(e.stdout, "directory %s: read\n", rep.Source)
+	tw := tabwriter.NewWriter(e.stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "base\tentries\tusers\tdisabled\tresource accounts\twith msRTCSIP-Line\tproblems\treferences skipped")
+	for _, b := range rep.Bases {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", b.Base, b.Entries, b.Users, b.Disabled, b.Resources, b.WithLine, b.Problems, b.References)
+	}
+	_ = tw.Flush()
+	for _, r := range rep.Samples {
+		u := r.User
+		lic := make([]string, len(u.Licenses))
+		for i, l := range u.Licenses {
+			lic[i] = string(l)
+		}
+		fmt.Fprintf(e.stdout, "\n%s (%s)\n  dn: %s\n  object id: %s  guid: %s\n  kind: %s  enabled: %t  usage location: %s\n  licences: %s\n  msRTCSIP-Line: %s\n",
+			u.UPN, u.DisplayName, u.DN, u.ObjectID, r.GUID, u.Kind, u.Enabled, u.UsageLocation, strings.Join(lic, ", "), orNone(u.OnPremLine))
+		for _, p := range r.Problems {
+			fmt.Fprintf(e.stdout, "  problem: %s: %s\n", p.Code, p.Message)
+		}
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

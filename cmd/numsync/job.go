@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"numsync"
+	"numsync/importer"
+	"numsync/planner"
+	"numsync/reports"
+	"numsync/store"
+)
+
+// job is one plan on its way through numsync: what it was computed from,
+// the plan, and (once applied) the run. plan, apply, run and rollback share
+// it, so a dry-run and a real run go through the same code up to the
+// commit.
+type job struct {
+	started time.Time
+	tenant  *numsync.Tenant
+	wishes  []numsync.Wish
+	plan    *numsync.Plan
+	run     *numsync.Run
+}
+
+// sheetPaths returns the sheets named on the command line, else those of
+// the config.
+func (e *env) sheetPaths(args []string) ([]string, error) {
+	if len(args) > 0 {
+		return args, nil
+	}
+	paths := make([]string, len(e.cfg.Sheets))
+	for i, p := range e.cfg.Sheets {
+		paths[i] = e.cfg.resolve(p)
+	}
+	if len(paths) == 0 {
+		return nil, usageErr(errors.New("no assignment sheets given"), "name sheet files or directories as arguments, or list them under sheets: in the config")
+	}
+	return paths, nil
+}
+
+// makePlan reads the sheets and plans them against the store as it is now.
+func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, policy numsync.Policy) (*job, error) {
+	j := &job{started: time.Now()}
+	t, err := st.Tenant(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the store: %w", err)
+	}
+	j.tenant = t
+	usage := make(map[string]string, len(t.Users))
+	for _, u := range t.Users {
+		usage[u.Key()] = u.UsageLocation
+	}
+	res, err := importer.ReadSheets(ctx, sheets, func(key string) (string, bool) {
+		loc, ok := usage[key]
+		return loc, ok
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading sheets: %w", err)
+	}
+	if policy.Mode == numsync.Authoritative {
+		for _, s := range res.Sheets {
+			if s.Err != nil {
+				return nil, usageErr(fmt.Errorf("authoritative mode needs every sheet, and %w", s.Err),
+					"fix the sheet, or plan in merge mode: without it, the identities it names would lose their numbers")
+			}
+		}
+	}
+	j.wishes = res.Wishes
+	j.plan = planner.Plan(planner.Input{
+		Tenant:        t,
+		Wishes:        res.Wishes,
+		SheetRejects:  res.Rejects,
+		SheetWarnings: res.Warnings,
+		Policy:        policy,
+		Now:           j.started,
+		InputsDigest:  inputsDigest(res, policy),
+		RowsRead:      res.RowsRead,
+		Sheets:        len(res.Sheets),
+	})
+	e.log.Info("planned", zap.Int("rows", res.RowsRead), zap.Int("sheets", len(res.Sheets)),
+		zap.Int("ops", len(j.plan.Ops)), zap.Int("rejects", len(j.plan.Rejects)), zap.Int("blocked", len(j.plan.Blocked)))
+	return j, nil
+}
+
+// inputsDigest fingerprints what a plan was made from: the normalised rows,
+// the rejects and the policy. Two plans with the same digest and revision
+// are the same plan.
+func inputsDigest(res *importer.SheetResult, policy numsync.Policy) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	_ = enc.Encode(policy)
+	for _, w := range res.Wishes {
+		_ = enc.Encode(w)
+	}
+	for _, r := range res.Rejects {
+		_ = enc.Encode(r)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// reportDir is where the reports of a plan or run go.
+func (e *env) reportDir(id string) string {
+	return filepath.Join(e.cfg.resolve(e.cfg.Reports.Dir), id)
+}
+
+// writeReports writes plan.json and every report of j into dir, prints the
+// summary and says where the reports are. runErr is why the job failed, if
+// it did: the reports still say what is known.
+func (e *env) writeReports(j *job, dir string, runErr error) error {
+	in := reports.Input{
+		Plan: j.plan, Tenant: j.tenant, Wishes: j.wishes, Run: j.run,
+		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
+		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
+	}
+	var errs []error
+	if err := reports.Write(dir, in); err != nil {
+		errs = append(errs, err)
+	}
+	if j.plan != nil {
+		if err := writePlanFile(filepath.Join(dir, "plan.json"), j.plan); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	fmt.Fprint(e.stdout, reports.Summary(in))
+	fmt.Fprintf(e.stdout, "reports: %s\n", dir)
+	return errors.Join(errs...)
+}
+
+// writePlanFile writes p to path through a temporary file, so a reader
+// never sees half a plan.
+func writePlanFile(path string, p *numsync.Plan) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := planner.WritePlan(f, p); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// applyOptions are the planner's apply options from config and flags.
+func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOptions, error) {
+	opts := planner.ApplyOptions{Actor: e.cfg.Actor, Wait: wait, MailFrom: e.cfg.SMTP.From}
+	if actor != "" {
+		opts.Actor = actor
+	}
+	opts.MaxRemoves = e.cfg.policy().MaxRemoves
+	if maxRemoves != "" {
+		t, err := numsync.ParseThreshold(maxRemoves)
+		if err != nil {
+			return opts, usageErr(fmt.Errorf("--max-removes: %w", err), "")
+		}
+		opts.MaxRemoves = t
+	}
+	host, _ := os.Hostname()
+	opts.LockHolder = fmt.Sprintf("%s (pid %d on %s)", opts.Actor, os.Getpid(), host)
+	return opts, nil
+}
+
+// applyJob applies j.plan and maps the outcome to an error carrying the exit
+// code a cron wrapper can act on.
+func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions) error {
+	run, err := planner.Apply(ctx, st, j.plan, opts)
+	if run.ID != "" {
+		j.run = &run
+	}
+	var (
+		held  *planner.HeldBackError
+		unath *planner.NotAuthorizedError
+	)
+	switch {
+	case errors.As(err, &held):
+		return withCode(ExitHeldBack, err, "review the plan; if the removals are meant, raise the limit for this run with --max-removes N")
+	case errors.As(err, &unath):
+		return withCode(ExitNotAuthorized, err, "grant a role with 'numsync roles grant ACTOR TeamsTelephonyAdministrator', or set actor in the config / --actor")
+	case err != nil:
+		return err
+	}
+	e.log.Info("applied", zap.String("run", run.ID), zap.String("status", string(run.Status)), zap.Int64("revision", run.Revision))
+	return nil
+}
+
+// outcome turns a finished job into its exit code: nothing to do, applied,
+// or done with rejected or blocked rows.
+func outcome(j *job) error {
+	switch {
+	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0:
+		return &exitError{code: ExitRejected}
+	case len(j.plan.Ops) == 0:
+		return &exitError{code: ExitNothingToDo}
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"numsync/planner"
+)
+
+func init() {
+	register(&command{name: "rollback", args: "RUN_ID", summary: "plan the undoing of an applied run (dry-run unless --apply)", run: runRollback})
+	register(&command{name: "runs", summary: "list recent runs with their status and counts", run: runRuns})
+}
+
+func runRollback(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("rollback", "[--apply] [--actor UPN] [--wait] RUN_ID")
+	doApply := fs.Bool("apply", false, "apply the rollback plan (default: only plan it and write the reports)")
+	actor := fs.String("actor", "", "who applies (default: actor from the config)")
+	wait := fs.Bool("wait", false, "wait for another writer to finish instead of failing")
+	notify := fs.Bool("notify", false, "email the users whose numbers are restored")
+	if err := parse(fs, args, 1, 1); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	j := &job{started: time.Now()}
+	if j.tenant, err = st.Tenant(ctx); err != nil {
+		return err
+	}
+	j.plan, err = planner.Rollback(ctx, st, fs.Arg(0), planner.RollbackOptions{Policy: e.cfg.policy(), Now: j.started, Notify: *notify})
+	if err != nil {
+		return usageErr(err, "list runs with 'numsync runs'")
+	}
+	id := "rollback-" + fs.Arg(0)
+	if !*doApply {
+		if err := e.writeReports(j, e.reportDir(id+"-plan"), nil); err != nil {
+			return err
+		}
+		if len(j.plan.Ops) > 0 {
+			fmt.Fprintf(e.stdout, "to carry it out: numsync rollback --apply %s\n", fs.Arg(0))
+		}
+		return outcome(j)
+	}
+	opts, err := e.applyOptions(*actor, "", *wait)
+	if err != nil {
+		return err
+	}
+	// A rollback restores what a run removed: the guard is for sheets.
+	opts.MaxRemoves.Count, opts.MaxRemoves.Percent = len(j.plan.Ops), 0
+	applyErr := applyJob(ctx, e, st, j, opts)
+	if j.run != nil {
+		id = j.run.ID
+	}
+	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
+		e.log.Warn("writing reports: " + err.Error())
+	}
+	if applyErr != nil {
+		return applyErr
+	}
+	return outcome(j)
+}
+
+func runRuns(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("runs", "[-n N]")
+	n := fs.Int("n", 20, "how many runs to list")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	runs, err := st.Runs(ctx, *n)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		c := r.Counts
+		fmt.Fprintf(e.stdout, "%s  %-26s %-24s +%d ~%d -%d  rejected %d  blocked %d  rev %d\n",
+			r.ID, r.Status, r.Actor, c.Assign, c.Change, c.Remove, c.Rejected, c.Blocked, r.Revision)
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+func init() {
+	register(&command{name: "run", summary: "the nightly job: load exports, sync the directory, read sheets, plan, apply, notify, report", run: runRun})
+}
+
+// runFlags are the flags of `numsync run`, shared with `numsync schedule`.
+type runFlags struct {
+	dryRun     bool
+	maxRemoves string
+	wait       bool
+	actor      string
+}
+
+func runRun(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("run", "[--dry-run] [--max-removes N|P%] [--wait] [--actor UPN]")
+	var f runFlags
+	fs.BoolVar(&f.dryRun, "dry-run", false, "do everything but apply and notify")
+	fs.StringVar(&f.maxRemoves, "max-removes", "", "raise the removal guard for this run: a count or a percentage")
+	fs.BoolVar(&f.wait, "wait", false, "wait for another writer to finish instead of failing")
+	fs.StringVar(&f.actor, "actor", "", "who applies (default: actor from the config)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	return runJob(ctx, e, f)
+}
+
+// runJob is one run of the nightly job.
+func runJob(ctx context.Context, e *env, f runFlags) error {
+	opts, err := e.applyOptions(f.actor, f.maxRemoves, f.wait)
+	if err != nil {
+		return err
+	}
+	sheets, err := e.sheetPaths(nil)
+	if err != nil {
+		return err
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	id := "run-" + started.UTC().Format("20060102T150405.000Z")
+	if f.dryRun {
+		id = "dry-run-" + started.UTC().Format("20060102T150405.000Z")
+	}
+	log := e.log.With(zap.String("run", id))
+
+	// Facts first: the exports and the directory describe the world as it
+	// is, so they are loaded even by a dry-run.
+	if err := loadExports(ctx, e, log); err != nil {
+		return e.failRun(&job{started: started}, id, err)
+	}
+	if _, ok := e.cfg.directory(); ok {
+		res, err := syncDirectory(ctx, e, st)
+		if err != nil {
+			return e.failRun(&job{started: started}, id, err)
+		}
+		log.Info("directory synced", zap.Int("added", res.Added), zap.Int("updated", res.Updated),
+			zap.Int("unchanged", res.Unchanged), zap.Int("absent", res.Absent), zap.Int("problems", len(res.Problems)))
+		for _, p := range res.Problems {
+			printIssue(e.stderr, p)
+		}
+	}
+
+	j, err := makePlan(ctx, e, st, sheets, e.cfg.policy())
+	if err != nil {
+		return e.failRun(&job{started: started}, id, err)
+	}
+	j.started = started
+	if f.dryRun {
+		if err := e.writeReports(j, e.reportDir(id), nil); err != nil {
+			return err
+		}
+		return outcome(j)
+	}
+	applyErr := applyJob(ctx, e, st, j, opts)
+	if j.run != nil {
+		id = j.run.ID
+	}
+	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
+		log.Warn("writing reports", zap.Error(err))
+	}
+	if applyErr != nil {
+		return applyErr
+	}
+	return outcome(j)
+}
+
+// failRun writes what is known of a run that could not get to a plan, and
+// returns its error.
+func (e *env) failRun(j *job, id string, err error) error {
+	if werr := e.writeReports(j, e.reportDir(id), err); werr != nil {
+		e.log.Warn("writing reports", zap.Error(werr))
+	}
+	return err
+}
+
+// loadExports imports the tenant exports named in the config.
+func loadExports(ctx context.Context, e *env, log *zap.Logger) error {
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	files := map[string]string{
+		"inventory": e.cfg.Tenant.Inventory,
+		"users":     e.cfg.Tenant.Users,
+		"locations": e.cfg.Tenant.Locations,
+	}
+	for _, k := range importKinds {
+		path := e.cfg.resolve(files[k.noun])
+		if path == "" {
+			continue
+		}
+		res, problems, err := k.load(ctx, st, path)
+		for _, p := range problems {
+			printIssue(e.stderr, p)
+		}
+		if err != nil {
+			return fmt.Errorf("loading %s: %w", k.noun, err)
+		}
+		log.Info("loaded "+k.noun, zap.String("file", path), zap.Int("added", res.Added), zap.Int("updated", res.Updated),
+			zap.Int("unchanged", res.Unchanged), zap.Int("problems", len(problems)))
+	}
+	return nil
+}
