@@ -107,7 +107,7 @@ const (
 
 func (f *facts) chart() chart {
 	tallies := f.tallyNumbers()
-	c := chart{Width: chartLabelWidth + chartBarWidth + 130, Height: chartTop + chartRowHeight*len(tallies)}
+	c := chart{Width: chartLabelWidth + chartBarWidth + 260, Height: chartTop + chartRowHeight*len(tallies)}
 	x := 0
 	for _, st := range numberStates {
 		c.Legend = append(c.Legend, legendItem{X: x, TextX: x + 16, Color: stateColors[st], Label: string(st)})
@@ -137,7 +137,7 @@ func (f *facts) chart() chart {
 		}
 		c.Bars = append(c.Bars, b)
 	}
-	c.Width = max(c.Width, x)
+	c.Width = max(c.Width, x+260)
 	return c
 }
 

@@ -87,7 +87,7 @@ func (f *facts) nextSteps() []string {
 		steps = append(steps, fmt.Sprintf("%s blocked for other reasons: see %s.", plural(other, "operation is", "operations are"), BlockedFile))
 	}
 	if c.Warnings > 0 {
-		steps = append(steps, fmt.Sprintf("%s: see %s.", plural(c.Warnings, "warning", "warnings"), HTMLFile))
+		steps = append(steps, fmt.Sprintf("%s: see the warnings table of %s.", plural(c.Warnings, "warning", "warnings"), HTMLFile))
 	}
 	if f.in.Run == nil && f.in.Err == nil && len(f.plan.Ops) > 0 {
 		steps = append(steps, fmt.Sprintf("Review %s (or %s), then apply exactly this plan with `numsync apply plan.json`; %s runs the same operations against a Teams tenant.", PlanCSVFile, HTMLFile, TeamsApplyFile))
