@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"numsync/importer"
+)
+
+func init() {
+	register(&command{name: "config check", summary: "validate the config and test the store, sheets, directory and mail server", run: runConfigCheck})
+}
+
+// runConfigCheck checks each part the config names and says, one line each,
+// what works. It goes on after a failure so that one run shows every problem.
+func runConfigCheck(ctx context.Context, e *env, args []string) error {
+	if err := parse(e.flags("config check", ""), args, 0, 0); err != nil {
+		return err
+	}
+	where := e.cfg.path
+	if where == "" {
+		where = "(no file: defaults)"
+	}
+	fmt.Fprintf(e.stdout, "config %s: valid\n", where)
+	var failed []string
+	check := func(what string, err error, ok string) {
+		if err != nil {
+			failed = append(failed, what)
+			fmt.Fprintf(e.stdout, "%s: FAILED: %v\n", what, err)
+			return
+		}
+		fmt.Fprintf(e.stdout, "%s: %s\n", what, ok)
+	}
+
+	st, err := e.store(ctx)
+	rev := int64(0)
+	if err == nil {
+		rev, err = st.Revision(ctx)
+	}
+	check("store", err, fmt.Sprintf("%s at revision %d", e.cfg.resolve(e.cfg.Store.Path), rev))
+
+	for _, f := range []struct{ key, path string }{
+		{"tenant.inventory", e.cfg.Tenant.Inventory}, {"tenant.users", e.cfg.Tenant.Users}, {"tenant.locations", e.cfg.Tenant.Locations},
+	} {
+		if f.path != "" {
+			_, err := importer.SheetFiles([]string{e.cfg.resolve(f.path)})
+			check(f.key, err, e.cfg.resolve(f.path)+" found")
+		}
+	}
+	if len(e.cfg.Sheets) > 0 {
+		paths, _ := e.sheetPaths(nil)
+		files, err := importer.SheetFiles(paths)
+		check("sheets", err, fmt.Sprintf("%d sheet files", len(files)))
+	}
+	if _, ok := e.cfg.directory(); ok {
+		users, source, err := checkDirectory(ctx, e)
+		check("directory", err, fmt.Sprintf("%s: %d users", source, users))
+	}
+	if len(failed) > 0 {
+		return withCode(ExitUsage, fmt.Errorf("config check failed: %s", strings.Join(failed, ", ")), "")
+	}
+	return nil
+}
+
+// checkDirectory connects, binds and counts the users the directory holds.
+func checkDirectory(ctx context.Context, e *env) (users int, source string, err error) {
+	d, _, err := e.openDirectory()
+	if err != nil {
+		return 0, "", err
+	}
+	rep, err := d.Check(ctx, 0)
+	if err != nil {
+		return 0, "", err
+	}
+	for _, b := range rep.Bases {
+		users += b.Users
+	}
+	return users, rep.Source, nil
+}
