@@ -114,9 +114,9 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 			Counts: p.Counts, PlanDigest: digest, Message: cause.Error(),
 		})
 		if err != nil {
-			return run, errors.Join(cause, err)
+			return run, errors.Join(cause, fmt.Errorf("recording the refused run: %w", err))
 		}
-		return run, nil
+		return run, cause
 	}
 
 	if ok, err := authorized(ctx, st, opts.Actor); err != nil {
@@ -125,7 +125,7 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		e := &NotAuthorizedError{Actor: opts.Actor}
 		run, err := refuse(numsync.RunNotAuthorized, e)
 		e.Run = run
-		return run, errors.Join(e, err)
+		return run, err
 	}
 
 	lock, err := takeLock(ctx, st, opts)
@@ -163,11 +163,28 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 			e := &HeldBackError{Removes: removes, Limit: limit, Threshold: threshold}
 			run, err := refuse(numsync.RunHeldBack, e)
 			e.Run = run
-			return run, errors.Join(e, err)
+			return run, err
 		}
 	}
 
+	stale := func() (numsync.Run, error) {
+		e := &StaleError{PlanRevision: p.Revision, StoreRevision: -1}
+		if rev, err := st.Revision(context.WithoutCancel(ctx)); err == nil {
+			e.StoreRevision = rev
+		}
+		run, err := refuse(numsync.RunStale, e)
+		e.Run = run
+		return run, err
+	}
+
 	if len(p.Ops) == 0 {
+		// Nothing to change, but a plan made against an older store still
+		// says so with outdated rejects: refuse it like any stale plan.
+		if rev, err := st.Revision(ctx); err != nil {
+			return numsync.Run{}, fmt.Errorf("apply: %w", err)
+		} else if rev != p.Revision {
+			return stale()
+		}
 		run, err := st.RecordRun(ctx, numsync.Run{
 			Actor: opts.Actor, Started: started, Ended: clock(), Status: numsync.RunNothingToDo,
 			Counts: p.Counts, PlanDigest: digest,
@@ -190,17 +207,10 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		Ops: p.Ops, Messages: msgs, Started: started, Counts: p.Counts,
 	})
 	if errors.Is(err, numsync.ErrStale) {
-		e := &StaleError{PlanRevision: p.Revision, StoreRevision: -1}
-		if rev, rerr := st.Revision(context.WithoutCancel(ctx)); rerr == nil {
-			e.StoreRevision = rev
-		}
-		run, err := refuse(numsync.RunStale, e)
-		e.Run = run
-		return run, errors.Join(e, err)
+		return stale()
 	}
 	if err != nil {
-		failed, rerr := refuse(numsync.RunFailed, err)
-		return failed, errors.Join(fmt.Errorf("apply: %w", err), rerr)
+		return refuse(numsync.RunFailed, err)
 	}
 	return run, nil
 }

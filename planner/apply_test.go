@@ -1,0 +1,444 @@
+package planner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime/quotedprintable"
+	"net/mail"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"numsync"
+	"numsync/store"
+)
+
+const admin = "admin@example.com"
+
+// openStore opens a new SQLite store file in the test's directory.
+func openStore(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "numsync.db")
+	return reopen(t, path), path
+}
+
+func reopen(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// seed loads the fixture tenant (with its assignments) into st, as the
+// imports would, and makes admin a Teams Telephony Administrator.
+func seed(t *testing.T, st numsync.Store, ten *numsync.Tenant) {
+	t.Helper()
+	ctx := context.Background()
+	users := make([]numsync.User, len(ten.Users))
+	for i, u := range ten.Users {
+		u.ObjectID = "oid-" + u.Key()
+		u.DisplayName = strings.Split(u.UPN, "@")[0]
+		users[i] = u
+	}
+	if _, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ImportLocations(ctx, ten.Locations); err != nil {
+		t.Fatal(err)
+	}
+	var recs []numsync.InventoryRecord
+	for _, n := range ten.Numbers {
+		rec := numsync.InventoryRecord{InventoryNumber: n}
+		for _, a := range ten.Assignments {
+			if a.Number == n.Number {
+				rec.HolderID, rec.Category = "oid-"+numsync.UPNKey(a.UPN), a.Category
+			}
+		}
+		recs = append(recs, rec)
+	}
+	res, err := st.ImportNumbers(ctx, recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Problems) > 0 {
+		t.Fatalf("seeding the store: %+v", res.Problems)
+	}
+	if _, err := st.GrantRole(ctx, numsync.RoleGrant{Principal: admin, Role: numsync.RoleTeamsTelephonyAdmin}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seeded opens a store holding the fixture with the given assignments.
+func seeded(t *testing.T, assign ...string) (*store.Store, string) {
+	t.Helper()
+	st, path := openStore(t)
+	ten := fixture()
+	holds(assign...)(ten)
+	seed(t, st, ten)
+	return st, path
+}
+
+func snapshot(t *testing.T, st numsync.Store) *numsync.Tenant {
+	t.Helper()
+	ten, err := st.Tenant(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ten
+}
+
+// holdings lists the store's assignments as "upn/category=number", sorted.
+func holdings(t *testing.T, st numsync.Store) string {
+	t.Helper()
+	var out []string
+	for _, a := range snapshot(t, st).Assignments {
+		out = append(out, numsync.UPNKey(a.UPN)+"/"+string(a.Category)+"="+a.Number.String())
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
+}
+
+func planOn(t *testing.T, st numsync.Store, policy numsync.Policy, wishes ...numsync.Wish) *numsync.Plan {
+	t.Helper()
+	return Plan(Input{Tenant: snapshot(t, st), Wishes: wishes, Policy: policy, Now: time.Now()})
+}
+
+func TestApply(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("ApplyThenReplanIsEmpty", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2), carol, n(3))
+		wishes := []numsync.Wish{
+			wish(alice, n(2)), wish(bob, n(1)), // swap
+			wish(carol, ""), // remove
+			with(wish(dave, n(4)), func(w *numsync.Wish) { w.LocationID = "Seattle office" }), // assign
+			wish("hybrid@example.com", n(5)), // blocked
+			wish("nobody@example.com", n(6)), // rejected
+			with(wish("erin@example.com", drOutside), func(w *numsync.Wish) { w.Type = numsync.DirectRouting }),
+		}
+		p := planOn(t, st, numsync.Policy{}, wishes...)
+		rev := p.Revision
+		run, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MailFrom: "Telephony <telephony@example.com>"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != numsync.RunApplied || run.Revision != rev+1 || run.PlanDigest != Digest(p) {
+			t.Errorf("run = %+v, want applied at revision %d with the plan's digest", run, rev+1)
+		}
+		want := "alice@example.com/Primary=" + n(2) + " bob@example.com/Primary=" + n(1) +
+			" dave@example.com/Primary=" + n(4) + " erin@example.com/Primary=" + drOutside
+		if got := holdings(t, st); got != want {
+			t.Errorf("after apply:\n  got  %s\n  want %s", got, want)
+		}
+		again := planOn(t, st, numsync.Policy{}, wishes...)
+		if len(again.Ops) != 0 {
+			t.Errorf("re-planning the same sheets gives %q, want no operations", opLines(again))
+		}
+		if again.Counts.Unchanged != 5 || again.Counts.Rejected != 1 || again.Counts.Blocked != 1 {
+			t.Errorf("re-plan counts %+v, want 5 unchanged, 1 rejected, 1 blocked", again.Counts)
+		}
+		for _, u := range snapshot(t, st).Users {
+			switch u.Key() {
+			case alice, dave:
+				if !u.EnterpriseVoice {
+					t.Errorf("%s holds a number but EnterpriseVoice is off", u.UPN)
+				}
+			case carol:
+				if u.EnterpriseVoice {
+					t.Errorf("%s lost its last number but EnterpriseVoice is on", u.UPN)
+				}
+			}
+		}
+
+		msgs, err := st.Outbox(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 4 { // alice, bob, dave, erin
+			t.Fatalf("outbox has %d messages, want 4", len(msgs))
+		}
+		var daves *numsync.Message
+		for i := range msgs {
+			if msgs[i].UPN == dave {
+				daves = &msgs[i]
+			}
+		}
+		if daves == nil || daves.To != dave {
+			t.Fatalf("no message to dave: %+v", msgs)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(daves.Raw))
+		if err != nil {
+			t.Fatalf("message is not RFC 5322: %v\n%s", err, daves.Raw)
+		}
+		for _, h := range []string{"From", "To", "Subject", "Date", "Message-Id", "Mime-Version", "Content-Type"} {
+			if m.Header.Get(h) == "" {
+				t.Errorf("message lacks %s header:\n%s", h, daves.Raw)
+			}
+		}
+		if _, err := m.Header.Date(); err != nil {
+			t.Errorf("bad Date header: %v", err)
+		}
+		if from, err := mail.ParseAddress(m.Header.Get("From")); err != nil || from.Address != "telephony@example.com" {
+			t.Errorf("From = %q (%v)", m.Header.Get("From"), err)
+		}
+		body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"+1 425-555-0104", "Calling Plan", "Seattle office"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("body lacks %q:\n%s", want, body)
+			}
+		}
+	})
+
+	t.Run("StalePlanRefused", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
+		p := planOn(t, st, numsync.Policy{}, wish(bob, n(2)))
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin}); err != nil {
+			t.Fatal(err)
+		}
+		before := holdings(t, st)
+		rev, _ := st.Revision(ctx)
+		run, err := Apply(ctx, st, p, ApplyOptions{Actor: admin})
+		var stale *StaleError
+		if !errors.As(err, &stale) || !errors.Is(err, numsync.ErrStale) {
+			t.Fatalf("second apply: err = %v, want a stale plan error", err)
+		}
+		if stale.PlanRevision != p.Revision || stale.StoreRevision != rev || strings.Contains(err.Error(), "\n") {
+			t.Errorf("stale error %q does not name both revisions on one line", err)
+		}
+		if run.Status != numsync.RunStale {
+			t.Errorf("run status %s, want %s", run.Status, numsync.RunStale)
+		}
+		if got, _ := st.Revision(ctx); got != rev || holdings(t, st) != before {
+			t.Errorf("a stale apply changed the store")
+		}
+	})
+
+	t.Run("EmptyPlanOnEmptyStoreAppliesOnce", func(t *testing.T) {
+		st, _ := openStore(t)
+		p := Plan(Input{Tenant: snapshot(t, st)})
+		if p.Revision != 0 {
+			t.Fatalf("empty store at revision %d, want 0", p.Revision)
+		}
+		if _, err := st.GrantRole(ctx, numsync.RoleGrant{Principal: admin, Role: numsync.RoleTeamsAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		// Granting the role moved the store on: the plan is stale now.
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin}); !errors.Is(err, numsync.ErrStale) {
+			t.Fatalf("err = %v, want stale", err)
+		}
+		p = Plan(Input{Tenant: snapshot(t, st)})
+		run, err := Apply(ctx, st, p, ApplyOptions{Actor: admin})
+		if err != nil || run.Status != numsync.RunNothingToDo {
+			t.Fatalf("run %+v, err %v, want nothing-to-do", run, err)
+		}
+	})
+
+	t.Run("ThresholdBreachAppliesNothing", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2), carol, n(3))
+		p := planOn(t, st, numsync.Policy{Mode: numsync.Authoritative}, wish(dave, n(4)))
+		if Removals(p) != 3 {
+			t.Fatalf("Removals = %d, want 3", Removals(p))
+		}
+		before, rev := holdings(t, st), p.Revision
+		for _, limit := range []numsync.Threshold{{Count: 2}, {Percent: 50}} {
+			run, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: limit})
+			var held *HeldBackError
+			if !errors.As(err, &held) || held.Removes != 3 || held.Limit >= 3 {
+				t.Fatalf("limit %s: err = %v, want held back", limit, err)
+			}
+			if run.Status != numsync.RunHeldBack || held.Run.ID != run.ID {
+				t.Errorf("run %+v, want status %s", run, numsync.RunHeldBack)
+			}
+			if got, _ := st.Revision(ctx); got != rev || holdings(t, st) != before {
+				t.Errorf("a held back plan changed the store")
+			}
+		}
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Count: 3}}); err != nil {
+			t.Fatalf("raised limit: %v", err)
+		}
+		if got := holdings(t, st); got != "dave@example.com/Primary="+n(4) {
+			t.Errorf("after apply: %s", got)
+		}
+	})
+
+	t.Run("SwapIsNotCountedAsRemoval", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2))
+		p := planOn(t, st, numsync.Policy{}, wish(alice, n(2)), wish(bob, n(1)))
+		if Removals(p) != 0 {
+			t.Errorf("a swap counts %d removals, want 0", Removals(p))
+		}
+		// Even a guard that allows no removal at all lets the swap through.
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Percent: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("UnauthorisedActorAppliesNothing", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
+		p := planOn(t, st, numsync.Policy{}, wish(alice, ""))
+		for _, actor := range []string{"mallory@example.com", ""} {
+			run, err := Apply(ctx, st, p, ApplyOptions{Actor: actor})
+			var na *NotAuthorizedError
+			if !errors.As(err, &na) || na.Reason() != numsync.NotAuthorized {
+				t.Fatalf("actor %q: err = %v, want not authorised", actor, err)
+			}
+			if run.Status != numsync.RunNotAuthorized {
+				t.Errorf("run status %s, want %s", run.Status, numsync.RunNotAuthorized)
+			}
+		}
+		if got := holdings(t, st); got != "alice@example.com/Primary="+n(1) {
+			t.Errorf("an unauthorised apply changed the store: %s", got)
+		}
+		// Roles match the actor without case.
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: "Admin@Example.com"}); err != nil {
+			t.Errorf("admin in other case: %v", err)
+		}
+	})
+
+	t.Run("LockedStoreFailsFastNamingHolder", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
+		l, err := st.Lock(ctx, "nightly run on host7 pid 4242", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := planOn(t, st, numsync.Policy{}, wish(bob, n(2)))
+		_, err = Apply(ctx, st, p, ApplyOptions{Actor: admin})
+		var locked *numsync.LockedError
+		if !errors.As(err, &locked) || !strings.Contains(err.Error(), "host7 pid 4242") {
+			t.Fatalf("err = %v, want a lock error naming the holder", err)
+		}
+		// With Wait, the apply goes through once the holder lets go.
+		go func() {
+			time.Sleep(100 * time.Millisecond)
+			l.Release(ctx)
+		}()
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, Wait: true, PollInterval: 20 * time.Millisecond}); err != nil {
+			t.Fatalf("waiting apply: %v", err)
+		}
+	})
+
+	t.Run("TwoConcurrentApplies", func(t *testing.T) {
+		for _, wait := range []bool{false, true} {
+			st, path := seeded(t, alice, n(1))
+			other := reopen(t, path)
+			// Both plans were made from the same revision and want n1 for
+			// different people: at most one may happen.
+			p1 := planOn(t, st, numsync.Policy{}, wish(alice, ""), wish(bob, n(1)))
+			p2 := planOn(t, other, numsync.Policy{}, wish(alice, ""), wish(carol, n(1)))
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			for i, job := range []struct {
+				st numsync.Store
+				p  *numsync.Plan
+			}{{st, p1}, {other, p2}} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = Apply(ctx, job.st, job.p, ApplyOptions{Actor: admin, LockHolder: "apply " + string(rune('A'+i)),
+						Wait: wait, PollInterval: 10 * time.Millisecond})
+				}()
+			}
+			wg.Wait()
+			won := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					won++
+				case errors.Is(err, numsync.ErrStale) || errors.Is(err, numsync.ErrLocked):
+				default:
+					t.Fatalf("wait=%v: unexpected error %v", wait, err)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("wait=%v: %d applies won (errors %v), want exactly 1", wait, won, errs)
+			}
+			got := holdings(t, st)
+			if got != "bob@example.com/Primary="+n(1) && got != "carol@example.com/Primary="+n(1) {
+				t.Errorf("wait=%v: store ends as %q", wait, got)
+			}
+		}
+	})
+}
+
+func TestRollback(t *testing.T) {
+	ctx := context.Background()
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2), carol, n(3))
+		original := holdings(t, st)
+		p := planOn(t, st, numsync.Policy{QuarantineDays: 30},
+			wish(alice, n(2)), wish(bob, n(1)), wish(carol, ""), wish(dave, n(4)),
+			with(wish(dave, n(5)), func(w *numsync.Wish) { w.Category = numsync.Private }))
+		run, err := Apply(ctx, st, p, ApplyOptions{Actor: admin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Rollback(ctx, st, run.ID, RollbackOptions{Policy: numsync.Policy{QuarantineDays: 30}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Rejects) != 0 || back.Counts.Change != 2 || back.Counts.Remove != 2 || back.Counts.Assign != 1 {
+			t.Fatalf("rollback plan: %q rejects %+v counts %+v", opLines(back), back.Rejects, back.Counts)
+		}
+		if _, err := Apply(ctx, st, back, ApplyOptions{Actor: admin}); err != nil {
+			t.Fatal(err)
+		}
+		if got := holdings(t, st); got != original {
+			t.Errorf("after rollback:\n  got  %s\n  want %s", got, original)
+		}
+	})
+
+	t.Run("PartsChangedSinceAreRejected", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2))
+		run1, err := Apply(ctx, st, planOn(t, st, numsync.Policy{},
+			wish(alice, n(6)), wish(bob, n(8)), wish(dave, n(4))), ApplyOptions{Actor: admin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A later run gives alice's old number to erin and moves dave on.
+		if _, err := Apply(ctx, st, planOn(t, st, numsync.Policy{},
+			wish("erin@example.com", n(1)), wish(dave, n(7))), ApplyOptions{Actor: admin}); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Rollback(ctx, st, run1.ID, RollbackOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := codes(back.Rejects), []string{"alice@example.com NUMBER_TAKEN", "dave@example.com CHANGED_SINCE"}; strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("rejects %q, want %q\n%+v", got, want, back.Rejects)
+		}
+		if got := strings.Join(opLines(back), ","); got != "~ bob@example.com Primary +14255550108 -> +14255550102" {
+			t.Errorf("ops %q, want bob's change back only", got)
+		}
+		for _, r := range back.Rejects {
+			if !strings.HasPrefix(r.File, "run ") || r.Line == 0 {
+				t.Errorf("reject %+v does not point at the run's audit entry", r)
+			}
+		}
+	})
+
+	t.Run("RunThatChangedNothing", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
+		run, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}), ApplyOptions{Actor: admin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Rollback(ctx, st, run.ID, RollbackOptions{}); err == nil || !strings.Contains(err.Error(), "nothing to roll back") {
+			t.Errorf("err = %v, want nothing to roll back", err)
+		}
+		if _, err := Rollback(ctx, st, "no-such-run", RollbackOptions{}); !errors.Is(err, numsync.ErrNotFound) {
+			t.Errorf("unknown run: err = %v, want not found", err)
+		}
+	})
+}
