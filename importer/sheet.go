@@ -141,9 +141,10 @@ type sheetSet struct {
 	workers  int // goroutines normalising numbers; 1 reads serially
 	res      SheetResult
 	rows     []sheetRow
-	byIdent  map[string][]int32 // UPN key + category -> rows
-	byNumber map[string][]int32 // number -> rows
-	order    map[string]int     // file -> position, for sorting issues
+	byWish   map[numsync.Wish]int32 // wish with UPN key and no source -> row
+	byIdent  map[string][]int32     // UPN key + category -> rows
+	byNumber map[string][]int32     // number -> rows
+	order    map[string]int         // file -> position, for sorting issues
 }
 
 type sheetRow struct {
@@ -159,6 +160,7 @@ func newSheetSet(lookup UsageLocationFunc, workers int) *sheetSet {
 	return &sheetSet{
 		lookup:   lookup,
 		workers:  workers,
+		byWish:   make(map[numsync.Wish]int32),
 		byIdent:  make(map[string][]int32),
 		byNumber: make(map[string][]int32),
 		order:    make(map[string]int),
@@ -409,15 +411,16 @@ func (s *sheetSet) add(p pendingRow) {
 		return
 	}
 	key := numsync.UPNKey(p.wish.UPN)
-	ident := key + "\x00" + string(p.wish.Category)
-	for _, i := range s.byIdent[ident] {
-		if sameWish(s.rows[i].wish, p.wish) {
-			s.rows[i].repeats = append(s.rows[i].repeats, p.wish.Source)
-			return
-		}
+	same := p.wish
+	same.UPN, same.Source = key, numsync.Source{}
+	if i, ok := s.byWish[same]; ok {
+		s.rows[i].repeats = append(s.rows[i].repeats, p.wish.Source)
+		return
 	}
 	i := int32(len(s.rows))
 	s.rows = append(s.rows, sheetRow{wish: p.wish, key: key})
+	s.byWish[same] = i
+	ident := key + "\x00" + string(p.wish.Category)
 	s.byIdent[ident] = append(s.byIdent[ident], i)
 	if !p.wish.Remove() {
 		n := p.wish.Number.String()
@@ -425,45 +428,43 @@ func (s *sheetSet) add(p pendingRow) {
 	}
 }
 
-// sameWish reports whether two rows ask for the same thing, wherever they
-// are written.
-func sameWish(a, b numsync.Wish) bool {
-	a.Source, b.Source = numsync.Source{}, numsync.Source{}
-	a.UPN, b.UPN = numsync.UPNKey(a.UPN), numsync.UPNKey(b.UPN)
-	return a == b
-}
-
 // result judges the rows against each other and returns the outcome. A row
 // whose number another identity wants is a DUPLICATE_NUMBER; otherwise a
 // row of an identity with different wishes for one category is one of
 // CONFLICTING_ROWS; the rest are wishes, their identical repeats warnings.
+// Each row's message names a bounded number of the others, so that the
+// work stays linear even when thousands of rows clash.
 func (s *sheetSet) result() *SheetResult {
 	res := &s.res
-	for _, row := range s.rows {
+	holders := make(map[string]*numberHolders)
+	for i, row := range s.rows {
 		w := row.wish
 		sources := append([]numsync.Source{w.Source}, row.repeats...)
-		if !w.Remove() {
-			var others []string
-			for _, j := range s.byNumber[w.Number.String()] {
-				if o := s.rows[j]; o.key != row.key {
-					others = append(others, o.wish.UPN+" ("+sourceList(o)+")")
-				}
+		if n := w.Number.String(); !w.Remove() && len(s.byNumber[n]) > 1 {
+			h := holders[n]
+			if h == nil {
+				h = s.holdersOf(s.byNumber[n])
+				holders[n] = h
 			}
-			if len(others) > 0 {
-				s.reject(sources, w, numsync.DuplicateNumber, fmt.Sprintf("%s is also wanted by %s", w.Number, capList(others)),
+			if others, total := h.othersThan(row.key); total > 0 {
+				names := make([]string, len(others))
+				for k, j := range others {
+					names[k] = s.rows[j].wish.UPN + " (" + sourceList(s.rows[j]) + ")"
+				}
+				s.reject(sources, w, numsync.DuplicateNumber, fmt.Sprintf("%s is also wanted by %s", w.Number, capList(names, total, "; ")),
 					"give each number to one identity; remove it from the other rows")
 				continue
 			}
 		}
 		if group := s.byIdent[row.key+"\x00"+string(w.Category)]; len(group) > 1 {
-			var others []string
+			var names []string
 			for _, j := range group {
-				if o := s.rows[j]; o.wish.Source != w.Source {
-					others = append(others, sourceList(o)+" ("+describe(o.wish)+")")
+				if int(j) != i && len(names) < listMost {
+					names = append(names, sourceList(s.rows[j])+" ("+describe(s.rows[j].wish)+")")
 				}
 			}
 			s.reject(sources, w, numsync.ConflictingRows,
-				fmt.Sprintf("%s %s: this row wants %s, other rows want something else: %s", w.UPN, w.Category, describe(w), capList(others)),
+				fmt.Sprintf("%s %s: this row wants %s, other rows want something else: %s", w.UPN, w.Category, describe(w), capList(names, len(group)-1, "; ")),
 				"keep one row per identity and category")
 			continue
 		}
@@ -476,6 +477,40 @@ func (s *sheetSet) result() *SheetResult {
 	s.sortIssues(res.Rejects)
 	s.sortIssues(res.Warnings)
 	return res
+}
+
+// numberHolders are the rows wanting one number, grouped by identity in
+// the order the identities first appear.
+type numberHolders struct {
+	keys  []string
+	rows  map[string][]int32
+	total int
+}
+
+func (s *sheetSet) holdersOf(group []int32) *numberHolders {
+	h := &numberHolders{rows: make(map[string][]int32), total: len(group)}
+	for _, j := range group {
+		k := s.rows[j].key
+		if _, ok := h.rows[k]; !ok {
+			h.keys = append(h.keys, k)
+		}
+		h.rows[k] = append(h.rows[k], j)
+	}
+	return h
+}
+
+// othersThan returns up to listMost rows of identities other than key, and
+// how many such rows there are.
+func (h *numberHolders) othersThan(key string) (rows []int32, total int) {
+	for _, k := range h.keys {
+		if len(rows) == listMost {
+			break
+		}
+		if k != key {
+			rows = append(rows, h.rows[k][:min(len(h.rows[k]), listMost-len(rows))]...)
+		}
+	}
+	return rows, h.total - len(h.rows[key])
 }
 
 func (s *sheetSet) reject(sources []numsync.Source, w numsync.Wish, code numsync.Reason, msg, hint string) {
@@ -491,23 +526,26 @@ func (s *sheetSet) sortIssues(issues []numsync.Issue) {
 	})
 }
 
+// listMost is how many other rows a message names; a number wanted by
+// thousands of rows must not give thousand-line messages.
+const listMost = 5
+
 // sourceList writes where a row and its repeats are: "a.csv:2, a.csv:9".
 func sourceList(r sheetRow) string {
-	l := r.wish.Source.String()
-	for _, src := range r.repeats {
-		l += ", " + src.String()
+	srcs := []string{r.wish.Source.String()}
+	for _, src := range r.repeats[:min(len(r.repeats), listMost-1)] {
+		srcs = append(srcs, src.String())
 	}
-	return l
+	return capList(srcs, 1+len(r.repeats), ", ")
 }
 
-// capList joins items, naming at most five so that a number wanted by
-// thousands of rows does not give thousand-line messages.
-func capList(items []string) string {
-	const most = 5
-	if len(items) <= most {
-		return strings.Join(items, "; ")
+// capList joins the names of the first of total items.
+func capList(names []string, total int, sep string) string {
+	l := strings.Join(names, sep)
+	if total > len(names) {
+		l += fmt.Sprintf("%sand %d more", sep, total-len(names))
 	}
-	return fmt.Sprintf("%s; and %d more", strings.Join(items[:most], "; "), len(items)-most)
+	return l
 }
 
 // describe writes a wish for messages.

@@ -250,3 +250,33 @@ func TestReadSheetsPaths(t *testing.T) {
 		}
 	})
 }
+
+// TestReadSheetsManyClashingRows makes sure clashes of thousands of rows
+// are all reported, with messages that name a few of the others and count
+// the rest.
+func TestReadSheetsManyClashingRows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("UPN,Number,LocationId\n")
+	const n = 1500
+	for i := range n {
+		fmt.Fprintf(&b, "u%d@x.com,+14255550101,\n", i)        // one number, many identities
+		fmt.Fprintf(&b, "same@x.com,+14255550102,loc-%d\n", i) // one identity, many wishes
+		fmt.Fprintf(&b, "rep@x.com,+14255550103,\n")           // one wish, repeated
+	}
+	path := filepath.Join(t.TempDir(), "clash.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadSheets(context.Background(), []string{path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Wishes) != 1 || res.Wishes[0].UPN != "rep@x.com" || len(res.Warnings) != n-1 || len(res.Rejects) != 2*n {
+		t.Fatalf("%d wishes, %d warnings, %d rejects", len(res.Wishes), len(res.Warnings), len(res.Rejects))
+	}
+	for _, is := range res.Rejects {
+		if len(is.Message) > 600 || !strings.Contains(is.Message, fmt.Sprintf("and %d more", n-1-listMost)) {
+			t.Fatalf("message at line %d: %q", is.Line, is.Message)
+		}
+	}
+}
