@@ -1,0 +1,232 @@
+package notify_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// mailServer is a real SMTP server on loopback (emersion/go-smtp) that keeps
+// what it receives, with knobs for the ways real servers say no.
+type mailServer struct {
+	host   string
+	port   int
+	caFile string // PEM of the CA that signed the server's certificate
+
+	user, pass string // AUTH PLAIN required when user is set
+
+	mu        sync.Mutex
+	got       []received
+	reject    map[string]*smtp.SMTPError // by recipient
+	conns     int
+	dropAfter int                // close a connection when it would carry more messages than this
+	onData    func(got received) // called after a message is kept
+}
+
+type received struct {
+	From, To string
+	Data     []byte
+	TLS      bool
+	User     string
+}
+
+type serverOptions struct {
+	noTLS      bool
+	user, pass string
+}
+
+func startServer(t *testing.T, o serverOptions) *mailServer {
+	t.Helper()
+	ms := &mailServer{user: o.user, pass: o.pass, reject: map[string]*smtp.SMTPError{}}
+	srv := smtp.NewServer(smtp.BackendFunc(ms.newSession))
+	srv.Domain = "mail.test"
+	srv.ReadTimeout = 10 * time.Second
+	srv.WriteTimeout = 10 * time.Second
+	srv.ErrorLog = log.New(io.Discard, "", 0)
+	if !o.noTLS {
+		cert, caFile := makeCert(t)
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+		ms.caFile = caFile
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen on loopback: %v", err)
+	}
+	go srv.Serve(countingListener{ln, ms})
+	t.Cleanup(func() { srv.Close() })
+	ms.host = "127.0.0.1"
+	ms.port = ln.Addr().(*net.TCPAddr).Port
+	return ms
+}
+
+func (ms *mailServer) newSession(c *smtp.Conn) (smtp.Session, error) {
+	return &serverSession{ms: ms, conn: c}, nil
+}
+
+// countingListener counts connections: sessions are no measure, as the
+// server starts a new one after STARTTLS.
+type countingListener struct {
+	net.Listener
+	ms *mailServer
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.ms.mu.Lock()
+		l.ms.conns++
+		l.ms.mu.Unlock()
+	}
+	return c, err
+}
+
+func (ms *mailServer) setReject(rcpt string, e *smtp.SMTPError) {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if e == nil {
+		delete(ms.reject, rcpt)
+	} else {
+		ms.reject[rcpt] = e
+	}
+}
+
+func (ms *mailServer) received() []received {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return append([]received(nil), ms.got...)
+}
+
+func (ms *mailServer) connections() int {
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	return ms.conns
+}
+
+type serverSession struct {
+	ms       *mailServer
+	conn     *smtp.Conn
+	user     string
+	from, to string
+	carried  int
+}
+
+func (s *serverSession) AuthMechanisms() []string {
+	if s.ms.user == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (s *serverSession) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, pass string) error {
+		if user != s.ms.user || pass != s.ms.pass {
+			return smtp.ErrAuthFailed
+		}
+		s.user = user
+		return nil
+	}), nil
+}
+
+func (s *serverSession) Mail(from string, _ *smtp.MailOptions) error {
+	if s.ms.user != "" && s.user == "" {
+		return smtp.ErrAuthRequired
+	}
+	s.ms.mu.Lock()
+	drop := s.ms.dropAfter > 0 && s.carried >= s.ms.dropAfter
+	s.ms.mu.Unlock()
+	if drop {
+		s.conn.Conn().Close()
+		return errors.New("connection dropped by the test")
+	}
+	s.from = from
+	return nil
+}
+
+func (s *serverSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.ms.mu.Lock()
+	defer s.ms.mu.Unlock()
+	if e := s.ms.reject[to]; e != nil {
+		return e
+	}
+	s.to = to
+	return nil
+}
+
+func (s *serverSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	_, isTLS := s.conn.TLSConnectionState()
+	got := received{From: s.from, To: s.to, Data: b, TLS: isTLS, User: s.user}
+	s.ms.mu.Lock()
+	s.ms.got = append(s.ms.got, got)
+	hook := s.ms.onData
+	s.ms.mu.Unlock()
+	s.carried++
+	if hook != nil {
+		hook(got)
+	}
+	return nil
+}
+
+func (s *serverSession) Reset()        { s.from, s.to = "", "" }
+func (s *serverSession) Logout() error { return nil }
+
+// makeCert makes a private CA and a server certificate it signed for
+// 127.0.0.1 only (no DNS names), and writes the CA to a PEM file.
+func makeCert(t *testing.T) (tls.Certificate, string) {
+	t.Helper()
+	key := func() *ecdsa.PrivateKey {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	now := time.Now()
+	caKey := key()
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "numsync test CA"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	leafKey := key()
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "mail.test"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}, caFile
+}
