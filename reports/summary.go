@@ -68,7 +68,7 @@ func (f *facts) nextSteps() []string {
 	if f.in.Run != nil {
 		switch f.in.Run.Status {
 		case numsync.RunHeldBack:
-			steps = append(steps, fmt.Sprintf("Nothing was applied: the plan removes %d assignments, more than max_removes allows. Review plan.csv; if the removals are intended, apply again with a raised limit.", c.Remove))
+			steps = append(steps, fmt.Sprintf("Nothing was applied: the plan removes %s, more than max_removes allows. Review %s; if the removals are intended, apply again with a raised limit.", plural(c.Remove, "assignment", "assignments"), PlanCSVFile))
 		case numsync.RunStale:
 			steps = append(steps, "Nothing was applied: the store changed since the plan was made. Make a new plan and review it.")
 		case numsync.RunNotAuthorized:
