@@ -60,10 +60,18 @@ func outcomes(res *SheetResult) map[string][]string {
 }
 
 func TestReadSheetsCorpus(t *testing.T) {
-	res, err := ReadSheets(context.Background(), []string{corpus}, lookup)
-	if err != nil {
-		t.Fatal(err)
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			res, err := readSheets(context.Background(), []string{corpus}, lookup, workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCorpus(t, res)
+		})
 	}
+}
+
+func checkCorpus(t *testing.T, res *SheetResult) {
 	want := map[string][]string{
 		"01-basic.csv:2":  {"WISH alice@contoso.com Primary +14255550101 CallingPlan loc-us-1 true false"},
 		"01-basic.csv:3":  {"WISH bob@contoso.com Primary +49301234567 DirectRouting  false false"},
