@@ -18,13 +18,15 @@ var e164Cell = regexp.MustCompile(`^\+[1-9][0-9]{1,14}(;ext=[0-9]{1,10})?$`)
 // runs it as a formula and Excel keeps phone numbers as text:
 //
 //   - A cell that is one E.164 number ("+14255550101", or with ";ext=101")
-//     gets a leading horizontal tab. Excel and LibreOffice then read it as
-//     text and show +14255550101: without it Excel takes the "+" for a
-//     formula sign and shows 14255550101 (or, for longer numbers, 1.43E+11),
-//     and a number with an extension becomes a formula error. The tab is
-//     not a formula (the usual `="+14255550101"` trick is one, and runs
-//     wherever formulas run); a reader that strips it is left with a plain
-//     number, never a formula, and numsync's own readers trim it.
+//     gets a leading horizontal tab, inside quotes. Written bare, Excel takes
+//     the "+" for a formula sign and shows 14255550101 (1.43E+11 for longer
+//     numbers), and a number with an extension becomes a formula error. A
+//     cell that starts with a tab is neither a number nor a formula to a
+//     spreadsheet, so it stays text and shows +14255550101 (the tab is
+//     invisible). The usual `="+14255550101"` trick was rejected because it
+//     is itself a formula and runs wherever formulas run. A reader that
+//     strips the tab is left with a plain number, never a formula, and
+//     numsync's own readers trim it (see [numsync.ParseNumber]).
 //   - Any other cell starting with =, +, -, @, tab or carriage return (or
 //     the full-width ＝ ＋ － ＠ that some spreadsheet locales also accept)
 //     gets a leading apostrophe, the OWASP advice against CSV injection.

@@ -129,3 +129,24 @@ func TestPlanCSVListsOperationsInPlanOrder(t *testing.T) {
 		}
 	}
 }
+
+func FuzzSafeCell(f *testing.F) {
+	for _, s := range []string{"+14255550101", "+14255550100;ext=1", hostileFormula, "-1", "@x", "\t", "＝1", "plain"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := SafeCell(s)
+		if e164, ok := strings.CutPrefix(got, "\t"); ok && e164Cell.MatchString(e164) {
+			if e164 != s {
+				t.Fatalf("SafeCell(%q) = %q changed the number", s, got)
+			}
+			return
+		}
+		if unsafeStart(got) {
+			t.Fatalf("SafeCell(%q) = %q could run as a formula", s, got)
+		}
+		if got != s && got != "'"+s {
+			t.Fatalf("SafeCell(%q) = %q changed more than a prefix", s, got)
+		}
+	})
+}

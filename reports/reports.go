@@ -36,7 +36,8 @@ type Input struct {
 	// from free ones.
 	QuarantineDays int
 	// Now is the time the reports describe (quarantine ends are compared
-	// with it); fixed in tests so the output is stable.
+	// with it); zero means Finished, or the current time if that is zero
+	// too. Tests fix it so the output is stable.
 	Now time.Time
 }
 
@@ -160,6 +161,12 @@ type facts struct {
 }
 
 func newFacts(in Input) *facts {
+	if in.Now.IsZero() {
+		in.Now = in.Finished
+		if in.Now.IsZero() {
+			in.Now = time.Now()
+		}
+	}
 	f := &facts{in: in, plan: in.Plan, tenant: in.Tenant}
 	if f.plan == nil {
 		f.plan = &numsync.Plan{}
