@@ -184,15 +184,18 @@ func (f *facts) html() []byte {
 	if p.Mode == "" {
 		p.Mode = numsync.Merge
 	}
+	if f.in.Plan == nil {
+		p.Revision = "unknown (no plan was made)"
+	}
 	if f.in.Run != nil {
 		p.Kind = "run"
-		p.Message = f.in.Run.Message
+		p.Message = oneLine(f.in.Run.Message)
 		if f.applied() {
 			p.Revision += " → " + strconv.FormatInt(f.in.Run.Revision, 10)
 		}
 	}
 	if f.in.Err != nil {
-		p.Error = f.in.Err.Error()
+		p.Error = oneLine(f.in.Err.Error())
 	}
 	p.Ops = newHTMLTable("ops", "Operations", PlanCSVFile,
 		[]string{"#", "action", "identity", "category", "before", "after", "location", "country", "notify", "source"}, len(f.plan.Ops))
