@@ -297,6 +297,9 @@ func (s *session) transact(from string, m *numsync.Message) (complete bool, err 
 		return false, fmt.Errorf("DATA: %w", err)
 	}
 	if err := w.Close(); err != nil {
+		if broken(err) {
+			return true, fmt.Errorf("end of DATA, the server may have kept the message and the next run sends it again: %w", err)
+		}
 		return true, fmt.Errorf("end of DATA: %w", err)
 	}
 	return true, nil

@@ -38,7 +38,7 @@ var people = []struct{ upn, mail, id, number string }{
 	{"carol@contoso.com", "carol.white@contoso.com", "33333333-cccc-4ccc-8ccc-333333333333", "+14255550103"},
 }
 
-func openStore(t *testing.T, path string) *store.Store {
+func openStore(t testing.TB, path string) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
@@ -118,7 +118,7 @@ func passEnvIf(user string) string {
 	return passEnv
 }
 
-func authServer(t *testing.T) *mailServer {
+func authServer(t testing.TB) *mailServer {
 	t.Setenv(passEnv, smtpPass)
 	return startServer(t, serverOptions{user: smtpUser, pass: smtpPass})
 }
@@ -491,5 +491,40 @@ func TestCheck(t *testing.T) {
 	}
 	if len(ms.received()) != 0 {
 		t.Errorf("Check sent mail")
+	}
+}
+
+func TestLostReplyResendsOnlyThatMessage(t *testing.T) {
+	ctx := context.Background()
+	ms := authServer(t)
+	st, _ := queued(t)
+	// The server keeps bob's message, then the connection dies before its
+	// reply: the one case in which a recipient may get a notice twice.
+	bob := people[1]
+	ms.mu.Lock()
+	ms.loseReply[bob.mail] = true
+	ms.mu.Unlock()
+
+	res, err := notify.Send(ctx, st, config(ms), zap.NewNop())
+	if err != nil || res.Sent != 2 || res.Failed != 1 || res.Failures[0].UPN != bob.upn {
+		t.Fatalf("Send = %+v, %v; want 2 sent and bob's unknown", res, err)
+	}
+	if !strings.Contains(res.Failures[0].Error(), "sends it again") {
+		t.Errorf("failure %q does not warn that it may be sent twice", res.Failures[0].Error())
+	}
+
+	ms.mu.Lock()
+	ms.loseReply[bob.mail] = false
+	ms.mu.Unlock()
+	if res, err := notify.Send(ctx, st, config(ms), zap.NewNop()); err != nil || res.Sent != 1 {
+		t.Fatalf("next Send = %+v, %v; want bob's sent", res, err)
+	}
+	count := map[string]int{}
+	for _, r := range ms.received() {
+		count[r.To]++
+	}
+	want := map[string]int{people[0].mail: 1, bob.mail: 2, people[2].mail: 1}
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("deliveries = %v; want %v (only the message in flight twice)", count, want)
 	}
 }

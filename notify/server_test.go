@@ -37,6 +37,7 @@ type mailServer struct {
 	reject    map[string]*smtp.SMTPError // by recipient
 	conns     int
 	dropAfter int                // close a connection when it would carry more messages than this
+	loseReply map[string]bool    // recipients whose message is kept but the connection closes before the reply
 	onData    func(got received) // called after a message is kept
 }
 
@@ -52,9 +53,9 @@ type serverOptions struct {
 	user, pass string
 }
 
-func startServer(t *testing.T, o serverOptions) *mailServer {
+func startServer(t testing.TB, o serverOptions) *mailServer {
 	t.Helper()
-	ms := &mailServer{user: o.user, pass: o.pass, reject: map[string]*smtp.SMTPError{}}
+	ms := &mailServer{user: o.user, pass: o.pass, reject: map[string]*smtp.SMTPError{}, loseReply: map[string]bool{}}
 	srv := smtp.NewServer(smtp.BackendFunc(ms.newSession))
 	srv.Domain = "mail.test"
 	srv.ReadTimeout = 10 * time.Second
@@ -178,8 +179,12 @@ func (s *serverSession) Data(r io.Reader) error {
 	got := received{From: s.from, To: s.to, Data: b, TLS: isTLS, User: s.user}
 	s.ms.mu.Lock()
 	s.ms.got = append(s.ms.got, got)
-	hook := s.ms.onData
+	hook, lose := s.ms.onData, s.ms.loseReply[s.to]
 	s.ms.mu.Unlock()
+	if lose {
+		s.conn.Conn().Close()
+		return errors.New("reply lost by the test")
+	}
 	s.carried++
 	if hook != nil {
 		hook(got)
@@ -192,7 +197,7 @@ func (s *serverSession) Logout() error { return nil }
 
 // makeCert makes a private CA and a server certificate it signed for
 // 127.0.0.1 only (no DNS names), and writes the CA to a PEM file.
-func makeCert(t *testing.T) (tls.Certificate, string) {
+func makeCert(t testing.TB) (tls.Certificate, string) {
 	t.Helper()
 	key := func() *ecdsa.PrivateKey {
 		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
