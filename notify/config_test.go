@@ -3,6 +3,9 @@ package notify_test
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"numsync/notify"
 )
@@ -38,5 +41,35 @@ func TestValidateNamesTheKey(t *testing.T) {
 				t.Errorf("Validate = %v; want an error naming %q", err, c.want)
 			}
 		})
+	}
+}
+
+func TestConfigFromYAML(t *testing.T) {
+	src := `
+host: smtp.contoso.com
+port: 25
+from: Teams phone desk <phones@contoso.com>
+username: numsync
+password_file: /etc/numsync/smtp-password
+starttls: false
+ca_file: /etc/numsync/mail-ca.pem
+timeout: 45s
+`
+	var cfg notify.Config
+	dec := yaml.NewDecoder(strings.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	want := notify.Config{
+		Host: "smtp.contoso.com", Port: 25, From: "Teams phone desk <phones@contoso.com>", Username: "numsync",
+		PasswordFile: "/etc/numsync/smtp-password", CAFile: "/etc/numsync/mail-ca.pem", Timeout: 45 * time.Second,
+	}
+	if cfg.StartTLS == nil || *cfg.StartTLS {
+		t.Errorf("starttls: false read as %v", cfg.StartTLS)
+	}
+	cfg.StartTLS = nil
+	if cfg != want {
+		t.Errorf("decoded %+v\nwant    %+v", cfg, want)
 	}
 }

@@ -528,3 +528,20 @@ func TestLostReplyResendsOnlyThatMessage(t *testing.T) {
 		t.Errorf("deliveries = %v; want %v (only the message in flight twice)", count, want)
 	}
 }
+
+func TestWarnsAboutAReadablePasswordFile(t *testing.T) {
+	ms := authServer(t)
+	passFile := filepath.Join(t.TempDir(), "smtp-password")
+	if err := os.WriteFile(passFile, []byte(smtpPass), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(ms)
+	cfg.PasswordEnv, cfg.PasswordFile = "", passFile
+	core, logs := observer.New(zapcore.InfoLevel)
+	if err := notify.Check(context.Background(), cfg, zap.New(core)); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if logs.FilterMessageSnippet("chmod 600").FilterField(zap.String("file", passFile)).Len() != 1 {
+		t.Errorf("no warning about the password file's mode; logs: %v", logs.All())
+	}
+}
