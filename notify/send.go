@@ -58,7 +58,8 @@ func (f Failure) Unwrap() error { return f.Err }
 // connection is opened again; a message that broke it before its data was
 // complete is tried once more on the new connection. If the server cannot
 // be reached, or refuses the session (TLS, authentication), Send stops and
-// returns the error: every message is still in the outbox.
+// returns the error, counting the messages it did not try in
+// [Result.Skipped]; they stay in the outbox.
 //
 // Cancelling ctx (the first SIGTERM) stops Send between messages; the one in
 // flight is finished, within cfg.Timeout, and recorded. Send must run while
