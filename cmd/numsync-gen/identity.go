@@ -86,7 +86,7 @@ func (t *tenant) identityOf(i int, pcg *rand.PCG, r *rand.Rand) identity {
 		return id
 	}
 	first, last, round := c.pool.names(u.ordinal)
-	local := upnLocal(first, last, round)
+	local := c.pool.upnLocal(u.ordinal)
 	id.given, id.surname = first, last
 	id.display = first + " " + last
 	id.cn = id.display

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -117,25 +118,26 @@ func generate(o options) (summary, error) {
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return summary{}, err
 	}
-	// Sheets first: they hand out spare numbers, and nothing else depends
-	// on them.
-	rows, err := t.writeSheets(o.out, o.sheetRows, o.sample)
-	if err != nil {
-		return summary{}, err
+	// The files are independent of one another (the sheets only take from
+	// the free lists and spare ranges, which no other file reads), so they
+	// are written side by side, each by one goroutine: deterministic still.
+	var rows int
+	writers := []func() error{
+		func() (err error) { rows, err = t.writeSheets(o.out, o.sheetRows, o.sample); return err },
+		func() error { return t.writeUsersCSV(filepath.Join(o.out, "users.csv")) },
+		func() error { return t.writeLDIF(filepath.Join(o.out, "users.ldif")) },
+		func() error { return t.writeLocations(filepath.Join(o.out, "locations.csv")) },
+		func() error { return t.writeAcquired(filepath.Join(o.out, "inventory.csv")) },
+		func() error { return t.writeAssignments(filepath.Join(o.out, "inventory-assignments.csv")) },
 	}
-	for _, w := range []struct {
-		name  string
-		write func(string) error
-	}{
-		{"users.csv", t.writeUsersCSV},
-		{"users.ldif", t.writeLDIF},
-		{"locations.csv", t.writeLocations},
-		{"inventory.csv", t.writeAcquired},
-		{"inventory-assignments.csv", t.writeAssignments},
-	} {
-		if err := w.write(filepath.Join(o.out, w.name)); err != nil {
-			return summary{}, err
-		}
+	errs := make([]error, len(writers))
+	var wg sync.WaitGroup
+	for i, w := range writers {
+		wg.Go(func() { errs[i] = w() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return summary{}, err
 	}
 	s := summary{users: len(t.users), rows: rows}
 	for _, c := range t.cs {

@@ -3,6 +3,7 @@ package main
 import (
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // namePool is the given names and surnames of one language. Surnames are
@@ -10,6 +11,9 @@ import (
 // collide.
 type namePool struct {
 	first, last []string
+	// The names in ASCII, for UPNs: made once, on first use.
+	once                 sync.Once
+	asciiFirst, asciiLst []string
 }
 
 var enNames = namePool{
@@ -70,17 +74,30 @@ var jaNames = namePool{
 // (0 for the first person with this name). The walk pairs every given name
 // with every surname exactly once per round, so that neighbours differ.
 func (p *namePool) names(k uint32) (first, last string, round uint32) {
+	fi, li, round := p.index(k)
+	return p.first[fi], p.last[li], round
+}
+
+func (p *namePool) index(k uint32) (fi, li, round uint32) {
 	nf, nl := uint32(len(p.first)), uint32(len(p.last))
 	combos := nf * nl
 	c := k % combos
-	fi, li := c%nf, (c/nf+c%nf)%nl
-	return p.first[fi], p.last[li], k / combos
+	return c % nf, (c/nf + c%nf) % nl, k / combos
 }
 
-// upnLocal is the local part of a person's UPN, "first.last" in ASCII,
-// with the round appended after the first ("john.smith2").
-func upnLocal(first, last string, round uint32) string {
-	s := asciiName(first) + "." + asciiName(last)
+// upnLocal is the local part of the k-th person's UPN, "first.last" in
+// ASCII, with the round appended after the first ("john.smith2").
+func (p *namePool) upnLocal(k uint32) string {
+	p.once.Do(func() {
+		for _, f := range p.first {
+			p.asciiFirst = append(p.asciiFirst, asciiName(f))
+		}
+		for _, l := range p.last {
+			p.asciiLst = append(p.asciiLst, asciiName(l))
+		}
+	})
+	fi, li, round := p.index(k)
+	s := p.asciiFirst[fi] + "." + p.asciiLst[li]
 	if round > 0 {
 		s += strconv.FormatUint(uint64(round)+1, 10)
 	}

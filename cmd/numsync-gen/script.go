@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"math/rand/v2"
+	"strings"
 )
 
 // A step of the story every generated tenant's sheets tell: one scenario,
@@ -123,7 +123,7 @@ func (g *sheetGen) pickOp(ui int32) (chosen, fallback op) {
 		}
 		return nil, nil
 	case !u.has(fTeamsPhone):
-		if w < 500 {
+		if w < 200 {
 			return opNoPhoneLicense, nil
 		}
 		return nil, nil

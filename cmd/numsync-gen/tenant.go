@@ -270,7 +270,7 @@ func (t *tenant) ensureVariety() {
 		can  func(*userRec) bool
 		make func(*userRec)
 	}{
-		{3, func(u *userRec) bool { return u.has(fResource) }, func(u *userRec) bool { return !u.has(fAdmin|fHybrid|fDisabled) },
+		{3, func(u *userRec) bool { return u.has(fResource) }, func(u *userRec) bool { return !u.has(fAdmin | fHybrid | fDisabled) },
 			func(u *userRec) { u.flags = u.flags&^fDisabled | fResource | fTeamsPhone | fCallingPlan }},
 		{2, func(u *userRec) bool { return u.has(fDisabled) }, func(u *userRec) bool { return person(u) && !u.has(fAdmin|fHybrid) },
 			func(u *userRec) { u.flags |= fDisabled }},
@@ -280,7 +280,9 @@ func (t *tenant) ensureVariety() {
 			func(u *userRec) { u.flags |= fHybrid }},
 		{2, func(u *userRec) bool { return person(u) && !u.has(fTeamsPhone) }, func(u *userRec) bool { return person(u) && !u.has(fAdmin|fHybrid|fDisabled) },
 			func(u *userRec) { u.flags &^= fTeamsPhone | fCallingPlan }},
-		{4, func(u *userRec) bool { return person(u) && u.has(fTeamsPhone) && !u.has(fCallingPlan|fHybrid|fDisabled) },
+		{4, func(u *userRec) bool {
+			return person(u) && u.has(fTeamsPhone) && !u.has(fCallingPlan|fHybrid|fDisabled)
+		},
 			func(u *userRec) bool { return person(u) && u.has(fTeamsPhone) && !u.has(fAdmin|fHybrid|fDisabled) },
 			func(u *userRec) { u.flags &^= fCallingPlan }},
 	}

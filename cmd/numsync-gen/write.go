@@ -144,7 +144,12 @@ func (t *tenant) writeLDIF(path string) error {
 		u := &t.users[i]
 		id := t.identityOf(i, pcg, r)
 		c := t.cs[u.country]
-		fmt.Fprintf(w, "\n# %s\n", dnComment(id.dn))
+		// ldapsearch's comment: the DN's values, the domain as a name.
+		if u.has(fResource) {
+			fmt.Fprintf(w, "\n# %s, ResourceAccounts, %s\n", id.cn, domain)
+		} else {
+			fmt.Fprintf(w, "\n# %s, Users, %s, %s\n", id.cn, c.iso, domain)
+		}
 		attr("dn", id.dn)
 		for _, oc := range []string{"top", "person", "organizationalPerson", "user"} {
 			attr("objectClass", oc)
@@ -233,38 +238,6 @@ func writeFolded(w *bufio.Writer, line []byte) {
 		w.WriteByte('\n')
 		line = line[n:]
 	}
-}
-
-// dnComment is the comment ldapsearch prints above an entry: the DN's
-// values, unescaped, joined with ", ", the domain components with ".".
-func dnComment(dn string) string {
-	var parts []string
-	var cur strings.Builder
-	for i := 0; i < len(dn); i++ {
-		switch dn[i] {
-		case '\\':
-			if i+1 < len(dn) {
-				i++
-				cur.WriteByte(dn[i])
-			}
-		case ',':
-			parts = append(parts, cur.String())
-			cur.Reset()
-		default:
-			cur.WriteByte(dn[i])
-		}
-	}
-	parts = append(parts, cur.String())
-	var names, dcs []string
-	for _, p := range parts {
-		k, v, _ := strings.Cut(p, "=")
-		if strings.EqualFold(k, "DC") {
-			dcs = append(dcs, v)
-		} else {
-			names = append(names, v)
-		}
-	}
-	return strings.Join(append(names, strings.Join(dcs, ".")), ", ")
 }
 
 // LocationsHeader is the header of locations.csv.
