@@ -88,7 +88,7 @@ func ReadPlan(r io.Reader) (*numsync.Plan, error) {
 	var head struct {
 		Version *int `json:"version"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&head); err != nil {
 		return nil, &PlanFileError{Msg: "not a numsync plan (not JSON)", Err: err, Hint: "give the plan.json that numsync plan wrote"}
 	}
 	if head.Version == nil {

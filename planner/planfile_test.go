@@ -1,0 +1,211 @@
+package planner
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"numsync"
+)
+
+// samplePlan is a plan with every kind of content: a swap, a remove by
+// authoritative mode (no source), a reject, a block and a warning.
+func samplePlan() *numsync.Plan {
+	line = 0
+	ten := fixture()
+	holds(alice, n(1), bob, n(2), carol, n(3))(ten)
+	return Plan(Input{
+		Tenant: ten, Now: now, InputsDigest: "sha256:abc", RowsRead: 6, Sheets: 2,
+		Policy: numsync.Policy{Mode: numsync.Authoritative},
+		Wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(1)), wish("hybrid@example.com", n(5)),
+			wish("nobody@example.com", n(6)), wish("nophone@example.com", n(7))},
+	})
+}
+
+func writePlan(t *testing.T, p *numsync.Plan) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WritePlan(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestPlanFile(t *testing.T) {
+	t.Run("RoundTrip", func(t *testing.T) {
+		p := samplePlan()
+		b := writePlan(t, p)
+		q, err := ReadPlan(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(p, q) {
+			t.Errorf("read back a different plan:\n%+v\n%+v", p, q)
+		}
+		if !bytes.Equal(writePlan(t, q), b) {
+			t.Error("writing the plan read back gives other bytes")
+		}
+		if Digest(p) != Digest(q) || len(Digest(p)) != 64 {
+			t.Errorf("digests %q and %q", Digest(p), Digest(q))
+		}
+		for _, want := range []string{`"version": 1`, `"action": "change"`, `"source": null`, `"file": "s.csv"`, `"rows_read": 6`} {
+			if !bytes.Contains(b, []byte(want)) {
+				t.Errorf("plan.json lacks %s:\n%s", want, b)
+			}
+		}
+	})
+
+	t.Run("EmptyListsAreArrays", func(t *testing.T) {
+		b := writePlan(t, &numsync.Plan{Version: numsync.PlanVersion, Mode: numsync.Merge})
+		for _, want := range []string{`"ops": []`, `"rejects": []`, `"blocked": []`, `"warnings": []`} {
+			if !bytes.Contains(b, []byte(want)) {
+				t.Errorf("plan.json lacks %s:\n%s", want, b)
+			}
+		}
+		if bytes.Contains(b, []byte("null")) {
+			t.Errorf("empty plan has a null:\n%s", b)
+		}
+	})
+
+	t.Run("Refused", func(t *testing.T) {
+		good := string(writePlan(t, samplePlan()))
+		cases := []struct{ name, file, want string }{
+			{"NewerVersion", strings.Replace(good, `"version": 1`, `"version": 2`, 1), "schema version 2 is not supported (this numsync reads version 1)"},
+			{"NoVersion", `{"ops": []}`, "no version field"},
+			{"NotJSON", "action,upn\n", "not JSON"},
+			{"UnknownField", strings.Replace(good, `"mode"`, `"colour": "red", "mode"`, 1), "unknown field"},
+			{"AssignWithBefore", strings.Replace(good, `"action": "change"`, `"action": "assign"`, 1), "an assign needs an after and no before"},
+			{"UnknownAction", strings.Replace(good, `"action": "remove"`, `"action": "delete"`, 1), `unknown action "delete"`},
+			{"TrailingData", good + "{}", "data after the plan"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := ReadPlan(strings.NewReader(c.file))
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("err = %v, want one saying %q", err, c.want)
+				}
+			})
+		}
+	})
+}
+
+func TestDeterminism(t *testing.T) {
+	t.Run("SameInputsSameBytes", func(t *testing.T) {
+		a, b := writePlan(t, samplePlan()), writePlan(t, samplePlan())
+		if !bytes.Equal(a, b) {
+			t.Fatalf("two plans of the same inputs differ:\n%s\n%s", a, b)
+		}
+	})
+	t.Run("TenantOrderDoesNotMatter", func(t *testing.T) {
+		base := fixture()
+		holds(alice, n(1), bob, n(2), carol, n(3), dave, n(4))(base)
+		wishes := []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(1)), wish(dave, "")}
+		want := writePlan(t, Plan(Input{Tenant: base, Wishes: wishes, Now: now}))
+		r := rand.New(rand.NewPCG(1, 2))
+		for range 20 {
+			shuffled := fixture()
+			holds(alice, n(1), bob, n(2), carol, n(3), dave, n(4))(shuffled)
+			r.Shuffle(len(shuffled.Users), func(i, j int) { shuffled.Users[i], shuffled.Users[j] = shuffled.Users[j], shuffled.Users[i] })
+			r.Shuffle(len(shuffled.Numbers), func(i, j int) { shuffled.Numbers[i], shuffled.Numbers[j] = shuffled.Numbers[j], shuffled.Numbers[i] })
+			r.Shuffle(len(shuffled.Assignments), func(i, j int) {
+				shuffled.Assignments[i], shuffled.Assignments[j] = shuffled.Assignments[j], shuffled.Assignments[i]
+			})
+			if got := writePlan(t, Plan(Input{Tenant: shuffled, Wishes: wishes, Now: now})); !bytes.Equal(got, want) {
+				t.Fatalf("the order of the tenant's lists changed the plan:\n%s\n%s", got, want)
+			}
+		}
+	})
+}
+
+// TestRandomPlansApply plans random reshuffles of numbers among identities,
+// with some rows refused, and checks that every plan applies step by step
+// under the one-holder-per-number rule and ends as the accepted rows say.
+func TestRandomPlansApply(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	for round := range 300 {
+		ten := &numsync.Tenant{}
+		const people, numbers = 12, 16
+		for i := range people {
+			ten.Users = append(ten.Users, user(fmt.Sprintf("u%02d@example.com", i), "US", both...))
+		}
+		for i := 1; i <= numbers; i++ {
+			ten.Numbers = append(ten.Numbers, numsync.InventoryNumber{Number: numsync.Number{E164: n(i)}, Type: numsync.CallingPlan,
+				Country: "US", Capabilities: []numsync.Capability{numsync.CapUser}, LocationUpdateSupported: true})
+		}
+		perm := r.Perm(numbers)
+		for i := range people {
+			if r.IntN(3) > 0 {
+				hold(ten, ten.Users[i].UPN, []numsync.Category{numsync.Primary, numsync.Private}[r.IntN(2)], n(perm[i]+1))
+			}
+		}
+		wanted := r.Perm(numbers)
+		var wishes []numsync.Wish
+		for i := range people {
+			switch r.IntN(5) {
+			case 0: // not named
+			case 1:
+				wishes = append(wishes, wish(ten.Users[i].UPN, ""))
+			case 2: // refused: unknown location
+				wishes = append(wishes, with(wish(ten.Users[i].UPN, n(wanted[i]+1)), func(w *numsync.Wish) { w.LocationID = "nowhere" }))
+			default:
+				wishes = append(wishes, wish(ten.Users[i].UPN, n(wanted[i]+1)))
+			}
+		}
+		mode := []numsync.Mode{numsync.Merge, numsync.Authoritative}[r.IntN(2)]
+		p := Plan(Input{Tenant: ten, Wishes: wishes, Now: now, Policy: numsync.Policy{Mode: mode}})
+		t.Run(fmt.Sprint(round), func(t *testing.T) {
+			final := replay(t, ten, p.Ops)
+			for _, op := range p.Ops {
+				k := numsync.UPNKey(op.UPN) + "/" + string(op.Category)
+				if op.After != nil && final[k] != op.After.Number.String() {
+					t.Errorf("%s ends with %q, not what %s says", k, final[k], opLine(op))
+				}
+			}
+			for _, rj := range p.Rejects {
+				if rj.Code == numsync.NumberTaken && !containsValue(final, rj.Number) {
+					t.Errorf("%s was refused %s as taken, but nobody holds it after the plan", rj.UPN, rj.Number)
+				}
+			}
+			if Removals(p) > p.Counts.Remove {
+				t.Errorf("Removals %d > counted removes %d", Removals(p), p.Counts.Remove)
+			}
+		})
+	}
+}
+
+func containsValue(m map[string]string, v string) bool {
+	for _, x := range m {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzReadPlan feeds ReadPlan arbitrary bytes: it must return a plan or an
+// error, never panic, and a plan it accepts must write back readable.
+func FuzzReadPlan(f *testing.F) {
+	var b bytes.Buffer
+	if err := WritePlan(&b, samplePlan()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"version":1,"ops":[{"action":"remove","upn":"a","category":"Primary","before":{"number":"+1"}}]}`))
+	f.Add([]byte(`{"version":1,"ops":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ReadPlan(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		if err := WritePlan(&out, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadPlan(&out); err != nil {
+			t.Fatalf("a plan ReadPlan accepted does not read back: %v\n%s", err, out.Bytes())
+		}
+	})
+}
