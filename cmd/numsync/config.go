@@ -15,6 +15,7 @@ import (
 
 	"numsync"
 	"numsync/ldapsync"
+	"numsync/notify"
 )
 
 // Config is the YAML configuration file. numsync.example.yaml documents
@@ -28,7 +29,7 @@ type Config struct {
 	Actor     string          `yaml:"actor"`
 	Schedule  ScheduleConfig  `yaml:"schedule"`
 	Reports   ReportsConfig   `yaml:"reports"`
-	SMTP      SMTPConfig      `yaml:"smtp"`
+	SMTP      notify.Config   `yaml:"smtp"`
 	Log       LogConfig       `yaml:"log"`
 
 	path string // the file it was read from, "" for defaults
@@ -63,18 +64,6 @@ type ScheduleConfig struct {
 // ReportsConfig says where reports go.
 type ReportsConfig struct {
 	Dir string `yaml:"dir"`
-}
-
-// SMTPConfig is the mail server notifications are sent through.
-type SMTPConfig struct {
-	Host         string `yaml:"host"`
-	Port         int    `yaml:"port"`
-	From         string `yaml:"from"`
-	Username     string `yaml:"username"`
-	PasswordEnv  string `yaml:"password_env"`
-	PasswordFile string `yaml:"password_file"`
-	StartTLS     *bool  `yaml:"starttls"`
-	CAFile       string `yaml:"ca_file"`
 }
 
 // LogConfig sets the log level ("debug", "info", "warn", "error").
@@ -133,6 +122,11 @@ func (c *Config) validate() error {
 			return fmt.Errorf("schedule.time_zone: %w", err)
 		}
 	}
+	if c.SMTP.Enabled() {
+		if err := c.SMTP.Validate(); err != nil {
+			return err
+		}
+	}
 	if c.Store.Path == "" {
 		return fmt.Errorf("store.path: must not be empty")
 	}
@@ -166,4 +160,12 @@ func (c *Config) directory() (ldapsync.Config, bool) {
 	d.CAFile = c.resolve(d.CAFile)
 	d.PasswordFile = c.resolve(d.PasswordFile)
 	return d, d.LDIFFile != "" || d.URL != ""
+}
+
+// smtp returns the mail section with its paths resolved.
+func (c *Config) smtp() notify.Config {
+	m := c.SMTP
+	m.CAFile = c.resolve(m.CAFile)
+	m.PasswordFile = c.resolve(m.PasswordFile)
+	return m
 }

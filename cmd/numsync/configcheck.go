@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"numsync/importer"
+	"numsync/notify"
 )
 
 func init() {
@@ -56,6 +57,9 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if _, ok := e.cfg.directory(); ok {
 		users, source, err := checkDirectory(ctx, e)
 		check("directory", err, fmt.Sprintf("%s: %d users", source, users))
+	}
+	if m := e.cfg.smtp(); m.Enabled() {
+		check("smtp", notify.Check(ctx, m, e.log), fmt.Sprintf("%s:%d accepts numsync", m.Host, m.Port))
 	}
 	if len(failed) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("config check failed: %s", strings.Join(failed, ", ")), "")
