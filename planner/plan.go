@@ -259,17 +259,26 @@ func sortIssues(xs []numsync.Issue) []numsync.Issue {
 // planner correct for any caller.
 func (p *planner) screen() {
 	all := make([]*decision, len(p.in.Wishes))
-	bySlot := make(map[slot][]*decision, len(p.in.Wishes))
+	// Repeated slots and numbers are rare: keep the first row of each in
+	// one map, and groups only for the repeated ones.
+	slotGroups := make(map[slot][]*decision)
 	for i := range p.in.Wishes {
 		w := &p.in.Wishes[i]
 		d := &decision{w: w, slot: slot{numsync.UPNKey(w.UPN), categoryOrPrimary(w.Category)}}
 		all[i] = d
-		bySlot[d.slot] = append(bySlot[d.slot], d)
+		if f, dup := p.decs[d.slot]; dup {
+			if slotGroups[d.slot] == nil {
+				slotGroups[d.slot] = []*decision{f}
+			}
+			slotGroups[d.slot] = append(slotGroups[d.slot], d)
+		} else {
+			p.decs[d.slot] = d
+		}
 	}
 	keep := make([]*decision, 0, len(all))
 	for _, d := range all {
-		switch group := bySlot[d.slot]; {
-		case len(group) == 1:
+		switch group := slotGroups[d.slot]; {
+		case group == nil:
 		case allSame(group):
 			if group[0] != d {
 				p.warnings = append(p.warnings, p.issueFor(d, numsync.DuplicateRow, "the same row as "+group[0].w.Source.String(), ""))
@@ -281,22 +290,26 @@ func (p *planner) screen() {
 		}
 		keep = append(keep, d)
 	}
-	byNumber := make(map[string][]*decision, len(keep))
+	firstByNumber := make(map[string]*decision, len(keep))
+	numberGroups := make(map[string][]*decision)
 	for _, d := range keep {
-		if d.status == accepted && !d.w.Remove() {
-			k := d.w.Number.String()
-			byNumber[k] = append(byNumber[k], d)
+		if d.status != accepted || d.w.Remove() {
+			continue
+		}
+		k := d.w.Number.String()
+		if f, dup := firstByNumber[k]; dup {
+			if numberGroups[k] == nil {
+				numberGroups[k] = []*decision{f}
+			}
+			numberGroups[k] = append(numberGroups[k], d)
+		} else {
+			firstByNumber[k] = d
 		}
 	}
-	for _, d := range keep {
-		if d.status == accepted && !d.w.Remove() {
-			if group := byNumber[d.w.Number.String()]; len(group) > 1 {
-				p.rejectRow(d, numsync.DuplicateNumber, "the number is also wanted by "+otherRows(d, group),
-					"give each number to one identity only")
-			}
-		}
-		if p.decs[d.slot] == nil {
-			p.decs[d.slot] = d
+	for _, group := range numberGroups {
+		for _, d := range group {
+			p.rejectRow(d, numsync.DuplicateNumber, "the number is also wanted by "+otherRows(d, group),
+				"give each number to one identity only")
 		}
 	}
 	p.order = keep

@@ -1,0 +1,53 @@
+package planner
+
+import (
+	"fmt"
+	"testing"
+
+	"numsync"
+)
+
+// BenchmarkPlan100k plans 100,000 rows against 100,000 users and 150,000
+// numbers of which 60,000 are held: a third of the rows unchanged, the rest
+// swaps, moves to free numbers, removals and new assignments.
+func BenchmarkPlan100k(b *testing.B) {
+	const users, numbers, held = 100_000, 150_000, 60_000
+	num := func(i int) numsync.Number { return numsync.Number{E164: fmt.Sprintf("+1425%07d", i)} }
+	ten := &numsync.Tenant{Revision: 1}
+	for i := range users {
+		ten.Users = append(ten.Users, user(fmt.Sprintf("user%06d@example.com", i), "US", both...))
+	}
+	for i := range numbers {
+		ten.Numbers = append(ten.Numbers, numsync.InventoryNumber{Number: num(i), Type: numsync.CallingPlan, Country: "US",
+			Capabilities: []numsync.Capability{numsync.CapUser}, LocationUpdateSupported: true})
+	}
+	for i := range held {
+		ten.Assignments = append(ten.Assignments, numsync.Assignment{UPN: ten.Users[i].UPN, Category: numsync.Primary,
+			Number: num(i), Type: numsync.CallingPlan})
+	}
+	wishes := make([]numsync.Wish, users)
+	for i := range users {
+		w := numsync.Wish{UPN: ten.Users[i].UPN, Category: numsync.Primary, Notify: true, Source: numsync.Source{File: "big.csv", Line: i + 2}}
+		switch {
+		case i < 30_000: // unchanged
+			w.Number = num(i)
+		case i < 40_000: // swap with the neighbour: 5,000 cycles, each a remove and a change and an assign
+			w.Number = num(i ^ 1)
+		case i < 50_000: // move to a free number
+			w.Number = num(100_000 + i)
+		case i < held: // remove
+		default: // new assignment
+			w.Number = num(i)
+		}
+		wishes[i] = w
+	}
+	in := Input{Tenant: ten, Wishes: wishes, Now: now, RowsRead: users, Sheets: 1}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		p := Plan(in)
+		if len(p.Ops) != 75_000 || p.Counts.Unchanged != 30_000 {
+			b.Fatalf("plan has %d ops (counts %+v)", len(p.Ops), p.Counts)
+		}
+	}
+}
