@@ -114,9 +114,6 @@ func (r *Reader) Dialect() Dialect { return r.dialect }
 // columns, encoding guesses).
 func (r *Reader) Warnings() []numsync.Issue { return r.warnings }
 
-// Has reports whether the file has schema column col.
-func (r *Reader) Has(col int) bool { return r.cols[col] >= 0 }
-
 func (r *Reader) fileError(line int, code numsync.Reason, err error, hint string) *RowError {
 	return &RowError{File: r.file, Line: line, Code: code, Err: err, Hint: hint}
 }
@@ -156,7 +153,7 @@ func (r *Reader) decode(in io.Reader) (*bufio.Reader, error) {
 	r.dialect.Encoding = "UTF-8"
 	if !validUTF8Prefix(head, len(head) == sniffSize) {
 		r.dialect.Encoding = "Windows-1252"
-		r.warn(Encoding, 0, "the file is not UTF-8; it was read as Windows-1252",
+		r.warn(NotUTF8, 0, "the file is not UTF-8; it was read as Windows-1252",
 			`save it from Excel as "CSV UTF-8 (Comma delimited)" so that every character survives`)
 		return bufio.NewReaderSize(transform.NewReader(br, charmap.Windows1252.NewDecoder()), sniffSize), nil
 	}

@@ -13,8 +13,8 @@ import (
 const (
 	// UnknownColumn warns about header cells no importer column matches.
 	UnknownColumn numsync.Reason = "UNKNOWN_COLUMN"
-	// Encoding warns that a file was not UTF-8 and was read as Windows-1252.
-	Encoding numsync.Reason = "ENCODING"
+	// NotUTF8 warns that a file was not UTF-8 and was read as Windows-1252.
+	NotUTF8 numsync.Reason = "NOT_UTF8"
 	// UnknownValue warns about values that were ignored (licence names that
 	// do not matter to telephony, capability lists PowerShell could not
 	// write out).

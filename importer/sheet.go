@@ -66,7 +66,7 @@ type SheetResult struct {
 	// CONFLICTING_ROWS.
 	Rejects []numsync.Issue
 	// Warnings are DUPLICATE_ROW for identical repeats and UNKNOWN_COLUMN
-	// and ENCODING for files.
+	// and NOT_UTF8 for files.
 	Warnings []numsync.Issue
 	RowsRead int
 	Sheets   []SheetInfo
