@@ -328,6 +328,18 @@ func TestApply(t *testing.T) {
 		}
 	})
 
+	t.Run("LockOfCrashedHolderExpires", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
+		// A holder that took the lock and died without releasing it.
+		if _, err := st.Lock(ctx, "killed process", 50*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if _, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}, wish(bob, n(2))), ApplyOptions{Actor: admin}); err != nil {
+			t.Fatalf("apply after the lock expired: %v", err)
+		}
+	})
+
 	t.Run("TwoConcurrentApplies", func(t *testing.T) {
 		for _, wait := range []bool{false, true} {
 			st, path := seeded(t, alice, n(1))
@@ -425,6 +437,33 @@ func TestRollback(t *testing.T) {
 			if !strings.HasPrefix(r.File, "run ") || r.Line == 0 {
 				t.Errorf("reject %+v does not point at the run's audit entry", r)
 			}
+		}
+	})
+
+	t.Run("ChangedOutsideNumsync", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
+		run, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}, wish(alice, n(2))), ApplyOptions{Actor: admin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A fresh inventory export says alice holds n3 now.
+		ten := snapshot(t, st)
+		var recs []numsync.InventoryRecord
+		for _, num := range ten.Numbers {
+			if num.E164 == n(3) {
+				recs = append(recs, numsync.InventoryRecord{InventoryNumber: num, HolderID: "oid-" + alice, Category: numsync.Primary})
+			}
+		}
+		if _, err := st.ImportNumbers(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Rollback(ctx, st, run.ID, RollbackOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Ops) != 0 || len(back.Rejects) != 1 || back.Rejects[0].Code != ChangedSince ||
+			!strings.Contains(back.Rejects[0].Message, "outside numsync") {
+			t.Errorf("rollback plan %q rejects %+v, want alice refused as changed outside numsync", opLines(back), back.Rejects)
 		}
 	})
 
