@@ -13,6 +13,7 @@ type planCase struct {
 	policy  numsync.Policy
 	wishes  []numsync.Wish
 	rejects []numsync.Issue // sheet rejects from the importer
+	refused []string        // RejectedUPNs
 	ops     []string        // opLine of each operation, in plan order
 	reject  []string        // "upn CODE" of each reject, in plan order
 	blocked []string
@@ -28,7 +29,7 @@ func (c planCase) run(t *testing.T) {
 	if c.setup != nil {
 		c.setup(ten)
 	}
-	p := Plan(Input{Tenant: ten, Wishes: c.wishes, SheetRejects: c.rejects, Policy: c.policy, Now: now})
+	p := Plan(Input{Tenant: ten, Wishes: c.wishes, SheetRejects: c.rejects, RejectedUPNs: c.refused, Policy: c.policy, Now: now})
 	if got := opLines(p); !slices.Equal(got, nonNil(c.ops)) {
 		t.Errorf("ops:\n  got  %q\n  want %q", got, c.ops)
 	}
@@ -82,6 +83,8 @@ func TestRules(t *testing.T) {
 			counts: &numsync.Counts{Assign: 1}},
 		{name: "UnchangedRowIsCountedNotPlanned", setup: holds(alice, n(1)), wishes: []numsync.Wish{wish(alice, n(1))},
 			counts: &numsync.Counts{Unchanged: 1}},
+		{name: "UnchangedRowIsNotCheckedAgain", setup: holds("gone@example.com", n(1)),
+			wishes: []numsync.Wish{wish("gone@example.com", n(1))}, counts: &numsync.Counts{Unchanged: 1}},
 		{name: "ChangeNumber", setup: holds(alice, n(1)), wishes: []numsync.Wish{wish(alice, n(2))},
 			ops: []string{"~ alice@example.com Primary +14255550101 -> +14255550102"}, counts: &numsync.Counts{Change: 1}},
 		{name: "ChangeLocationOnly", setup: holds(alice, n(1)),
@@ -247,6 +250,9 @@ func TestOrdering(t *testing.T) {
 			ops:     []string{"- carol@example.com Primary +14255550103 -> none"},
 			reject:  []string{"bob@example.com BAD_NUMBER", "alice@example.com UNKNOWN_LOCATION"},
 			final:   map[string]string{"alice@example.com/Primary": n(1), "bob@example.com/Primary": n(2)}},
+		{name: "RejectedUPNsNotRemovedByAuthoritative", setup: holds(alice, n(1), bob, n(2)),
+			policy: numsync.Policy{Mode: numsync.Authoritative}, refused: []string{"BOB@example.com"},
+			ops: []string{"- alice@example.com Primary +14255550101 -> none"}},
 		{name: "RejectionCascadesThroughChain", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			// carol's row is refused, so carol keeps n3, so bob cannot take it
 			// and keeps n2, so alice cannot take n2 either.
