@@ -116,6 +116,9 @@ func samName(local string) string {
 
 // escapeRDN escapes an attribute value for a DN (RFC 4514).
 func escapeRDN(v string) string {
+	if !strings.ContainsAny(v, ",+\"\\<>;=") && !strings.HasPrefix(v, " ") && !strings.HasPrefix(v, "#") && !strings.HasSuffix(v, " ") {
+		return v
+	}
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		ch := v[i]

@@ -133,7 +133,8 @@ func opAssign(g *sheetGen, ui int32) (bool, error) {
 	if u.has(fResource) {
 		rw.story = "resource account gets a service number"
 	}
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opAssignExt(g *sheetGen, ui int32) (bool, error) {
@@ -151,7 +152,8 @@ func opAssignExt(g *sheetGen, ui int32) (bool, error) {
 	rw.number = c.e164(uint32(n)) + ";ext=" + ext
 	rw.typ = string(numsync.DirectRouting)
 	rw.expect, rw.story = expAssign, "Direct Routing number with an extension (allowed for Direct Routing only)"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opAssignUnlisted(g *sheetGen, ui int32) (bool, error) {
@@ -170,7 +172,8 @@ func opAssignUnlisted(g *sheetGen, ui int32) (bool, error) {
 	if g.dialect(fi) {
 		rw.typ = "Direct Routing"
 	}
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opUnchanged(g *sheetGen, ui int32) (bool, error) {
@@ -182,7 +185,8 @@ func opUnchanged(g *sheetGen, ui int32) (bool, error) {
 	rw := g.keep(fi, ui, u.primary)
 	rw.cat = string(numsync.Primary)
 	rw.expect, rw.story = expUnchanged, "restates the number held today: nothing to do"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opChange(g *sheetGen, ui int32) (bool, error) {
@@ -201,7 +205,8 @@ func opChange(g *sheetGen, ui int32) (bool, error) {
 	g.use(ui)
 	rw := g.want(fi, ui, c, n)
 	rw.expect, rw.story = expChange, "new number in place of the one held today, which becomes free"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opChangeLocation(g *sheetGen, ui int32) (bool, error) {
@@ -217,7 +222,8 @@ func opChangeLocation(g *sheetGen, ui int32) (bool, error) {
 	rw := g.keep(fi, ui, u.primary)
 	rw.loc = c.locIDs[rec.loc%2] // the other office, or the first when none is set
 	rw.expect, rw.story = expChange, "same number, other emergency location"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 // removeOp frees what the identity holds, written with Action=remove and
@@ -235,7 +241,8 @@ func removeOp(style int) op {
 			rw.number, rw.action = "None", ""
 			rw.story = "PhoneNumber None: the number becomes free"
 		}
-		return true, g.emit(fi, rw)
+		g.emit(fi, rw)
+		return true, nil
 	}
 }
 
@@ -257,12 +264,11 @@ func opMove(g *sheetGen, ui int32) (bool, error) {
 	from := g.upn(ui)
 	rm := row{upn: from, cat: string(numsync.Primary), notify: g.notifyText(fi), action: "remove",
 		expect: expRemove, story: "frees its number for " + g.upn(b) + " (move)"}
-	if err := g.emit(fi, rm); err != nil {
-		return false, err
-	}
+	g.emit(fi, rm)
 	rw := g.keep(fi, b, x)
 	rw.expect, rw.story = expAssign, "takes the number "+from+" gives up in the same sheet (move)"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 // opSwap exchanges the numbers of two identities of one country and kind.
@@ -286,12 +292,11 @@ func opSwap(g *sheetGen, ui int32) (bool, error) {
 	a1, b1 := g.upn(ui), g.upn(b)
 	rw := g.keep(fi, ui, g.t.users[b].primary)
 	rw.expect, rw.story = expChange, "swaps numbers with "+b1
-	if err := g.emit(fi, rw); err != nil {
-		return false, err
-	}
+	g.emit(fi, rw)
 	rw = g.keep(fi, b, u.primary)
 	rw.expect, rw.story = expChange, "swaps numbers with "+a1
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opPrivate(g *sheetGen, ui int32) (bool, error) {
@@ -311,7 +316,8 @@ func opPrivate(g *sheetGen, ui int32) (bool, error) {
 	rw := g.want(fi, ui, c, n)
 	rw.cat = string(numsync.Private)
 	rw.expect, rw.story = expAssign, "second number in the Private category (incoming only); the Primary one stays"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opNoPhoneLicense(g *sheetGen, ui int32) (bool, error) {
@@ -327,12 +333,15 @@ func opNoPhoneLicense(g *sheetGen, ui int32) (bool, error) {
 	rw := g.want(fi, ui, c, n)
 	rw.expect, rw.code = expAssign, numsync.NoPhoneLicense
 	rw.story = "user without a Teams Phone licence: assigned, with a warning (R11)"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 // Rows that are rejected or blocked -------------------------------------
 
-// reject writes a row for ui that asks for number n of nc and breaks rule code.
+// reject writes a row for ui that asks for number n of nc and breaks rule
+// code. It returns what an op returns when it wrote its rows, so that ops
+// can end with it.
 func (g *sheetGen) reject(ui int32, nc *countryState, n int32, code numsync.Reason, story string, edit func(*row)) (bool, error) {
 	_, _, fi := g.home(ui)
 	g.use(ui)
@@ -341,7 +350,8 @@ func (g *sheetGen) reject(ui int32, nc *countryState, n int32, code numsync.Reas
 	if edit != nil {
 		edit(&rw)
 	}
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 // eligible reports whether ui may hold numbers of kind k, so that a row
@@ -374,7 +384,8 @@ func opUnknownUser(g *sheetGen, ui int32) (bool, error) {
 	rw.upn = "former.employee" + strconv.Itoa(g.leavers) + "@" + domain
 	rw.number = c.e164(uint32(n))
 	rw.expect, rw.code, rw.story = expReject, numsync.UnknownUser, "no such user in the directory (R3)"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opCountryMismatch(g *sheetGen, ui int32) (bool, error) {
@@ -405,9 +416,10 @@ func opNotInInventory(g *sheetGen, ui int32) (bool, error) {
 	if g.dialect(fi) {
 		typ = "Calling Plan"
 	}
-	return true, g.emit(fi, row{upn: g.upn(ui), number: g.numberText(fi, c, a, true), typ: typ, loc: c.locIDs[0],
+	g.emit(fi, row{upn: g.upn(ui), number: g.numberText(fi, c, a, true), typ: typ, loc: c.locIDs[0],
 		cat: g.categoryText(), notify: g.notifyText(fi), action: "assign", e164: c.e164(a),
 		expect: expReject, code: numsync.NotInInventory, story: "Calling Plan number the organisation does not own (R5)"})
+	return true, nil
 }
 
 // opDuplicate has two identities want one number, in two different sheets.
@@ -427,14 +439,13 @@ func opDuplicate(g *sheetGen, ui int32) (bool, error) {
 	}
 	g.use(b)
 	first := g.files[fi]
-	if _, err := g.reject(ui, c, n, numsync.DuplicateNumber, "also wanted by "+g.upn(b)+" in 900-corrections.csv (R4)", nil); err != nil {
-		return false, err
-	}
+	g.reject(ui, c, n, numsync.DuplicateNumber, "also wanted by "+g.upn(b)+" in 900-corrections.csv (R4)", nil)
 	rw := g.want(g.corrections(), b, c, n)
 	rw.number = c.e164(uint32(n))
 	rw.expect, rw.code = expReject, numsync.DuplicateNumber
 	rw.story = "also wanted by " + g.upn(ui) + " in " + first.name + " line " + strconv.Itoa(first.line) + " (R4)"
-	return true, g.emit(g.corrections(), rw)
+	g.emit(g.corrections(), rw)
+	return true, nil
 }
 
 // badNumbers are the ways a number gets broken on its way into a sheet.
@@ -488,7 +499,8 @@ func opHybridBlocked(g *sheetGen, ui int32) (bool, error) {
 	rw := g.want(fi, ui, c, n)
 	rw.expect, rw.code = expBlocked, numsync.OnPremLineSet
 	rw.story = "hybrid user with msRTCSIP-Line set wants a Calling Plan number: held until AD is cleaned up (R12)"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }
 
 func opNoCallingPlan(g *sheetGen, ui int32) (bool, error) {
@@ -643,15 +655,14 @@ func opConflicting(g *sheetGen, ui int32) (bool, error) {
 		return false, nil
 	}
 	first := g.files[fi]
-	if _, err := g.reject(ui, c, n1, numsync.ConflictingRows, "second Primary number for the same user in 900-corrections.csv (R4)",
-		func(rw *row) { rw.cat = string(numsync.Primary) }); err != nil {
-		return false, err
-	}
+	g.reject(ui, c, n1, numsync.ConflictingRows, "second Primary number for the same user in 900-corrections.csv (R4)",
+		func(rw *row) { rw.cat = string(numsync.Primary) })
 	rw := g.want(g.corrections(), ui, c, n2)
 	rw.number, rw.cat = c.e164(uint32(n2)), string(numsync.Primary)
 	rw.expect, rw.code = expReject, numsync.ConflictingRows
 	rw.story = "other Primary number for the same user in " + first.name + " line " + strconv.Itoa(first.line) + " (R4)"
-	return true, g.emit(g.corrections(), rw)
+	g.emit(g.corrections(), rw)
+	return true, nil
 }
 
 // opRepeated writes the same valid row twice.
@@ -667,9 +678,8 @@ func opRepeated(g *sheetGen, ui int32) (bool, error) {
 	g.use(ui)
 	rw := g.want(fi, ui, c, n)
 	rw.expect, rw.story = expAssign, "new number; the row is repeated on the next line"
-	if err := g.emit(fi, rw); err != nil {
-		return false, err
-	}
+	g.emit(fi, rw)
 	rw.expect, rw.code, rw.story = expWarning, numsync.DuplicateRow, "the row above, repeated: kept once, with a warning (R4)"
-	return true, g.emit(fi, rw)
+	g.emit(fi, rw)
+	return true, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -49,9 +48,8 @@ type row struct {
 }
 
 type sheetFile struct {
+	*csvFile
 	name    string
-	out     *outFile
-	w       *csv.Writer
 	line    int
 	dialect bool
 }
@@ -62,8 +60,7 @@ type sheetGen struct {
 	r       *rand.Rand
 	used    []uint64 // bitset: users already named by a sheet row (or kept out of them)
 	files   []*sheetFile
-	exp     *csv.Writer
-	expOut  *outFile
+	exp     *csvFile
 	rows    int
 	leavers int
 	pcg     *rand.PCG // scratch for deriving identities
@@ -85,78 +82,60 @@ func newSheetGen(t *tenant, dir string) (*sheetGen, error) {
 	}
 	names = append(names, "900-corrections.csv")
 	for i, name := range names {
-		o, err := create(filepath.Join(dir, "sheets", name))
+		c, err := createCSV(filepath.Join(dir, "sheets", name))
 		if err != nil {
 			g.abort()
 			return nil, err
 		}
-		f := &sheetFile{name: name, out: o, w: csv.NewWriter(o.w), line: 1}
+		f := &sheetFile{csvFile: c, name: name, line: 1}
+		g.files = append(g.files, f)
 		header := SheetHeader
 		if i < len(t.cs) && t.cs[i].iso == dialectCountry {
 			f.dialect = true
-			f.w.Comma, f.w.UseCRLF = ';', true
-			o.w.WriteString("\uFEFF")
+			c.comma, c.crlf = ';', true
+			c.w.WriteString("\uFEFF")
 			header = DialectHeader
 		}
-		g.files = append(g.files, f)
-		if err := f.w.Write(header); err != nil {
-			g.abort()
-			return nil, err
-		}
+		c.write(header...)
 	}
-	o, err := create(filepath.Join(dir, "expected.csv"))
+	exp, err := createCSV(filepath.Join(dir, "expected.csv"))
 	if err != nil {
 		g.abort()
 		return nil, err
 	}
-	g.expOut, g.exp = o, csv.NewWriter(o.w)
-	if err := g.exp.Write(ExpectedHeader); err != nil {
-		g.abort()
-		return nil, err
-	}
+	g.exp = exp
+	exp.write(ExpectedHeader...)
 	return g, nil
 }
 
+// abort closes what newSheetGen opened when it fails half way.
 func (g *sheetGen) abort() {
 	for _, f := range g.files {
-		f.out.f.Close()
-	}
-	if g.expOut != nil {
-		g.expOut.f.Close()
+		f.f.Close()
 	}
 }
 
 func (g *sheetGen) close() error {
-	var first error
-	keep := func(err error) {
-		if first == nil {
-			first = err
+	err := g.exp.close()
+	for _, f := range g.files {
+		if cerr := f.close(); err == nil {
+			err = cerr
 		}
 	}
-	for _, f := range g.files {
-		f.w.Flush()
-		keep(f.w.Error())
-		keep(f.out.close())
-	}
-	g.exp.Flush()
-	keep(g.exp.Error())
-	keep(g.expOut.close())
-	return first
+	return err
 }
 
 // emit writes one row to sheet file fi, and its expectation.
-func (g *sheetGen) emit(fi int, rw row) error {
+func (g *sheetGen) emit(fi int, rw row) {
 	f := g.files[fi]
 	rec := []string{rw.upn, rw.number, rw.typ, rw.loc, rw.cat, rw.notify, rw.action}
 	if rw.short {
 		rec = rec[:3]
 	}
-	if err := f.w.Write(rec); err != nil {
-		return err
-	}
+	f.write(rec...)
 	f.line++
 	g.rows++
-	return g.exp.Write([]string{"sheets/" + f.name, strconv.Itoa(f.line), rw.upn, rw.number, rw.e164, rw.expect, string(rw.code), rw.story})
+	g.exp.write("sheets/"+f.name, strconv.Itoa(f.line), rw.upn, rw.number, rw.e164, rw.expect, string(rw.code), rw.story)
 }
 
 // text helpers -----------------------------------------------------------

@@ -89,7 +89,7 @@ func (u *userRec) has(f uint8) bool { return u.flags&f != 0 }
 type numberRec struct {
 	holder int32 // user index, -1 when free
 	kind   kind
-	cat    numsync.Category
+	priv   bool  // held in the Private category (else Primary)
 	loc    uint8 // 1-based office index, 0 for no location
 }
 
@@ -470,12 +470,12 @@ func (t *tenant) layOutNumbers() error {
 			l := byKind[k]
 			r.Shuffle(len(l), func(i, j int) { l[i], l[j] = l[j], l[i] })
 		}
-		take := func(ui int32, k uint8, cat numsync.Category) int32 {
+		take := func(ui int32, k uint8, priv bool) int32 {
 			l := byKind[k]
 			n := l[len(l)-1]
 			byKind[k] = l[:len(l)-1]
 			rec := &c.nums[n]
-			rec.holder, rec.cat = ui, cat
+			rec.holder, rec.priv = ui, priv
 			if !kind(k).locationFixed() && (kind(k) != kDR || pct(r, 30)) {
 				rec.loc = uint8(1 + r.IntN(2))
 			}
@@ -484,10 +484,10 @@ func (t *tenant) layOutNumbers() error {
 		for _, i := range c.users {
 			u := &t.users[i]
 			if u.wantPrim != noKind {
-				u.primary = take(i, u.wantPrim, numsync.Primary)
+				u.primary = take(i, u.wantPrim, false)
 			}
 			if u.wantPriv != noKind {
-				u.private = take(i, u.wantPriv, numsync.Private)
+				u.private = take(i, u.wantPriv, true)
 			}
 		}
 		for k := range numKinds {

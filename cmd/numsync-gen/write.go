@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/csv"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -45,23 +44,80 @@ func (o *outFile) close() error {
 	return nil
 }
 
-// writeCSV creates path, lets fill write the records and closes the file.
-func writeCSV(path string, header []string, fill func(w *csv.Writer) error) error {
+// csvFile is an output CSV file. Fields are quoted only where CSV needs it
+// (or always, as PowerShell's Export-Csv does). Write errors stick in the
+// buffer and come back from close, so rows are written without checks.
+type csvFile struct {
+	*outFile
+	comma    byte
+	crlf     bool
+	quoteAll bool
+}
+
+func createCSV(path string) (*csvFile, error) {
 	o, err := create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &csvFile{outFile: o, comma: ','}, nil
+}
+
+// write writes one record.
+func (c *csvFile) write(rec ...string) {
+	w := c.w
+	for i, f := range rec {
+		if i > 0 {
+			w.WriteByte(c.comma)
+		}
+		if !c.quoteAll && !c.needsQuotes(f) {
+			w.WriteString(f)
+			continue
+		}
+		w.WriteByte('"')
+		for {
+			j := strings.IndexByte(f, '"')
+			if j < 0 {
+				break
+			}
+			w.WriteString(f[:j+1])
+			w.WriteByte('"')
+			f = f[j+1:]
+		}
+		w.WriteString(f)
+		w.WriteByte('"')
+	}
+	if c.crlf {
+		w.WriteByte('\r')
+	}
+	w.WriteByte('\n')
+}
+
+func (c *csvFile) needsQuotes(f string) bool {
+	if f == "" {
+		return false
+	}
+	if f[0] == ' ' || f[0] == '\t' {
+		return true
+	}
+	for i := 0; i < len(f); i++ {
+		switch f[i] {
+		case c.comma, '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+// writeCSV creates path, writes the header, lets fill write the records
+// and closes the file.
+func writeCSV(path string, header []string, fill func(c *csvFile) error) error {
+	c, err := createCSV(path)
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(o.w)
-	if err := w.Write(header); err != nil {
-		o.f.Close()
-		return err
-	}
-	err = fill(w)
-	w.Flush()
-	if err == nil {
-		err = w.Error()
-	}
-	if cerr := o.close(); err == nil {
+	c.write(header...)
+	err = fill(c)
+	if cerr := c.close(); err == nil {
 		err = cerr
 	}
 	return err
@@ -88,15 +144,12 @@ var UsersHeader = []string{"UserPrincipalName", "DisplayName", "ObjectId", "Usag
 func (t *tenant) writeUsersCSV(path string) error {
 	pcg := rand.NewPCG(0, 0)
 	r := rand.New(pcg)
-	return writeCSV(path, UsersHeader, func(w *csv.Writer) error {
+	return writeCSV(path, UsersHeader, func(w *csvFile) error {
 		for i := range t.users {
 			u := &t.users[i]
 			id := t.identityOf(i, pcg, r)
-			err := w.Write([]string{id.upn, id.display, id.objectID, t.cs[u.country].iso,
-				boolText(!u.has(fDisabled)), u.licenses(), boolText(u.has(fResource)), t.lineURI(i), id.mail})
-			if err != nil {
-				return err
-			}
+			w.write(id.upn, id.display, id.objectID, t.cs[u.country].iso,
+				boolText(!u.has(fDisabled)), u.licenses(), boolText(u.has(fResource)), t.lineURI(i), id.mail)
 		}
 		return nil
 	})
@@ -244,12 +297,10 @@ func writeFolded(w *bufio.Writer, line []byte) {
 var LocationsHeader = []string{"LocationId", "Description", "CompanyName", "HouseNumber", "StreetName", "City", "StateOrProvince", "PostalCode", "CountryOrRegion"}
 
 func (t *tenant) writeLocations(path string) error {
-	return writeCSV(path, LocationsHeader, func(w *csv.Writer) error {
+	return writeCSV(path, LocationsHeader, func(w *csvFile) error {
 		for _, c := range t.cs {
 			for j, l := range c.offices {
-				if err := w.Write([]string{c.locIDs[j], l.description, l.company, l.house, l.street, l.city, l.state, l.postal, c.iso}); err != nil {
-					return err
-				}
+				w.write(c.locIDs[j], l.description, l.company, l.house, l.street, l.city, l.state, l.postal, c.iso)
 			}
 		}
 		return nil
@@ -316,6 +367,7 @@ func (t *tenant) eachNumber(fn func(*numberView) error) error {
 	var v numberView
 	var buf []byte
 	epoch := time.Date(2019, 1, 7, 0, 0, 0, 0, time.UTC)
+	var acquired string
 	for _, c := range t.cs {
 		for a := range c.nums {
 			n := &c.nums[a]
@@ -328,15 +380,21 @@ func (t *tenant) eachNumber(fn func(*numberView) error) error {
 			if n.holder >= 0 {
 				u := &t.users[n.holder]
 				v.targetID = t.objectIDOf(int(n.holder), pcg, r)
-				v.category = string(n.cat)
+				v.category = string(numsync.Primary)
+				if n.priv {
+					v.category = string(numsync.Private)
+				}
 				v.targetType, v.status = "User", "UserAssigned"
 				if u.has(fResource) {
 					v.targetType, v.status = "ResourceAccount", "VoiceApplicationAssigned"
 				}
 			}
 			// Numbers are bought in runs: one date per order of 25.
-			order := splitmix(t.seed ^ uint64(c.idx)<<32 ^ uint64(a/25))
-			v.acquired = epoch.AddDate(0, 0, int(order%2000)).Format("2006-01-02T15:04:05Z")
+			if a%25 == 0 {
+				order := splitmix(t.seed ^ uint64(c.idx)<<32 ^ uint64(a/25))
+				acquired = epoch.AddDate(0, 0, int(order%2000)).Format("2006-01-02T15:04:05Z")
+			}
+			v.acquired = acquired
 			if err := fn(&v); err != nil {
 				return err
 			}
@@ -362,7 +420,7 @@ var AcquiredHeader = []string{"TelephoneNumber", "OperatorId", "NumberType", "Lo
 	"ReverseNumberLookup", "RoutingOptions"}
 
 func (t *tenant) writeAcquired(path string) error {
-	return writeCSV(path, AcquiredHeader, func(w *csv.Writer) error {
+	return writeCSV(path, AcquiredHeader, func(w *csvFile) error {
 		rec := make([]string, len(AcquiredHeader))
 		return t.eachNumber(func(v *numberView) error {
 			op := v.kind.operator()
@@ -372,7 +430,8 @@ func (t *tenant) writeAcquired(path string) error {
 				v.iso, "", psBool(v.kind != kDR), v.acquired, v.targetID, v.targetType,
 				v.category, "", "", v.kind.source(), "",
 				"", "")
-			return w.Write(rec)
+			w.write(rec...)
+			return nil
 		})
 	})
 }
@@ -389,35 +448,24 @@ var AssignmentsHeader = []string{"TelephoneNumber", "OperatorId", "NumberType", 
 // writeAssignments writes the second export as Windows PowerShell's
 // Export-Csv does: every field quoted, CRLF line ends.
 func (t *tenant) writeAssignments(path string) error {
-	o, err := create(path)
+	c, err := createCSV(path)
 	if err != nil {
 		return err
 	}
+	c.quoteAll, c.crlf = true, true
+	c.write(AssignmentsHeader...)
 	rec := make([]string, 0, len(AssignmentsHeader))
-	writeQuoted(o.w, AssignmentsHeader)
 	err = t.eachNumber(func(v *numberView) error {
 		op := v.kind.operator()
 		rec = append(rec[:0], v.e164, op.id, string(v.kind.numberType()), "Activated", v.targetID,
 			v.category, v.city, v.civicID, v.iso, "", v.locID,
 			psBool(!v.kind.locationFixed()), "", "", v.status, op.partnerID,
 			op.name, v.kind.source(), capsText(v.kind.caps(), false))
-		writeQuoted(o.w, rec)
+		c.write(rec...)
 		return nil
 	})
-	if cerr := o.close(); err == nil {
+	if cerr := c.close(); err == nil {
 		err = cerr
 	}
 	return err
-}
-
-func writeQuoted(w *bufio.Writer, rec []string) {
-	for i, f := range rec {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteByte('"')
-		w.WriteString(strings.ReplaceAll(f, `"`, `""`))
-		w.WriteByte('"')
-	}
-	w.WriteString("\r\n")
 }
