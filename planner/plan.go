@@ -168,6 +168,12 @@ type planner struct {
 //   - A number wanted in one category that the identity holds in another
 //     category no row names is moved: a remove of the old category comes
 //     first, and the move counts as one change.
+//   - A blocked row (ONPREM_LINE_SET) whose number someone else keeps is
+//     rejected as NUMBER_TAKEN instead: clearing AD would not help it.
+//   - Rows repeated identically are planned once, with a DUPLICATE_ROW
+//     warning for the repeats; differing rows for one identity and category
+//     are all CONFLICTING_ROWS, and rows wanting one number for different
+//     identities are all DUPLICATE_NUMBER (as the importer does).
 //   - Authoritative mode removes every assignment of every identity that no
 //     row names (accepted, rejected or blocked) and that is not listed in
 //     RejectedUPNs; an identity named for one category keeps its others.
