@@ -47,14 +47,14 @@ type LDIFReader struct {
 
 // NewLDIFReader reads LDIF from r; file names it in errors.
 func NewLDIFReader(r io.Reader, file string) *LDIFReader {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReader(r)
 	bom, _ := br.Peek(3)
 	switch {
 	case bytes.HasPrefix(bom, []byte{0xEF, 0xBB, 0xBF}):
 		_, _ = br.Discard(3)
 	case bytes.HasPrefix(bom, []byte{0xFF, 0xFE}), bytes.HasPrefix(bom, []byte{0xFE, 0xFF}):
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		br = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
+		br = bufio.NewReader(transform.NewReader(br, dec))
 	}
 	return &LDIFReader{file: file, br: br, start: true}
 }

@@ -254,11 +254,51 @@ func (m *mapper) normGroup(dn string) string {
 // normDN gives the form two spellings of one DN share: attribute types and
 // values lower-cased, spaces around separators dropped, escapes uniform.
 func normDN(s string) (string, error) {
+	if plainDN(s) {
+		// Parsing is a large share of the mapping's time, and DNs as AD
+		// returns them are already in the normal form but for case.
+		return strings.ToLower(s), nil
+	}
 	dn, err := ldap.ParseDN(s)
 	if err != nil {
 		return "", err
 	}
 	return strings.ToLower(dn.String()), nil
+}
+
+// plainDN reports whether s is in the form [ldap.DN.String] writes, once
+// lower-cased: no escapes, quotes, multi-valued RDNs or spaces next to a
+// separator, and a "type=value" in every RDN.
+func plainDN(s string) bool {
+	if s == "" {
+		return false
+	}
+	rdnStart, sawEq := 0, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '"', '+', ';', '<', '>', '#':
+			return false
+		case '=':
+			if sawEq || i == rdnStart || s[i-1] == ' ' || i+1 == len(s) || s[i+1] == ' ' || s[i+1] == ',' {
+				return false
+			}
+			sawEq = true
+		case ',':
+			if !sawEq || s[i-1] == ' ' || i+1 == len(s) || s[i+1] == ' ' {
+				return false
+			}
+			rdnStart, sawEq = i+1, false
+		case ' ':
+			if i == 0 || i+1 == len(s) {
+				return false
+			}
+		default:
+			if c < ' ' || c > '~' {
+				return false
+			}
+		}
+	}
+	return sawEq
 }
 
 // values returns the values of the attribute called name, without regard

@@ -188,6 +188,7 @@ func startSlapd(dir string, users int) (*slapd, error) {
 	s.cmd = exec.Command(slapdBin, "-f", conf, "-h", s.url+"/ "+fmt.Sprintf("ldaps://127.0.0.1:%d/", sport), "-d", "0")
 	s.cmd.Stderr = &syncWriter{w: s.stderr}
 	s.cmd.Stdout = s.cmd.Stderr
+	dieWithTest(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting slapd: %v", err)
 	}
@@ -317,28 +318,35 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 // and several times the server's size limit.
 const sharedUsers = 4000
 
-var (
-	sharedOnce sync.Once
-	shared     *slapd
-	sharedErr  error
-)
+// lazyServer is a server started on first use and stopped by TestMain.
+type lazyServer struct {
+	once sync.Once
+	s    *slapd
+	err  error
+}
 
-// sharedServer returns the server most tests use, started on first use and
-// stopped by TestMain. Tests must not stop or kill it.
-func sharedServer(tb testing.TB) *slapd {
+// lazyServers holds one server per directory size.
+var lazyServers = map[int]*lazyServer{sharedUsers: {}, benchUsers: {}}
+
+// sharedServer returns the server with users users, starting it on first
+// use. Tests must not stop or kill it.
+func sharedServer(tb testing.TB) *slapd { return lazyStart(tb, sharedUsers) }
+
+func lazyStart(tb testing.TB, users int) *slapd {
 	tb.Helper()
-	sharedOnce.Do(func() {
+	l := lazyServers[users]
+	l.once.Do(func() {
 		dir, err := os.MkdirTemp("", "numsync-slapd-")
 		if err != nil {
-			sharedErr = err
+			l.err = err
 			return
 		}
-		shared, sharedErr = startSlapd(dir, sharedUsers)
+		l.s, l.err = startSlapd(dir, users)
 	})
-	if sharedErr != nil {
-		tb.Fatal(sharedErr)
+	if l.err != nil {
+		tb.Fatal(l.err)
 	}
-	return shared
+	return l.s
 }
 
 // ownServer starts a server the test may kill.
@@ -354,9 +362,11 @@ func ownServer(tb testing.TB, users int) *slapd {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared != nil {
-		shared.stop()
-		os.RemoveAll(shared.dir)
+	for _, l := range lazyServers {
+		if l.s != nil {
+			l.s.stop()
+			os.RemoveAll(l.s.dir)
+		}
 	}
 	os.Exit(code)
 }
