@@ -36,8 +36,8 @@ func TestNormDNFastPathAgreesWithParser(t *testing.T) {
 func TestFormatGUID(t *testing.T) {
 	for in, want := range map[string]string{
 		"\xae\x4f\x1d\xf8\xec\x7d\xd0\x11\xa7\x65\x00\xa0\xc9\x1e\x6b\xf6": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
-		"{F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6}":                         "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
-		"f81d4fae-7dec-11d0-a765-00a0c91e6bf6":                           "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+		"{F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6}":                           "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+		"f81d4fae-7dec-11d0-a765-00a0c91e6bf6":                             "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
 	} {
 		if got, err := formatGUID([]byte(in)); err != nil || got != want {
 			t.Errorf("formatGUID(%q) = %q, %v; want %q", in, got, err, want)
