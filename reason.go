@@ -30,6 +30,10 @@ const (
 	NotAuthorized      Reason = "NOT_AUTHORIZED" // R15
 	DuplicateRow       Reason = "DUPLICATE_ROW"  // warning: the same wish repeated identically
 	UnknownHolder      Reason = "UNKNOWN_HOLDER" // an inventory holder id that matches no user
+	// ChangedSince refuses the part of a rollback whose assignment was
+	// changed after the run, by a later run or an import: restoring it
+	// would undo someone else's change.
+	ChangedSince Reason = "CHANGED_SINCE"
 )
 
 // Reasons lists every code in a fixed order, for reports and documentation.
@@ -39,4 +43,5 @@ var Reasons = []Reason{
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
 	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
+	ChangedSince,
 }

@@ -27,6 +27,9 @@ type ApplyOptions struct {
 	// LockTTL is how long the lock outlives a crashed holder; default 2
 	// minutes. The lock is renewed while the apply runs.
 	LockTTL time.Duration
+	// Held says the caller already holds the store lock (taken with
+	// [Hold] for a whole run): Apply then neither takes nor releases it.
+	Held bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// MailFrom is the From address of notification emails (default
@@ -128,13 +131,13 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		return run, err
 	}
 
-	lock, err := takeLock(ctx, st, opts)
-	if err != nil {
-		return numsync.Run{}, fmt.Errorf("apply: %w", err)
+	if !opts.Held {
+		release, err := Hold(ctx, st, opts)
+		if err != nil {
+			return numsync.Run{}, fmt.Errorf("apply: %w", err)
+		}
+		defer release()
 	}
-	defer lock.Release(context.WithoutCancel(ctx))
-	stopRenew := renew(ctx, lock, opts.LockTTL)
-	defer stopRenew()
 
 	threshold := opts.MaxRemoves
 	if threshold == (numsync.Threshold{}) {
@@ -236,6 +239,22 @@ func authorized(ctx context.Context, st numsync.Store, actor string) (bool, erro
 		}
 	}
 	return false, nil
+}
+
+// Hold takes the single-writer lock for opts.LockHolder (waiting for it
+// with opts.Wait) and keeps it renewed until the returned release is
+// called. A run that reads, plans and applies holds it throughout, so that
+// no other writer slips in between its plan and its apply.
+func Hold(ctx context.Context, st numsync.Store, opts ApplyOptions) (release func(), err error) {
+	lock, err := takeLock(ctx, st, opts)
+	if err != nil {
+		return nil, err
+	}
+	stopRenew := renew(ctx, lock, opts.LockTTL)
+	return func() {
+		stopRenew()
+		_ = lock.Release(context.WithoutCancel(ctx))
+	}, nil
 }
 
 // takeLock takes the single-writer lock, waiting for it with opts.Wait.

@@ -461,7 +461,7 @@ func TestRollback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(back.Ops) != 0 || len(back.Rejects) != 1 || back.Rejects[0].Code != ChangedSince ||
+		if len(back.Ops) != 0 || len(back.Rejects) != 1 || back.Rejects[0].Code != numsync.ChangedSince ||
 			!strings.Contains(back.Rejects[0].Message, "outside numsync") {
 			t.Errorf("rollback plan %q rejects %+v, want alice refused as changed outside numsync", opLines(back), back.Rejects)
 		}

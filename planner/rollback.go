@@ -11,12 +11,6 @@ import (
 	"numsync"
 )
 
-// ChangedSince is the reason a part of a rollback is refused: the
-// assignment it would restore was changed after the run, by a later run or
-// outside numsync (an inventory import). Restoring it would undo someone
-// else's change.
-const ChangedSince numsync.Reason = "CHANGED_SINCE"
-
 // RollbackOptions tunes [Rollback].
 type RollbackOptions struct {
 	// Policy: RequirePhoneLicense is honoured. A rollback is always a
@@ -32,7 +26,7 @@ type RollbackOptions struct {
 // Rollback builds the plan that undoes an applied run: every assignment the
 // run touched goes back to what it was before the run. An assignment that
 // was changed since (by a later run or an import) is rejected with
-// [ChangedSince]; the rest is checked like any plan against the current
+// [numsync.ChangedSince]; the rest is checked like any plan against the current
 // tenant (a number restored to one identity but held by another since is
 // NUMBER_TAKEN, a user disabled since is USER_DISABLED…), and ordered like
 // any plan. The result is an ordinary plan at the current revision: review
@@ -127,7 +121,7 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 		}
 		if msg != "" {
 			conflicts = append(conflicts, numsync.Issue{
-				Code: ChangedSince, UPN: w.UPN, Number: w.Number.String(), File: w.Source.File, Line: w.Source.Line,
+				Code: numsync.ChangedSince, UPN: w.UPN, Number: w.Number.String(), File: w.Source.File, Line: w.Source.Line,
 				Message: msg, Hint: "restore it by hand in a sheet if it should still go back",
 			})
 			continue

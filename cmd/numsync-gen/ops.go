@@ -678,6 +678,9 @@ func opRepeated(g *sheetGen, ui int32) (bool, error) {
 	g.use(ui)
 	rw := g.want(fi, ui, c, n)
 	rw.expect, rw.story = expAssign, "new number; the row is repeated on the next line"
+	if u.primary >= 0 {
+		rw.expect = expChange
+	}
 	g.emit(fi, rw)
 	rw.expect, rw.code, rw.story = expWarning, numsync.DuplicateRow, "the row above, repeated: kept once, with a warning (R4)"
 	g.emit(fi, rw)

@@ -122,6 +122,8 @@ const sampleRowsIntro = `
 
 Sheets are read in name order. The rows are meant to be planned in merge
 mode against the store loaded from inventory.csv, users.csv (or users.ldif)
-and locations.csv. "warning" marks a row kept once with a warning.
+and locations.csv. "warning" marks a row kept once with a warning. A
+swap is a cycle: the planner may carry out the first of its two rows as a
+remove followed by an assign, which is the change the row asks for.
 
 `

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"numsync/notify"
+	"numsync/planner"
 )
 
 func init() {
@@ -55,6 +56,15 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		id = "dry-run-" + started.UTC().Format("20060102T150405.000Z")
 	}
 	log := e.log.With(zap.String("run", id))
+
+	// One writer from the first import to the last report: no other apply
+	// can slip in between this run's plan and its apply.
+	release, err := planner.Hold(ctx, st, opts)
+	if err != nil {
+		return err
+	}
+	defer release()
+	opts.Held = true
 
 	// Facts first: the exports and the directory describe the world as it
 	// is, so they are loaded even by a dry-run.
