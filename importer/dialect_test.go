@@ -178,3 +178,11 @@ func TestRowErrorIssue(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
+
+func TestReaderWarnsWhenNotUTF8(t *testing.T) {
+	r, _ := readAll(t, "Name,Phone,Note\na,1,Gr\xfc\xdfe\n")
+	w := r.Warnings()
+	if len(w) != 1 || w[0].Code != NotUTF8 || w[0].Hint == "" {
+		t.Fatalf("warnings = %+v", w)
+	}
+}
