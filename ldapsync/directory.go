@@ -51,6 +51,9 @@ func New(cfg Config, log *zap.Logger) (*Directory, error) {
 	if cfg.InsecurePlain && !cfg.StartTLS {
 		log.Warn("LDAP without TLS: the bind password and the directory data cross the network in clear text (directory.insecure_plain is set)", zap.String("url", cfg.URL))
 	}
+	if cfg.InsecureSkipVerify {
+		log.Warn("the directory server's certificate is not verified: anyone on the path can pose as it (directory.insecure_skip_verify is set)", zap.String("url", cfg.URL))
+	}
 	d.src = &ldapSource{cfg: cfg, attrs: m.requested(), log: log}
 	return d, nil
 }
@@ -64,7 +67,7 @@ func NewLDIF(path string, m Mapping, log *zap.Logger) (*Directory, error) {
 // Users calls fn with every user, in directory order. Entries without a
 // user principal name are skipped (logged at debug level); values the
 // mapping cannot use are logged as warnings and otherwise handled as
-// [Records] describes. A walk that cannot finish (connection lost, server
+// [Record] describes. A walk that cannot finish (connection lost, server
 // error, ctx cancelled) returns an error after having called fn for some
 // users only: callers must collect first and import only on success, as
 // [Collect] does.

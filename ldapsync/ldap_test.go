@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -370,6 +371,26 @@ func listenSilently(t *testing.T) string {
 		}
 	}()
 	return l.Addr().String()
+}
+
+func TestServerHangsWhilePaging(t *testing.T) {
+	s := ownServer(t, 1500)
+	cfg := plainConfig(t, s)
+	cfg.PageSize = 200
+	cfg.Timeout = 500 * time.Millisecond
+	n := 0
+	_, err := ldapsync.Collect(context.Background(), countingDirectory{newDirectory(t, cfg), func() {
+		if n++; n == 300 {
+			// Frozen, not dead: the connection stays open and silent.
+			if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.cmd.Process.Signal(syscall.SIGCONT) })
+		}
+	}})
+	if err == nil || !strings.Contains(err.Error(), "directory.timeout") || !strings.Contains(err.Error(), "not read completely") {
+		t.Fatalf("error %v, want a timeout saying the directory was not read completely", err)
+	}
 }
 
 // countingDirectory calls tick before passing each user on.
