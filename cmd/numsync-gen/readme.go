@@ -93,7 +93,9 @@ command and the end-to-end tests run on it. It is generated, not typed:
 
 rewrites every file here byte for byte (the generator's tests fail when the
 committed files and the generator disagree). To change the story, change
-the generator (cmd/numsync-gen/script.go), not these files.
+the generator (cmd/numsync-gen/script.go), not these files. Files the
+generator does not write (numsync.yaml, and the store and reports/ that
+a run leaves here) are not its business and it leaves them alone.
 
 ## Files
 
