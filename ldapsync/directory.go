@@ -45,7 +45,7 @@ func New(cfg Config, log *zap.Logger) (*Directory, error) {
 	m, _ := cfg.Mapping.compile(cfg.sourceName())
 	d := &Directory{m: m, log: log}
 	if cfg.LDIFFile != "" {
-		d.src = &ldifSource{path: cfg.LDIFFile, log: log}
+		d.src = &ldifSource{path: cfg.LDIFFile}
 		return d, nil
 	}
 	if cfg.InsecurePlain && !cfg.StartTLS {

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
-	"go.uber.org/zap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 )
@@ -225,7 +224,6 @@ func clip(s string) string {
 // ldifSource walks the entries of an LDIF file.
 type ldifSource struct {
 	path string
-	log  *zap.Logger
 }
 
 func (s *ldifSource) name() string    { return s.path }
