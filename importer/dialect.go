@@ -372,8 +372,9 @@ type Record struct {
 
 // Next returns the next non-blank row. At the end it returns io.EOF. A row
 // that cannot be read (bad quoting, wrong number of cells, invalid UTF-8)
-// gives a [*RowError] with code BAD_ROW; reading may continue after it. Any
-// other error is an I/O error and ends the file.
+// gives a [*RowError] with code BAD_ROW; reading may continue after it.
+// With a wrong number of cells the record comes along too, its missing
+// cells empty. Any other error is an I/O error and ends the file.
 func (r *Reader) Next() (Record, error) {
 	for {
 		rec, err := r.csv.Read()
@@ -390,7 +391,8 @@ func (r *Reader) Next() (Record, error) {
 		line, _ := r.csv.FieldPos(0)
 		line += r.lineOff
 		if len(rec) != len(r.header) {
-			return Record{}, r.rowError(line,
+			// The record goes along so the caller can name the row's identity.
+			return Record{Line: line, fields: rec, r: r}, r.rowError(line,
 				fmt.Errorf("the row has %d cells but the header has %d", len(rec), len(r.header)),
 				fmt.Sprintf("cells are separated by %s; a cell containing one must be enclosed in double quotes", commaName(r.dialect.Comma)))
 		}
@@ -412,7 +414,7 @@ func (r *Reader) rowError(line int, err error, hint string) *RowError {
 // lacks the column.
 func (rec Record) Value(col int) string {
 	i := rec.r.cols[col]
-	if i < 0 {
+	if i < 0 || i >= len(rec.fields) {
 		return ""
 	}
 	return strings.TrimSpace(rec.fields[i])

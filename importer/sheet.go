@@ -212,6 +212,10 @@ func (s *sheetSet) nextPending(r *Reader) (pendingRow, error) {
 	rec, err := r.Next()
 	var re *RowError
 	if errors.As(err, &re) {
+		if rec.r != nil {
+			// Name the identity, so that a later authoritative run leaves it alone.
+			re.UPN = strings.Clone(rec.Value(shUPN))
+		}
 		return pendingRow{err: re}, nil
 	}
 	if err != nil {

@@ -205,6 +205,9 @@ func TestReadSheetsMessages(t *testing.T) {
 			t.Errorf("%s:%d: no hint", tc.file, tc.line)
 		}
 	}
+	if is := find("02-bom-semicolon-crlf.csv", 7); is.UPN != "oscar@contoso.com" {
+		t.Errorf("a row with too many cells does not name its identity: %+v", is)
+	}
 	if is := find("02-bom-semicolon-crlf.csv", 5); is.Column != "Type" || is.UPN != "mia@contoso.com" {
 		t.Errorf("unknown type reject names column %q and identity %q", is.Column, is.UPN)
 	}
