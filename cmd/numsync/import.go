@@ -16,8 +16,7 @@ type importKind struct {
 	load func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error)
 }
 
-// importKinds are in the order a run loads them: locations, then users,
-// then the inventory, whose holders must resolve to users.
+// importKinds are the files an admin can load.
 var importKinds = []importKind{
 	{"locations", "load emergency locations from CSV",
 		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {

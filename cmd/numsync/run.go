@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -68,7 +69,9 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 
 	// Facts first: the exports and the directory describe the world as it
 	// is, so they are loaded even by a dry-run.
-	if err := loadExports(ctx, e, log); err != nil {
+	// Order matters: inventory holders resolve to users by object id, so
+	// the users (CSV and directory) load before the inventory.
+	if err := loadExports(ctx, e, log, "locations", "users"); err != nil {
 		return e.failRun(&job{started: started}, id, err)
 	}
 	if _, ok := e.cfg.directory(); ok {
@@ -81,6 +84,9 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		for _, p := range res.Problems {
 			printIssue(e.stderr, p)
 		}
+	}
+	if err := loadExports(ctx, e, log, "inventory"); err != nil {
+		return e.failRun(&job{started: started}, id, err)
 	}
 
 	j, err := makePlan(ctx, e, st, sheets, e.cfg.policy())
@@ -142,8 +148,9 @@ func (e *env) failRun(j *job, id string, err error) error {
 	return err
 }
 
-// loadExports imports the tenant exports named in the config.
-func loadExports(ctx context.Context, e *env, log *zap.Logger) error {
+// loadExports imports those of the tenant exports named in the config
+// whose kinds are given, in that order.
+func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) error {
 	st, err := e.store(ctx)
 	if err != nil {
 		return err
@@ -154,6 +161,9 @@ func loadExports(ctx context.Context, e *env, log *zap.Logger) error {
 		"locations": e.cfg.Tenant.Locations,
 	}
 	for _, k := range importKinds {
+		if !slices.Contains(nouns, k.noun) {
+			continue
+		}
 		path := e.cfg.resolve(files[k.noun])
 		if path == "" {
 			continue
