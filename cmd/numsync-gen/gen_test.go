@@ -636,3 +636,19 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusesStaleSheets: a smaller tenant written over a larger one would
+// leave the larger one's extra countries' sheets behind for numsync to read.
+func TestRefusesStaleSheets(t *testing.T) {
+	dir := t.TempDir()
+	if err := run([]string{"-users", "1000", "-out", dir}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	err := run([]string{"-users", "100", "-out", dir}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "060-ca.csv") {
+		t.Errorf("writing 5 countries over 11: %v, want an error naming 060-ca.csv", err)
+	}
+	if err := run([]string{"-users", "1000", "-seed", "2", "-out", dir}, io.Discard, io.Discard); err != nil {
+		t.Errorf("writing the same countries again: %v", err)
+	}
+}

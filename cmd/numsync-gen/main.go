@@ -47,7 +47,7 @@ type options struct {
 	users     int
 	seed      uint64
 	out       string
-	sheetRows int
+	sheetRows int // -1: as many as fit
 	sample    bool
 }
 
@@ -58,7 +58,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.users, "users", 1000, "number of users and resource accounts")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed; the same flags give the same files")
 	fs.StringVar(&o.out, "out", "", "directory to write the tenant to (created if missing)")
-	fs.IntVar(&o.sheetRows, "sheet-rows", -1, "rows of the assignment sheets, at most about one per user (default: one per user)")
+	fs.IntVar(&o.sheetRows, "sheet-rows", -1, "rows of the assignment sheets, -1 for as many as fit (a sheet names each identity about once)")
 	fs.BoolVar(&o.sample, "sample", false, "write the committed sample tenant (50 users, fixed seed, the scripted story only, and its README)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: numsync-gen -out DIR [-users N] [-seed S] [-sheet-rows M]\n       numsync-gen -sample -out testdata/sample\n\n")
@@ -84,9 +84,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.users < 1 {
 		return o, fmt.Errorf("-users must be at least 1, not %d", o.users)
 	}
-	if o.sheetRows < 0 {
-		o.sheetRows = o.users
-	}
 	return o, nil
 }
 
@@ -102,6 +99,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %d users, %d numbers (%d assigned), %d locations and %d sheet rows to %s in %s\n",
 		sum.users, sum.numbers, sum.assigned, sum.locations, sum.rows, o.out, time.Since(start).Round(time.Millisecond))
+	if o.sheetRows >= 0 && sum.rows < o.sheetRows {
+		fmt.Fprintf(stderr, "numsync-gen: note: %d sheet rows asked for, %d fit: a sheet names each identity about once; use more -users for more rows\n", o.sheetRows, sum.rows)
+	}
 	return nil
 }
 

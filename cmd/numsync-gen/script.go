@@ -160,10 +160,11 @@ func (g *sheetGen) pickOp(ui int32) (chosen, fallback op) {
 }
 
 // fill writes random rows, one scenario per identity in a random order,
-// until the sheets hold rows rows or every identity had its turn.
+// until the sheets hold rows rows (no limit when negative) or every
+// identity had its turn.
 func (g *sheetGen) fill(order []int32, rows int) error {
 	for _, ui := range order {
-		if g.rows >= rows {
+		if rows >= 0 && g.rows >= rows {
 			return nil
 		}
 		if g.isUsed(ui) {

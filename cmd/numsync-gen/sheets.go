@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -81,6 +85,9 @@ func newSheetGen(t *tenant, dir string) (*sheetGen, error) {
 		names = append(names, fmt.Sprintf("%03d-%s.csv", 10*(i+1), strings.ToLower(c.iso)))
 	}
 	names = append(names, "900-corrections.csv")
+	if err := checkNoOtherSheets(filepath.Join(dir, "sheets"), names); err != nil {
+		return nil, err
+	}
 	for i, name := range names {
 		c, err := createCSV(filepath.Join(dir, "sheets", name))
 		if err != nil {
@@ -106,6 +113,25 @@ func newSheetGen(t *tenant, dir string) (*sheetGen, error) {
 	g.exp = exp
 	exp.write(ExpectedHeader...)
 	return g, nil
+}
+
+// checkNoOtherSheets refuses to write into a sheets directory that holds
+// sheets this run would not overwrite (left by a run with more countries):
+// numsync reads every *.csv there, so they would join the new tenant's.
+func checkNoOtherSheets(dir string, names []string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.EqualFold(filepath.Ext(e.Name()), ".csv") && !slices.Contains(names, e.Name()) {
+			return fmt.Errorf("%s holds %s, which this tenant has no sheet for and numsync would read with it; remove the old sheets or write to an empty -out", dir, e.Name())
+		}
+	}
+	return nil
 }
 
 // abort closes what newSheetGen opened when it fails half way.

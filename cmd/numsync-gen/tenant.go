@@ -250,8 +250,12 @@ func (t *tenant) ensureVariety() {
 	const minPerCountry = 4
 	// Countries first, taking users from the largest country.
 	for _, c := range t.cs {
-		for t.countOf(func(u *userRec) bool { return u.country == c.idx }) < minPerCountry {
+		in := func(u *userRec) bool { return u.country == c.idx }
+		for t.countOf(in) < minPerCountry {
 			big := t.largestCountry()
+			if t.countOf(func(u *userRec) bool { return u.country == big }) <= minPerCountry {
+				break // too few users to go round
+			}
 			for _, i := range order {
 				if t.users[i].country == big {
 					t.users[i].country = c.idx
