@@ -17,7 +17,7 @@ type block struct {
 }
 
 // A numberRange is a family of 10,000-number blocks: prefix cc+area+mid for
-// every mid in [from, to], skipping the values skip rejects.
+// every mid in [from, to], mid written with midWidth digits.
 type numberRange struct {
 	area     string
 	midWidth int
@@ -37,18 +37,17 @@ type location struct {
 // fictional, then large ranges that are valid for scale), how its people
 // are named and where its offices are.
 type country struct {
-	iso      string
-	name     string
-	cc       string // country calling code
-	trunk    string // national trunk prefix ("0"), empty where there is none
-	nanp     bool   // North American numbering: national form "(425) 555-0100"
-	weight   int
-	extra    bool // used only for tenants of at least extraCountriesFrom users
-	pool     *namePool
-	fict     []block
-	ranges   []numberRange
-	offices  [2]location
-	callPlan bool // Microsoft sells Calling Plan numbers there
+	iso     string
+	name    string
+	cc      string // country calling code
+	trunk   string // national trunk prefix ("0"), empty where there is none
+	nanp    bool   // North American numbering: national form "(425) 555-0100"
+	weight  int
+	extra   bool // used only for tenants of at least extraCountriesFrom users
+	pool    *namePool
+	fict    []block
+	ranges  []numberRange
+	offices [2]location
 }
 
 // extraCountriesFrom is the tenant size from which the countries beyond the
@@ -56,14 +55,14 @@ type country struct {
 const extraCountriesFrom = 1000
 
 var countries = []*country{
-	{iso: "US", name: "United States", cc: "1", nanp: true, weight: 30, pool: &enNames, callPlan: true,
+	{iso: "US", name: "United States", cc: "1", nanp: true, weight: 30, pool: &enNames,
 		fict:   []block{{"142555501", 2, 3}},
 		ranges: nanpRanges("425", "206", "312", "646", "415", "617"),
 		offices: [2]location{
 			{"Redmond HQ", "Contoso Ltd", "1", "Contoso Way", "Redmond", "WA", "98052"},
 			{"New York Office", "Contoso Ltd", "200", "Fabrikam Avenue", "New York", "NY", "10001"},
 		}},
-	{iso: "GB", name: "United Kingdom", cc: "44", trunk: "0", weight: 18, pool: &enNames, callPlan: true,
+	{iso: "GB", name: "United Kingdom", cc: "44", trunk: "0", weight: 18, pool: &enNames,
 		// Ofcom's ranges for drama use.
 		fict:   []block{{"442079460", 3, 2}, {"441614960", 3, 3}, {"441134960", 3, 3}, {"441214960", 3, 3}},
 		ranges: []numberRange{{"20", 4, 3000, 3999}, {"20", 4, 8000, 8999}},
@@ -71,13 +70,13 @@ var countries = []*country{
 			{"London Office", "Contoso UK Ltd", "10", "Northwind Street", "London", "", "EC1A 1BB"},
 			{"Manchester Office", "Contoso UK Ltd", "5", "Tailspin Road", "Manchester", "", "M1 1AE"},
 		}},
-	{iso: "DE", name: "Germany", cc: "49", trunk: "0", weight: 14, pool: &deNames, callPlan: true,
+	{iso: "DE", name: "Germany", cc: "49", trunk: "0", weight: 14, pool: &deNames,
 		ranges: []numberRange{{"30", 4, 5550, 9999}, {"89", 4, 5550, 9999}, {"40", 4, 5550, 9999}},
 		offices: [2]location{
 			{"Berlin Büro", "Contoso GmbH", "12", "Musterstraße", "Berlin", "Berlin", "10115"},
 			{"München Büro", "Contoso GmbH", "3", "Beispielweg", "München", "Bayern", "80331"},
 		}},
-	{iso: "FR", name: "France", cc: "33", trunk: "0", weight: 12, pool: &frNames, callPlan: true,
+	{iso: "FR", name: "France", cc: "33", trunk: "0", weight: 12, pool: &frNames,
 		// ARCEP's ranges for fiction.
 		fict:   []block{{"3319900", 4, 1}, {"3326191", 4, 1}, {"3335301", 4, 1}, {"3346571", 4, 1}, {"3353649", 4, 1}},
 		ranges: []numberRange{{"1", 4, 4000, 9999}},
@@ -85,7 +84,7 @@ var countries = []*country{
 			{"Bureau de Paris", "Contoso SAS", "8", "Rue de l'Exemple", "Paris", "Île-de-France", "75001"},
 			{"Bureau de Lyon", "Contoso SAS", "21", "Quai Fictif", "Lyon", "Auvergne-Rhône-Alpes", "69002"},
 		}},
-	{iso: "AU", name: "Australia", cc: "61", trunk: "0", weight: 8, pool: &enNames, callPlan: true,
+	{iso: "AU", name: "Australia", cc: "61", trunk: "0", weight: 8, pool: &enNames,
 		// ACMA's ranges for fiction.
 		fict:   []block{{"6125550", 4, 1}, {"6137010", 4, 1}, {"6175550", 4, 1}, {"6187010", 4, 1}},
 		ranges: []numberRange{{"2", 4, 8000, 9999}, {"3", 4, 9000, 9999}},
@@ -93,38 +92,38 @@ var countries = []*country{
 			{"Sydney Office", "Contoso Pty Ltd", "1", "Sample Street", "Sydney", "NSW", "2000"},
 			{"Melbourne Office", "Contoso Pty Ltd", "45", "Example Lane", "Melbourne", "VIC", "3000"},
 		}},
-	{iso: "CA", name: "Canada", cc: "1", nanp: true, weight: 5, extra: true, pool: &enNames, callPlan: true,
+	{iso: "CA", name: "Canada", cc: "1", nanp: true, weight: 5, extra: true, pool: &enNames,
 		fict:   []block{{"141655501", 2, 3}},
 		ranges: nanpRanges("416", "604", "514"),
 		offices: [2]location{
 			{"Toronto Office", "Contoso Canada Inc", "100", "Fictional Street West", "Toronto", "ON", "M5H 2N2"},
 			{"Vancouver Office", "Contoso Canada Inc", "9", "Sample Road", "Vancouver", "BC", "V6B 1A1"},
 		}},
-	{iso: "NL", name: "Netherlands", cc: "31", trunk: "0", weight: 4, extra: true, pool: &nlNames, callPlan: true,
+	{iso: "NL", name: "Netherlands", cc: "31", trunk: "0", weight: 4, extra: true, pool: &nlNames,
 		ranges: []numberRange{{"20", 3, 555, 999}},
 		offices: [2]location{
 			{"Kantoor Amsterdam", "Contoso B.V.", "7", "Voorbeeldstraat", "Amsterdam", "Noord-Holland", "1012 AB"},
 			{"Kantoor Rotterdam", "Contoso B.V.", "30", "Proefkade", "Rotterdam", "Zuid-Holland", "3011 AA"},
 		}},
-	{iso: "ES", name: "Spain", cc: "34", weight: 4, extra: true, pool: &esNames, callPlan: true,
+	{iso: "ES", name: "Spain", cc: "34", weight: 4, extra: true, pool: &esNames,
 		ranges: []numberRange{{"91", 3, 555, 999}},
 		offices: [2]location{
 			{"Oficina Madrid", "Contoso España S.L.", "14", "Calle Ejemplo", "Madrid", "Madrid", "28013"},
 			{"Oficina Barcelona", "Contoso España S.L.", "2", "Carrer Fictici", "Barcelona", "Cataluña", "08002"},
 		}},
-	{iso: "SE", name: "Sweden", cc: "46", trunk: "0", weight: 3, extra: true, pool: &svNames, callPlan: true,
+	{iso: "SE", name: "Sweden", cc: "46", trunk: "0", weight: 3, extra: true, pool: &svNames,
 		ranges: []numberRange{{"8", 4, 5550, 9999}},
 		offices: [2]location{
 			{"Kontor Stockholm", "Contoso AB", "11", "Exempelgatan", "Stockholm", "", "111 22"},
 			{"Kontor Göteborg", "Contoso AB", "4", "Provvägen", "Göteborg", "", "411 01"},
 		}},
-	{iso: "JP", name: "Japan", cc: "81", trunk: "0", weight: 2, extra: true, pool: &jaNames, callPlan: true,
+	{iso: "JP", name: "Japan", cc: "81", trunk: "0", weight: 2, extra: true, pool: &jaNames,
 		ranges: []numberRange{{"3", 4, 5555, 9999}},
 		offices: [2]location{
 			{"Tokyo Office", "Contoso KK", "1-2-3", "Sample-cho", "Chiyoda-ku", "Tokyo", "100-0001"},
 			{"Osaka Office", "Contoso KK", "4-5", "Rei-dori", "Kita-ku", "Osaka", "530-0001"},
 		}},
-	{iso: "IE", name: "Ireland", cc: "353", trunk: "0", weight: 2, extra: true, pool: &enNames, callPlan: true,
+	{iso: "IE", name: "Ireland", cc: "353", trunk: "0", weight: 2, extra: true, pool: &enNames,
 		ranges: []numberRange{{"1", 3, 555, 999}},
 		offices: [2]location{
 			{"Dublin Office", "Contoso Ireland Ltd", "6", "Sample Quay", "Dublin", "", "D02 X285"},
@@ -150,7 +149,7 @@ func nanpRanges(areas ...string) []numberRange {
 	return rs
 }
 
-// size is how many numbers the fictional blocks hold.
+// fictSize is how many numbers the fictional blocks hold.
 func (c *country) fictSize() uint32 {
 	var n uint32
 	for _, b := range c.fict {
@@ -206,7 +205,8 @@ func (c *country) blockOf(addr uint32) (block, uint32, bool) {
 func (c *country) appendE164(dst []byte, addr uint32) []byte {
 	b, off, ok := c.blockOf(addr)
 	if !ok {
-		// Callers check capacity before handing out addresses.
+		// Unreachable from any input: layOutNumbers and spare check the
+		// capacity before they hand out an address.
 		panic(fmt.Sprintf("numsync-gen: %s has no number %d", c.iso, addr))
 	}
 	dst = append(dst, '+')

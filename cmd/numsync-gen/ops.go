@@ -104,7 +104,7 @@ func (g *sheetGen) home(ui int32) (*userRec, *countryState, int) {
 	return u, g.t.cs[u.country], int(u.country)
 }
 
-// free reports whether ui is an enabled identity without a Primary number.
+// freeIdentity reports whether ui is an enabled identity without a Primary number.
 func (g *sheetGen) freeIdentity(ui int32) bool {
 	u := &g.t.users[ui]
 	return !u.has(fDisabled) && u.primary < 0
