@@ -78,26 +78,35 @@ type SheetResult struct {
 // is an error: running against an empty folder is never what was meant.
 func SheetFiles(paths []string) ([]string, error) {
 	var files []string
+	seen := make(map[string]bool)
+	add := func(f string) {
+		// A sheet named twice (by itself and by its directory) is read once.
+		if c := filepath.Clean(f); !seen[c] {
+			seen[c] = true
+			files = append(files, f)
+		}
+	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			add(p)
 			continue
 		}
 		entries, err := os.ReadDir(p)
 		if err != nil {
 			return nil, err
 		}
-		n := len(files)
+		found := false
 		for _, e := range entries {
 			if e.Type().IsRegular() && strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
-				files = append(files, filepath.Join(p, e.Name()))
+				add(filepath.Join(p, e.Name()))
+				found = true
 			}
 		}
-		if len(files) == n {
+		if !found {
 			return nil, fmt.Errorf("%s: no *.csv sheets in this directory", p)
 		}
 	}

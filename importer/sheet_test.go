@@ -230,8 +230,8 @@ func TestReadSheetsPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	t.Run("DirectoryInNameOrderPlusExplicitFile", func(t *testing.T) {
-		res, err := ReadSheets(context.Background(), []string{dir, txt}, nil)
+	t.Run("DirectoryInNameOrderPlusExplicitFilesEachOnce", func(t *testing.T) {
+		res, err := ReadSheets(context.Background(), []string{dir, txt, filepath.Join(dir, "a.csv")}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
