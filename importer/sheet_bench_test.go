@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"testing"
+	"time"
 )
 
 // writeBenchSheet writes a sheet of n rows, each a distinct user and
@@ -39,6 +41,33 @@ func writeBenchSheet(tb testing.TB, dir string, n int) string {
 
 func usLookup(string) (string, bool) { return "US", true }
 
+// samplePeakHeap watches the live heap until the returned function is
+// called, which returns the highest value seen.
+func samplePeakHeap() func() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	done := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var high uint64
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				peak <- high
+				return
+			case <-tick.C:
+				metrics.Read(sample)
+				high = max(high, sample[0].Value.Uint64())
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		return <-peak
+	}
+}
+
 // BenchmarkReadSheets reads sheets of 10,000 and 100,000 rows, serially and
 // with numbers normalised on every core. Flat memory
 // shows as B/row and retained-B/row staying the same as the file grows
@@ -53,6 +82,7 @@ func BenchmarkReadSheets(b *testing.B) {
 			path := writeBenchSheet(b, b.TempDir(), n)
 			b.ReportAllocs()
 			var retained uint64
+			stop := samplePeakHeap()
 			for b.Loop() {
 				var before, after runtime.MemStats
 				runtime.GC()
@@ -69,6 +99,7 @@ func BenchmarkReadSheets(b *testing.B) {
 				retained = after.HeapAlloc - before.HeapAlloc
 				runtime.KeepAlive(res)
 			}
+			b.ReportMetric(float64(stop())/float64(n), "peak-heap-B/row")
 			b.ReportMetric(float64(retained)/float64(n), "retained-B/row")
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/row")
 		})
