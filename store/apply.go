@@ -57,12 +57,12 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			holds:     p.prep("SELECT e164, ext FROM assignments WHERE upn_key = ? AND category = ?"),
 			holderOf:  p.prep("SELECT u.upn, a.category FROM assignments a JOIN users u ON u.upn_key = a.upn_key WHERE a.e164 = ? AND a.ext = ?"),
 			userKnown: p.prep("SELECT 1 FROM users WHERE upn_key = ?"),
-			numType:   p.prep("SELECT type FROM numbers WHERE e164 = ? AND ext = ?"),
+			number:    p.prep("SELECT type, location_id FROM numbers WHERE e164 = ? AND ext = ?"),
 			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
 				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
-			drop:     p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ?"),
+			drop:     p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ? RETURNING e164, ext"),
 			take:     p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
-			locate:   p.prep("UPDATE numbers SET location_id = ? WHERE e164 = ? AND ext = ? AND location_id IS NOT ?"),
+			locate:   p.prep("UPDATE numbers SET location_id = ? WHERE e164 = ? AND ext = ?"),
 			released: p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
 			voice:    p.prep(setVoiceSQL),
 			freed:    map[numsync.Number]bool{},
@@ -133,13 +133,15 @@ func category(c numsync.Category) numsync.Category {
 	return c
 }
 
-// applier is the state of one Apply transaction.
+// applier is the state of one Apply transaction. The happy path of an op
+// costs two or three statements; the queries that explain a failure run
+// only when a statement was refused.
 type applier struct {
-	ctx                                                                      context.Context
-	holds, holderOf, userKnown, numType, addDR, drop, take, locate, released *sql.Stmt
-	voice                                                                    *sql.Stmt
-	freed                                                                    map[numsync.Number]bool // freed and not taken again
-	touched                                                                  map[string]bool         // identities whose assignments changed
+	ctx                                                                     context.Context
+	holds, holderOf, userKnown, number, addDR, drop, take, locate, released *sql.Stmt
+	voice                                                                   *sql.Stmt
+	freed                                                                   map[numsync.Number]bool // freed and not taken again
+	touched                                                                 map[string]bool         // identities whose assignments changed
 }
 
 func (ap *applier) apply(op *numsync.Op) error {
@@ -164,22 +166,17 @@ func (ap *applier) apply(op *numsync.Op) error {
 	default:
 		return fmt.Errorf("unknown action %q", op.Action)
 	}
-	var held numsync.Number
-	err := ap.holds.QueryRowContext(ap.ctx, key, string(cat)).Scan(&held.E164, &held.Ext)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	if op.Before == nil {
-		if !held.IsZero() {
-			return fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: the store changed outside this plan; make a new plan", op.UPN, held, cat)
-		}
-	} else {
-		if held != op.Before.Number {
-			return fmt.Errorf("the store says %s holds %s as %s, but the plan expected %s: the store changed outside this plan; make a new plan",
-				op.UPN, orNone(held), cat, op.Before.Number)
-		}
-		if _, err := ap.drop.ExecContext(ap.ctx, key, string(cat)); err != nil {
+	if op.Before != nil {
+		// A mismatch fails the apply, and the transaction's rollback puts
+		// back what this delete took.
+		var held numsync.Number
+		err := ap.drop.QueryRowContext(ap.ctx, key, string(cat)).Scan(&held.E164, &held.Ext)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if held != op.Before.Number {
+			return fmt.Errorf("the store says %s holds %s as %s, but the plan expected %s: %s",
+				op.UPN, orNone(held), cat, op.Before.Number, changedOutside)
 		}
 		ap.freed[held] = true
 		ap.touched[key] = true
@@ -187,7 +184,7 @@ func (ap *applier) apply(op *numsync.Op) error {
 	if op.After == nil {
 		return nil
 	}
-	if err := ap.takeNumber(key, cat, op.After); err != nil {
+	if err := ap.takeNumber(key, cat, op); err != nil {
 		return err
 	}
 	delete(ap.freed, op.After.Number)
@@ -195,21 +192,19 @@ func (ap *applier) apply(op *numsync.Op) error {
 	return nil
 }
 
-// takeNumber gives after's number to the identity, adding a Direct Routing
-// number to the inventory when it is not there yet (rule R5).
-func (ap *applier) takeNumber(key string, cat numsync.Category, after *numsync.Holding) error {
+const changedOutside = "the store changed outside this plan; make a new plan"
+
+// takeNumber gives op.After's number to the identity, adding a Direct
+// Routing number to the inventory when it is not there yet (rule R5).
+func (ap *applier) takeNumber(key string, cat numsync.Category, op *numsync.Op) error {
+	after := op.After
 	n := after.Number
 	if n.IsZero() {
 		return errors.New("the after state has no number")
 	}
-	var known int
-	if err := ap.userKnown.QueryRowContext(ap.ctx, key).Scan(&known); errors.Is(err, sql.ErrNoRows) {
-		return errors.New("no such user in the store")
-	} else if err != nil {
-		return err
-	}
 	var typ numsync.NumberType
-	err := ap.numType.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&typ)
+	var loc string
+	err := ap.number.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&typ, &loc)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if after.Type != numsync.DirectRouting {
@@ -224,20 +219,34 @@ func (ap *applier) takeNumber(key string, cat numsync.Category, after *numsync.H
 	case after.Type != "" && after.Type != typ:
 		return fmt.Errorf("the plan says %s is %s but the inventory says %s", n, after.Type, typ)
 	}
+	if _, err := ap.take.ExecContext(ap.ctx, key, string(cat), n.E164, n.Ext); err != nil {
+		return ap.whyNotTaken(key, cat, op, err)
+	}
+	if loc == after.Location {
+		return nil
+	}
+	_, err = ap.locate.ExecContext(ap.ctx, after.Location, n.E164, n.Ext)
+	return err
+}
+
+// whyNotTaken turns the constraint error of a refused assignment into the
+// rule it broke.
+func (ap *applier) whyNotTaken(key string, cat numsync.Category, op *numsync.Op, err error) error {
+	n := op.After.Number
+	var one int
+	if qerr := ap.userKnown.QueryRowContext(ap.ctx, key).Scan(&one); errors.Is(qerr, sql.ErrNoRows) {
+		return errors.New("no such user in the store")
+	}
+	var held numsync.Number
+	if qerr := ap.holds.QueryRowContext(ap.ctx, key, string(cat)).Scan(&held.E164, &held.Ext); qerr == nil {
+		return fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: %s", op.UPN, held, cat, changedOutside)
+	}
 	var holder string
 	var holderCat numsync.Category
-	err = ap.holderOf.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&holder, &holderCat)
-	switch {
-	case err == nil:
-		return fmt.Errorf("%s is held by %s as %s: the store changed outside this plan; make a new plan", n, holder, holderCat)
-	case !errors.Is(err, sql.ErrNoRows):
-		return err
+	if qerr := ap.holderOf.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&holder, &holderCat); qerr == nil {
+		return fmt.Errorf("%s is held by %s as %s: %s", n, holder, holderCat, changedOutside)
 	}
-	if _, err := ap.take.ExecContext(ap.ctx, key, string(cat), n.E164, n.Ext); err != nil {
-		return err
-	}
-	_, err = ap.locate.ExecContext(ap.ctx, after.Location, n.E164, n.Ext, after.Location)
-	return err
+	return fmt.Errorf("assign %s: %w", n, err)
 }
 
 func orNone(n numsync.Number) string {

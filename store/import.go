@@ -17,12 +17,19 @@ var numberCols = []string{"type", "country", "capabilities", "location_id", "loc
 // ImportNumbers upserts inventory numbers in one transaction. The export is
 // the tenant's truth, so each listed number's assignment is set to what its
 // record says: held by the record's holder in its category, or free when
-// HolderID is empty; a changed assignment counts as an update. A holder id
-// that matches no user, a holder given two numbers in one category, a number
-// listed twice and a record the store cannot hold (no E.164, unknown type, an
-// extension on a non Direct Routing number) are returned as problems with the
-// record's file and line; the first two load the number unassigned, the
-// others skip the record.
+// HolderID is empty; a changed assignment counts as an update, and a number
+// the holder held in that category before is freed. A holder id that matches
+// no user, a holder given two numbers in one category, a number listed twice
+// and a record the store cannot hold (no E.164, unknown type, an extension on
+// a non Direct Routing number) are returned as problems with the record's
+// file and line; the first two load the number unassigned, the others skip
+// the record. A number freed by the import gets released_at = now, and the
+// EnterpriseVoice flag of every holder that gained or lost a number follows
+// whether they hold one.
+//
+// The users and the current assignments are read once into memory, which
+// costs memory in proportion to the tenant but saves several statements per
+// record: a 100,000-number import is a few seconds, not a minute.
 func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecord) (numsync.ImportResult, error) {
 	var res numsync.ImportResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -30,23 +37,22 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		defer p.close()
 		num := newUpserter(p, "numbers", []string{"e164", "ext"}, numberCols)
 		im := &numberImport{
-			ctx:       ctx,
-			now:       time.Now(),
-			holder:    p.prep("SELECT upn_key, upn FROM users WHERE object_key = ? LIMIT 2"),
-			current:   p.prep("SELECT upn_key, category FROM assignments WHERE e164 = ? AND ext = ?"),
-			free:      p.prep("DELETE FROM assignments WHERE e164 = ? AND ext = ?"),
-			displace:  p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ? RETURNING e164, ext"),
-			take:      p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
-			release:   p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
-			voice:     p.prep(setVoiceSQL),
-			seenNum:   map[numsync.Number]numsync.Source{},
-			seenSlot:  map[slot]numsync.Source{},
-			touched:   map[string]bool{},
-			problems:  &res.Problems,
-			holderKey: map[string]holder{},
+			ctx:      ctx,
+			now:      time.Now(),
+			free:     p.prep("DELETE FROM assignments WHERE e164 = ? AND ext = ?"),
+			take:     p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
+			release:  p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
+			seenNum:  map[numsync.Number]numsync.Source{},
+			seenSlot: map[slot]numsync.Source{},
+			touched:  map[string]bool{},
+			problems: &res.Problems,
 		}
+		voice := p.prep("UPDATE users SET enterprise_voice = ? WHERE upn_key = ?")
 		if p.err != nil {
 			return p.err
+		}
+		if err := im.load(ctx, tx); err != nil {
+			return err
 		}
 		for i := range recs {
 			if err := ctx.Err(); err != nil {
@@ -78,8 +84,12 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 			count(&res, o)
 		}
 		for _, k := range sortedKeys(im.touched) {
-			if _, err := im.voice.ExecContext(ctx, k); err != nil {
-				return fmt.Errorf("set enterprise voice of %s: %w", k, err)
+			_, primary := im.bySlot[slot{k, numsync.Primary}]
+			_, private := im.bySlot[slot{k, numsync.Private}]
+			if holds := primary || private; holds != im.users[k].voice {
+				if _, err := voice.ExecContext(ctx, boolInt(holds), k); err != nil {
+					return fmt.Errorf("set enterprise voice of %s: %w", k, err)
+				}
 			}
 		}
 		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
@@ -100,18 +110,61 @@ type slot struct {
 	category numsync.Category
 }
 
-type holder struct{ key, upn, problem string }
+type storedUser struct {
+	upn   string
+	voice bool
+}
 
 // numberImport is the state of one ImportNumbers transaction.
 type numberImport struct {
-	ctx                                                 context.Context
-	now                                                 time.Time
-	holder, current, free, displace, take, release, voice *sql.Stmt
-	seenNum                                             map[numsync.Number]numsync.Source
-	seenSlot                                            map[slot]numsync.Source
-	touched                                             map[string]bool // users whose assignments changed
-	holderKey                                           map[string]holder
-	problems                                            *[]numsync.Issue
+	ctx                 context.Context
+	now                 time.Time
+	free, take, release *sql.Stmt
+	users               map[string]storedUser // by upn_key
+	byObject            map[string][]string   // object key -> upn_keys
+	byNumber            map[numsync.Number]slot
+	bySlot              map[slot]numsync.Number
+	seenNum             map[numsync.Number]numsync.Source
+	seenSlot            map[slot]numsync.Source
+	touched             map[string]bool // users whose assignments changed
+	problems            *[]numsync.Issue
+}
+
+// load reads the users and the assignments the import works against.
+func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
+	im.users = map[string]storedUser{}
+	im.byObject = map[string][]string{}
+	err := eachRow(ctx, tx, "SELECT upn_key, upn, object_key, enterprise_voice FROM users", func(r *sql.Rows) error {
+		var key, obj string
+		var u storedUser
+		if err := r.Scan(&key, &u.upn, &obj, &u.voice); err != nil {
+			return err
+		}
+		im.users[key] = u
+		if obj != "" {
+			im.byObject[obj] = append(im.byObject[obj], key)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	im.byNumber = map[numsync.Number]slot{}
+	im.bySlot = map[slot]numsync.Number{}
+	err = eachRow(ctx, tx, "SELECT upn_key, category, e164, ext FROM assignments", func(r *sql.Rows) error {
+		var sl slot
+		var n numsync.Number
+		if err := r.Scan(&sl.upnKey, &sl.category, &n.E164, &n.Ext); err != nil {
+			return err
+		}
+		im.byNumber[n] = sl
+		im.bySlot[sl] = n
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read assignments: %w", err)
+	}
+	return nil
 }
 
 func (im *numberImport) problem(rec *numsync.InventoryRecord, code numsync.Reason, upn, msg, hint string) {
@@ -137,90 +190,53 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 	return false
 }
 
-// resolve finds the user a holder id names, caching per id.
-func (im *numberImport) resolve(id string) (holder, error) {
-	key := objectKey(id)
-	if h, ok := im.holderKey[key]; ok {
-		return h, nil
+// wanted returns the slot the record asks its number to be in, or the zero
+// slot (free) after reporting why it cannot be.
+func (im *numberImport) wanted(rec *numsync.InventoryRecord) slot {
+	if rec.HolderID == "" {
+		return slot{}
 	}
-	rows, err := im.holder.QueryContext(im.ctx, key)
-	if err != nil {
-		return holder{}, err
-	}
-	var found []holder
-	for rows.Next() {
-		var h holder
-		if err := rows.Scan(&h.key, &h.upn); err != nil {
-			rows.Close()
-			return holder{}, err
-		}
-		found = append(found, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return holder{}, err
-	}
-	var h holder
-	switch len(found) {
+	keys := im.byObject[objectKey(rec.HolderID)]
+	switch len(keys) {
 	case 0:
-		h.problem = fmt.Sprintf("holder %s matches no known user; the number is loaded unassigned", id)
+		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user; the number is loaded unassigned", rec.HolderID),
+			"import the users (with their object ids) before the inventory, then import the inventory again")
+		return slot{}
 	case 1:
-		h = found[0]
 	default:
-		h.problem = fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned", id, found[0].upn, found[1].upn)
+		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned",
+			rec.HolderID, im.users[keys[0]].upn, im.users[keys[1]].upn), "give each user its own object id")
+		return slot{}
 	}
-	im.holderKey[key] = h
-	return h, nil
+	upn := im.users[keys[0]].upn
+	cat, err := numsync.ParseCategory(string(rec.Category))
+	if err != nil {
+		im.problem(rec, numsync.BadRow, upn, err.Error()+"; the number is loaded unassigned", "")
+		return slot{}
+	}
+	want := slot{keys[0], cat}
+	if first, dup := im.seenSlot[want]; dup {
+		im.problem(rec, numsync.ConflictingRows, upn,
+			fmt.Sprintf("%s already holds a %s number from %s; this number is loaded unassigned", upn, cat, first),
+			"an identity holds at most one number per category: fix the export or the holder's other row")
+		return slot{}
+	}
+	im.seenSlot[want] = rec.Source
+	return want
 }
 
 // assign makes the number's assignment what the record says, reporting
 // whether it changed.
 func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, error) {
 	n := rec.Number
-	var want slot
-	var wantUPN string
-	if rec.HolderID != "" {
-		h, err := im.resolve(rec.HolderID)
-		if err != nil {
-			return false, fmt.Errorf("find holder %s: %w", rec.HolderID, err)
-		}
-		cat, cerr := numsync.ParseCategory(string(rec.Category))
-		switch {
-		case h.problem != "":
-			im.problem(rec, numsync.UnknownHolder, "", h.problem,
-				"import the users (with their object ids) before the inventory, then import the inventory again")
-		case cerr != nil:
-			im.problem(rec, numsync.BadRow, h.upn, cerr.Error()+"; the number is loaded unassigned", "")
-		default:
-			want = slot{h.key, cat}
-			if first, dup := im.seenSlot[want]; dup {
-				im.problem(rec, numsync.ConflictingRows, h.upn,
-					fmt.Sprintf("%s already holds a %s number from %s; this number is loaded unassigned", h.upn, cat, first),
-					"an identity holds at most one number per category: fix the export or the holder's other row")
-				want = slot{}
-			} else {
-				im.seenSlot[want] = rec.Source
-				wantUPN = h.upn
-			}
-		}
-	}
-	var cur slot
-	err := im.current.QueryRowContext(im.ctx, n.E164, n.Ext).Scan(&cur.upnKey, &cur.category)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return false, err
-	}
+	want := im.wanted(rec)
+	cur, held := im.byNumber[n]
 	if cur == want {
 		return false, nil
 	}
-	if cur.upnKey != "" {
-		if _, err := im.free.ExecContext(im.ctx, n.E164, n.Ext); err != nil {
+	if held {
+		if err := im.unassign(n, cur, want.upnKey == ""); err != nil {
 			return false, err
-		}
-		im.touched[cur.upnKey] = true
-		if want.upnKey == "" {
-			if err := im.released(n); err != nil {
-				return false, err
-			}
 		}
 	}
 	if want.upnKey == "" {
@@ -228,27 +244,48 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, error) {
 	}
 	// The export is the truth: whatever number the holder had in this
 	// category before is no longer theirs.
-	var old numsync.Number
-	err = im.displace.QueryRowContext(im.ctx, want.upnKey, want.category).Scan(&old.E164, &old.Ext)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-	case err != nil:
-		return false, err
-	default:
-		if err := im.released(old); err != nil {
+	if old, ok := im.bySlot[want]; ok {
+		if err := im.unassign(old, want, true); err != nil {
 			return false, err
 		}
 	}
 	if _, err := im.take.ExecContext(im.ctx, want.upnKey, string(want.category), n.E164, n.Ext); err != nil {
-		return false, fmt.Errorf("assign to %s: %w", wantUPN, err)
+		return false, fmt.Errorf("assign to %s: %w", im.users[want.upnKey].upn, err)
 	}
+	im.byNumber[n] = want
+	im.bySlot[want] = n
 	im.touched[want.upnKey] = true
 	return true, nil
 }
 
-func (im *numberImport) released(n numsync.Number) error {
+// unassign frees n from sl, starting its quarantine if it stays free.
+func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) error {
+	if _, err := im.free.ExecContext(im.ctx, n.E164, n.Ext); err != nil {
+		return err
+	}
+	delete(im.byNumber, n)
+	delete(im.bySlot, sl)
+	im.touched[sl.upnKey] = true
+	if !released {
+		return nil
+	}
 	_, err := im.release.ExecContext(im.ctx, dbTime(im.now), n.E164, n.Ext)
 	return err
+}
+
+// eachRow calls fn for every row of query.
+func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // objectKey is how cloud object ids are matched: without case and without
