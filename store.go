@@ -60,6 +60,12 @@ type Store interface {
 	Outbox(ctx context.Context) ([]Message, error)
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 
+	// SourceDigest and SetSourceDigest remember the content digest of the
+	// exports a run loads, so that an export unchanged since it was last
+	// loaded is not loaded again over what numsync applied since.
+	SourceDigest(ctx context.Context, name string) (string, error)
+	SetSourceDigest(ctx context.Context, name, digest string) error
+
 	Close() error
 }
 

@@ -28,11 +28,11 @@ func (e *env) openDirectory() (*ldapsync.Directory, string, error) {
 	}
 	d, err := ldapsync.New(cfg, e.log)
 	if err != nil {
-		return nil, "", usageErr(fmt.Errorf("config directory.%w", err), "see numsync.example.yaml")
+		return nil, "", usageErr(fmt.Errorf("config: %w", err), "see numsync.example.yaml")
 	}
-	source := "ldap"
+	source := ldapsync.SourceLDAP
 	if cfg.LDIFFile != "" {
-		source = "ldif"
+		source = ldapsync.SourceLDIF
 	}
 	return d, source, nil
 }

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 
 	"numsync"
 	"numsync/importer"
@@ -64,12 +68,19 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	digest, err := fileDigest(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("%s import: %w", k.noun, err)
+	}
 	res, problems, err := k.load(ctx, st, fs.Arg(0))
 	for _, p := range problems {
 		printIssue(e.stderr, p)
 	}
 	if err != nil {
 		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
+	}
+	if err := st.SetSourceDigest(ctx, k.noun, digest); err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, len(problems)), res.Revision)
 	if len(problems) > 0 {
@@ -88,4 +99,19 @@ func describeImport(res numsync.ImportResult, problems int) string {
 		s += fmt.Sprintf(", %d rows with problems", problems)
 	}
 	return s
+}
+
+// fileDigest is the SHA-256 of a file's content. Runs compare it with the
+// digest recorded at the last import, to leave an unchanged export alone.
+func fileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("reading %s: %w", path, err)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"numsync"
 	"numsync/planner"
+	"numsync/store"
 )
 
 func init() {
-	register(&command{name: "rollback", args: "RUN_ID", summary: "plan the undoing of an applied run (dry-run unless --apply)", run: runRollback})
+	register(&command{name: "rollback", args: "RUN_ID|last", summary: "plan the undoing of an applied run (dry-run unless --apply)", run: runRollback})
 	register(&command{name: "runs", summary: "list recent runs with their status and counts", run: runRuns})
 }
 
@@ -26,21 +29,25 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	runID, err := resolveRunID(ctx, st, fs.Arg(0))
+	if err != nil {
+		return err
+	}
 	j := &job{started: time.Now()}
 	if j.tenant, err = st.Tenant(ctx); err != nil {
 		return err
 	}
-	j.plan, err = planner.Rollback(ctx, st, fs.Arg(0), planner.RollbackOptions{Policy: e.cfg.policy(), Now: j.started, Notify: *notify})
+	j.plan, err = planner.Rollback(ctx, st, runID, planner.RollbackOptions{Policy: e.cfg.policy(), Now: j.started, Notify: *notify})
 	if err != nil {
 		return usageErr(err, "list runs with 'numsync runs'")
 	}
-	id := "rollback-" + fs.Arg(0)
+	id := "rollback-" + runID
 	if !*doApply {
 		if err := e.writeReports(j, e.reportDir(id+"-plan"), nil); err != nil {
 			return err
 		}
 		if len(j.plan.Ops) > 0 {
-			fmt.Fprintf(e.stdout, "to carry it out: numsync rollback --apply %s\n", fs.Arg(0))
+			fmt.Fprintf(e.stdout, "to carry it out: numsync rollback --apply %s\n", runID)
 		}
 		return outcome(j)
 	}
@@ -61,6 +68,23 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 		return applyErr
 	}
 	return outcome(j)
+}
+
+// resolveRunID reads a run id, where "last" means the latest applied run.
+func resolveRunID(ctx context.Context, st *store.Store, id string) (string, error) {
+	if id != "last" {
+		return id, nil
+	}
+	runs, err := st.Runs(ctx, 1000)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range runs {
+		if r.Status == numsync.RunApplied {
+			return r.ID, nil
+		}
+	}
+	return "", usageErr(errors.New("no applied run to roll back"), "list runs with 'numsync runs'")
 }
 
 func runRuns(ctx context.Context, e *env, args []string) error {
