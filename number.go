@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -177,7 +178,7 @@ const (
 // separated, or space separated. Unknown names are kept as they are.
 func ParseCapabilities(s string) []Capability {
 	s = strings.Trim(strings.TrimSpace(s), "{}[]\"")
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '|' })
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' || unicode.IsSpace(r) })
 	var caps []Capability
 	for _, f := range fields {
 		f = strings.Trim(f, "\"'")

@@ -34,6 +34,11 @@ const (
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
 	ChangedSince Reason = "CHANGED_SINCE"
+
+	// Warnings about input files rather than rows.
+	UnknownColumn Reason = "UNKNOWN_COLUMN" // a header cell no column matches; ignored
+	NotUTF8       Reason = "NOT_UTF8"       // the file was read as Windows-1252
+	UnknownValue  Reason = "UNKNOWN_VALUE"  // a value that was ignored (a licence that does not matter to telephony)
 )
 
 // Reasons lists every code in a fixed order, for reports and documentation.
@@ -43,5 +48,5 @@ var Reasons = []Reason{
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
 	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
-	ChangedSince,
+	ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

@@ -12,6 +12,9 @@ const (
 	StateQuarantined NumberState = "quarantined"
 )
 
+// AllNumberStates lists the states in the order reports show them.
+var AllNumberStates = []NumberState{StateAssigned, StateFree, StateQuarantined}
+
 // InQuarantine reports whether the number was released less than days ago
 // (rule R9) as of now.
 func (n InventoryNumber) InQuarantine(now time.Time, days int) bool {
@@ -19,21 +22,22 @@ func (n InventoryNumber) InQuarantine(now time.Time, days int) bool {
 }
 
 // NumberStates returns the state of every inventory number of t, keyed by
-// E.164.
+// [Number.String]: a Direct Routing number with an extension is a line of
+// its own.
 func (t *Tenant) NumberStates(now time.Time, quarantineDays int) map[string]NumberState {
 	held := make(map[string]bool, len(t.Assignments))
 	for _, a := range t.Assignments {
-		held[a.Number.E164] = true
+		held[a.Number.String()] = true
 	}
 	states := make(map[string]NumberState, len(t.Numbers))
 	for _, n := range t.Numbers {
 		switch {
-		case held[n.E164]:
-			states[n.E164] = StateAssigned
+		case held[n.String()]:
+			states[n.String()] = StateAssigned
 		case n.InQuarantine(now, quarantineDays):
-			states[n.E164] = StateQuarantined
+			states[n.String()] = StateQuarantined
 		default:
-			states[n.E164] = StateFree
+			states[n.String()] = StateFree
 		}
 	}
 	return states

@@ -153,7 +153,7 @@ func (r *Reader) decode(in io.Reader) (*bufio.Reader, error) {
 	r.dialect.Encoding = "UTF-8"
 	if !validUTF8Prefix(head, len(head) == sniffSize) {
 		r.dialect.Encoding = "Windows-1252"
-		r.warn(NotUTF8, 0, "the file is not UTF-8; it was read as Windows-1252",
+		r.warn(numsync.NotUTF8, 0, "the file is not UTF-8; it was read as Windows-1252",
 			`save it from Excel as "CSV UTF-8 (Comma delimited)" so that every character survives`)
 		return bufio.NewReaderSize(transform.NewReader(br, charmap.Windows1252.NewDecoder()), sniffSize), nil
 	}
@@ -326,7 +326,7 @@ func (r *Reader) readHeader() error {
 			fmt.Sprintf("the header was split at %s; check the header line and the delimiter", commaName(r.dialect.Comma)))
 	}
 	if len(unknown) > 0 {
-		r.warn(UnknownColumn, line, "ignored unknown column(s) "+quoteList(unknown), "")
+		r.warn(numsync.UnknownColumn, line, "ignored unknown column(s) "+quoteList(unknown), "")
 	}
 	return nil
 }

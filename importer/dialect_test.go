@@ -159,7 +159,7 @@ func TestReaderUnknownColumnsWarnOncePerFile(t *testing.T) {
 		t.Fatalf("rows = %+v", got)
 	}
 	w := r.Warnings()
-	if len(w) != 1 || w[0].Code != UnknownColumn || w[0].Line != 1 || w[0].Message != `ignored unknown column(s) "Dept", "Cost Centre"` {
+	if len(w) != 1 || w[0].Code != numsync.UnknownColumn || w[0].Line != 1 || w[0].Message != `ignored unknown column(s) "Dept", "Cost Centre"` {
 		t.Fatalf("warnings = %+v", w)
 	}
 }
@@ -182,7 +182,7 @@ func TestRowErrorIssue(t *testing.T) {
 func TestReaderWarnsWhenNotUTF8(t *testing.T) {
 	r, _ := readAll(t, "Name,Phone,Note\na,1,Gr\xfc\xdfe\n")
 	w := r.Warnings()
-	if len(w) != 1 || w[0].Code != NotUTF8 || w[0].Hint == "" {
+	if len(w) != 1 || w[0].Code != numsync.NotUTF8 || w[0].Hint == "" {
 		t.Fatalf("warnings = %+v", w)
 	}
 }

@@ -8,19 +8,6 @@ import (
 	"numsync"
 )
 
-// Reason codes for warnings that only the importer raises. They are local
-// until the root package grows codes for them.
-const (
-	// UnknownColumn warns about header cells no importer column matches.
-	UnknownColumn numsync.Reason = "UNKNOWN_COLUMN"
-	// NotUTF8 warns that a file was not UTF-8 and was read as Windows-1252.
-	NotUTF8 numsync.Reason = "NOT_UTF8"
-	// UnknownValue warns about values that were ignored (licence names that
-	// do not matter to telephony, capability lists PowerShell could not
-	// write out).
-	UnknownValue numsync.Reason = "UNKNOWN_VALUE"
-)
-
 // RowError is a problem with one row (or, with Line at the header, one
 // file) of an input file: where it is, which rule it breaks and what the
 // person who wrote the file should do about it. Like encoding/csv's

@@ -74,7 +74,7 @@ func ReadInventory(path string) ([]numsync.InventoryRecord, []numsync.Issue, err
 		}
 		if !capsWarned && strings.HasPrefix(rec.Value(invCaps), dotNetList) {
 			capsWarned = true
-			r.warn(UnknownValue, rec.Line, fmt.Sprintf("column %s holds %q instead of capability names; capabilities were left empty", rec.ColumnName(invCaps), rec.Value(invCaps)),
+			r.warn(numsync.UnknownValue, rec.Line, fmt.Sprintf("column %s holds %q instead of capability names; capabilities were left empty", rec.ColumnName(invCaps), rec.Value(invCaps)),
 				`export with Select-Object *, @{n='Capability';e={$_.Capability -join ','}} -ExcludeProperty Capability | Export-Csv, or use the file of Export-CsAcquiredPhoneNumber`)
 		}
 		key := ir.Number.String()
@@ -134,7 +134,7 @@ func inventoryRecord(rec Record) (numsync.InventoryRecord, error) {
 	if v := rec.Value(invCaps); !strings.HasPrefix(v, dotNetList) {
 		// ParseCapabilities splits on spaces but not on line breaks, which a
 		// hand-edited multi-line cell holds.
-		caps = numsync.ParseCapabilities(strings.Join(strings.Fields(v), " "))
+		caps = numsync.ParseCapabilities(v)
 	}
 	ir = numsync.InventoryRecord{
 		InventoryNumber: numsync.InventoryNumber{

@@ -170,7 +170,7 @@ func TestReadSheetsMessages(t *testing.T) {
 	}
 	find := func(file string, line int) numsync.Issue {
 		for _, is := range append(res.Rejects, res.Warnings...) {
-			if filepath.Base(is.File) == file && is.Line == line && is.Code != UnknownColumn {
+			if filepath.Base(is.File) == file && is.Line == line && is.Code != numsync.UnknownColumn {
 				return is
 			}
 		}

@@ -75,7 +75,7 @@ func ReadUsers(path string) ([]numsync.User, []numsync.Issue, error) {
 		return nil, nil, err
 	}
 	if len(unknownOrder) > 0 {
-		problems = append(problems, numsync.Issue{Code: UnknownValue, File: path,
+		problems = append(problems, numsync.Issue{Code: numsync.UnknownValue, File: path,
 			Message: "ignored licence(s) that do not matter to telephony: " + strings.Join(unknownOrder, ", "),
 			Hint:    "telephony licences are Calling Plan (MCOPSTN1, MCOPSTN2…) and Teams Phone (MCOEV)"})
 	}

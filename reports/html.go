@@ -92,10 +92,10 @@ type segment struct {
 	Color, Title string
 }
 
-var stateColors = map[numberState]string{
-	stateAssigned:    "#0969da",
-	stateFree:        "#2da44e",
-	stateQuarantined: "#bf8700",
+var stateColors = map[numsync.NumberState]string{
+	numsync.StateAssigned:    "#0969da",
+	numsync.StateFree:        "#2da44e",
+	numsync.StateQuarantined: "#bf8700",
 }
 
 const (
@@ -109,18 +109,18 @@ func (f *facts) chart() chart {
 	tallies := f.tallyNumbers()
 	c := chart{Width: chartLabelWidth + chartBarWidth + 260, Height: chartTop + chartRowHeight*len(tallies)}
 	x := 0
-	for _, st := range numberStates {
+	for _, st := range numsync.AllNumberStates {
 		c.Legend = append(c.Legend, legendItem{X: x, TextX: x + 16, Color: stateColors[st], Label: string(st)})
 		x += 110
 	}
 	most := 1
 	for _, t := range tallies {
-		most = max(most, t.Count[stateAssigned]+t.Count[stateFree]+t.Count[stateQuarantined])
+		most = max(most, t.Count[numsync.StateAssigned]+t.Count[numsync.StateFree]+t.Count[numsync.StateQuarantined])
 	}
 	for i, t := range tallies {
 		b := bar{Y: chartTop + i*chartRowHeight, Label: t.Country + " " + string(t.Type)}
 		x, total := chartLabelWidth, 0
-		for _, st := range numberStates {
+		for _, st := range numsync.AllNumberStates {
 			n := t.Count[st]
 			total += n
 			if n == 0 {
@@ -131,9 +131,9 @@ func (f *facts) chart() chart {
 			x += w
 		}
 		b.TotalX = x + 6
-		b.Text = fmt.Sprintf("%d assigned, %d free, %d quarantined", t.Count[stateAssigned], t.Count[stateFree], t.Count[stateQuarantined])
-		if t.Count[stateQuarantined] == 0 {
-			b.Text = fmt.Sprintf("%d assigned, %d free", t.Count[stateAssigned], t.Count[stateFree])
+		b.Text = fmt.Sprintf("%d assigned, %d free, %d quarantined", t.Count[numsync.StateAssigned], t.Count[numsync.StateFree], t.Count[numsync.StateQuarantined])
+		if t.Count[numsync.StateQuarantined] == 0 {
+			b.Text = fmt.Sprintf("%d assigned, %d free", t.Count[numsync.StateAssigned], t.Count[numsync.StateFree])
 		}
 		c.Bars = append(c.Bars, b)
 	}

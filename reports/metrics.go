@@ -133,7 +133,7 @@ func (f *facts) metrics() []byte {
 
 	w.family("numsync_numbers", "Inventory numbers by country, number type and state (assigned, free, quarantined) after the last run.")
 	for _, t := range f.tallyNumbers() {
-		for _, st := range numberStates {
+		for _, st := range numsync.AllNumberStates {
 			w.sample("numsync_numbers", float64(t.Count[st]), "country", t.Country, "type", string(t.Type), "state", string(st))
 		}
 	}

@@ -193,7 +193,7 @@ func (f *facts) reconcile() []reconcileRow {
 			r.withOp(op)
 		} else if isHeld {
 			r.status = StatusOK
-		} else if f.inQuarantine(n) {
+		} else if n.InQuarantine(f.in.Now, f.in.QuarantineDays) {
 			r.status = StatusQuarantined
 			r.reason = "until " + n.ReleasedAt.AddDate(0, 0, f.in.QuarantineDays).UTC().Format("2006-01-02T15:04:05Z")
 		} else {

@@ -244,27 +244,6 @@ func (f *facts) issueCountry(is numsync.Issue) string {
 	return ""
 }
 
-// numberState is the state of an inventory number in the metrics and the
-// chart.
-type numberState string
-
-const (
-	stateAssigned    numberState = "assigned"
-	stateFree        numberState = "free"
-	stateQuarantined numberState = "quarantined"
-)
-
-var numberStates = []numberState{stateAssigned, stateFree, stateQuarantined}
-
-// inQuarantine reports whether a free number was released too recently to
-// be reassigned without the row saying so (rule R9).
-func (f *facts) inQuarantine(n *numsync.InventoryNumber) bool {
-	if n.ReleasedAt.IsZero() || f.in.QuarantineDays <= 0 {
-		return false
-	}
-	return f.in.Now.Before(n.ReleasedAt.AddDate(0, 0, f.in.QuarantineDays))
-}
-
 // applied reports whether the run changed the store.
 func (f *facts) applied() bool {
 	return f.in.Err == nil && f.in.Run != nil && f.in.Run.Status == numsync.RunApplied
@@ -274,7 +253,7 @@ func (f *facts) applied() bool {
 type numberTally struct {
 	Country string
 	Type    numsync.NumberType
-	Count   map[numberState]int
+	Count   map[numsync.NumberState]int
 }
 
 // tallyNumbers counts the inventory by country, type and state as the store
@@ -308,16 +287,16 @@ func (f *facts) tallyNumbers() []numberTally {
 		k := key{n.Country, n.Type}
 		t, ok := idx[k]
 		if !ok {
-			t = &numberTally{Country: n.Country, Type: n.Type, Count: map[numberState]int{}}
+			t = &numberTally{Country: n.Country, Type: n.Type, Count: map[numsync.NumberState]int{}}
 			idx[k] = t
 		}
 		switch {
 		case held[n.Number.String()]:
-			t.Count[stateAssigned]++
-		case f.inQuarantine(n):
-			t.Count[stateQuarantined]++
+			t.Count[numsync.StateAssigned]++
+		case n.InQuarantine(f.in.Now, f.in.QuarantineDays):
+			t.Count[numsync.StateQuarantined]++
 		default:
-			t.Count[stateFree]++
+			t.Count[numsync.StateFree]++
 		}
 	}
 	out := make([]numberTally, 0, len(idx))

@@ -59,8 +59,8 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 		if rows[k] == nil {
 			rows[k] = map[numsync.NumberState]int{}
 		}
-		rows[k][states[n.E164]]++
-		total[states[n.E164]]++
+		rows[k][states[n.String()]]++
+		total[states[n.String()]]++
 	}
 	w := e.stdout
 	fmt.Fprintf(w, "store %s at revision %d\n", e.cfg.resolve(e.cfg.Store.Path), t.Revision)
