@@ -204,6 +204,7 @@ func exampleTree(n int) []*ldap.Entry {
 	}
 	es = append(es,
 		plainEntry(bindDN, "objectClass", "inetOrgPerson", "cn", "svc-numsync", "sn", "numsync", "userPassword", bindPassword),
+		plainEntry(writerDN, "objectClass", "inetOrgPerson", "cn", "svc-line-writer", "sn", "writer", "userPassword", bindPassword),
 		plainEntry("CN=svc-backup,"+staffOU, "objectClass", "inetOrgPerson", "objectClass", "user", "objectCategory", "person", "cn", "svc-backup", "sn", "backup"),
 		plainEntry("CN=DomainDnsZones,"+staffOU, "objectClass", "referral", "objectClass", "extensibleObject", "cn", "DomainDnsZones", "ref", referralRefs[0]),
 		plainEntry("CN=ForestDnsZones,"+staffOU, "objectClass", "referral", "objectClass", "extensibleObject", "cn", "ForestDnsZones", "ref", referralRefs[1]),

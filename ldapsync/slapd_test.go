@@ -37,6 +37,9 @@ const (
 	bindDN       = "cn=svc-numsync,ou=Service,dc=example,dc=com"
 	bindPassword = "correct horse battery staple"
 	secureBindDN = "cn=svc,dc=secure,dc=test"
+	// writerDN may also write msRTCSIP-Line, as the account an admin lets
+	// numsync clear lines with.
+	writerDN = "cn=svc-line-writer,ou=Service,dc=example,dc=com"
 )
 
 // slapd is one running server.
@@ -109,6 +112,7 @@ suffix "dc=example,dc=com"
 directory {{.Dir}}/example
 index objectClass eq
 access to attrs=userPassword by anonymous auth by * none
+access to attrs=msRTCSIP-Line by dn.exact="{{.Writer}}" write by users read by * none
 access to * by users read by * none
 
 # A database whose accounts may only bind over TLS, as a DC requiring
@@ -151,7 +155,7 @@ func startSlapd(dir string, users int) (*slapd, error) {
 	}
 	conf := filepath.Join(dir, "slapd.conf")
 	var b bytes.Buffer
-	if err := confTemplate.Execute(&b, map[string]string{"Schema": schema, "ADSchema": adSchema, "Dir": dir, "Modules": moduleDir()}); err != nil {
+	if err := confTemplate.Execute(&b, map[string]string{"Schema": schema, "ADSchema": adSchema, "Dir": dir, "Modules": moduleDir(), "Writer": writerDN}); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(conf, b.Bytes(), 0o600); err != nil {
