@@ -142,6 +142,44 @@ func TestApply(t *testing.T) {
 			t.Errorf("assignments = %v", h)
 		}
 	})
+	t.Run("LocationOnlyChange", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		op := change("alice@contoso.com", "+14255550101", "+14255550101")
+		op.After.Location = "loc-sea"
+		if _, err := s.Apply(ctx, applyReq(3, op)); err != nil {
+			t.Fatal(err)
+		}
+		tn := tenant(t, s)
+		n := numberOf(tn, "+14255550101")
+		if n.LocationID != "loc-sea" || !n.ReleasedAt.IsZero() {
+			t.Errorf("number = %+v; want location loc-sea and never released", n)
+		}
+		if h := holdings(tn); h["alice@contoso.com/Primary"] != "+14255550101" {
+			t.Errorf("assignments = %v", h)
+		}
+	})
+	t.Run("EnterpriseVoiceStaysWhileANumberIsLeft", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		private := assign("alice@contoso.com", "+14255550103")
+		private.Category = numsync.Private
+		run, err := s.Apply(ctx, applyReq(3, private, remove("alice@contoso.com", "+14255550101")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := userByKey(tenant(t, s), "alice@contoso.com"); !u.EnterpriseVoice {
+			t.Fatal("alice keeps a Private number but lost EnterpriseVoice")
+		}
+		private = remove("alice@contoso.com", "+14255550103")
+		private.Category = numsync.Private
+		if _, err := s.Apply(ctx, applyReq(run.Revision, private)); err != nil {
+			t.Fatal(err)
+		}
+		if u := userByKey(tenant(t, s), "alice@contoso.com"); u.EnterpriseVoice {
+			t.Fatal("alice holds nothing but kept EnterpriseVoice")
+		}
+	})
 	t.Run("DirectRoutingNumberJoinsInventory", func(t *testing.T) {
 		s, _ := openTemp(t)
 		seed(t, s)

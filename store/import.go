@@ -35,7 +35,7 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p := newStmts(ctx, tx)
 		defer p.close()
-		num , err := newUpserter(p, "numbers", []string{"e164", "ext"}, numberCols)
+		num, err := newUpserter(p, "numbers", []string{"e164", "ext"}, numberCols)
 		if err != nil {
 			return err
 		}
@@ -318,7 +318,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p := newStmts(ctx, tx)
 		defer p.close()
-		up , err := newUpserter(p, "users", []string{"upn_key"}, userCols)
+		up, err := newUpserter(p, "users", []string{"upn_key"}, userCols)
 		if err != nil {
 			return err
 		}
@@ -421,7 +421,7 @@ func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLoc
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p := newStmts(ctx, tx)
 		defer p.close()
-		up , err := newUpserter(p, "locations", []string{"id"}, locationCols)
+		up, err := newUpserter(p, "locations", []string{"id"}, locationCols)
 		if err != nil {
 			return err
 		}

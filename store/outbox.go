@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -43,7 +44,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var sent sql.NullString
 		err := tx.QueryRowContext(ctx, "UPDATE outbox SET sent_at = coalesce(sent_at, ?) WHERE id = ? RETURNING sent_at", dbTime(at), id).Scan(&sent)
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("mark message %d sent: %w", id, numsync.ErrNotFound)
 		}
 		if err != nil {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
-	"hash/fnv"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 

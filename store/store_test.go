@@ -164,7 +164,7 @@ func TestImport(t *testing.T) {
 		alice := userByKey(tn, "alice@contoso.com")
 		want := user("Alice@Contoso.com", aliceID, "US")
 		want.Licenses = []numsync.License{numsync.LicenseCallingPlan, numsync.LicenseTeamsPhone} // sorted
-		want.EnterpriseVoice = true                                                               // holds a number
+		want.EnterpriseVoice = true                                                              // holds a number
 		if alice.UPN != want.UPN || alice.ObjectID != want.ObjectID || alice.Kind != want.Kind || !alice.Enabled ||
 			strings.Join(toStrings(alice.Licenses), ",") != "CallingPlan,TeamsPhone" || alice.Source != "csv" || !alice.EnterpriseVoice {
 			t.Errorf("alice = %+v, want %+v", alice, want)
@@ -283,6 +283,40 @@ func TestImport(t *testing.T) {
 		}
 		if r.Revision != 4 {
 			t.Errorf("revision = %d, want 4", r.Revision)
+		}
+	})
+	t.Run("HolderMovedToAnotherNumber", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		// A partial export that says alice now has 0104: her 0101 is freed
+		// even though 0101 is not listed.
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)})
+		if err != nil || r.Updated != 1 || len(r.Problems) != 0 {
+			t.Fatalf("import = %+v, %v; want 1 updated", r, err)
+		}
+		tn := tenant(t, s)
+		if h := holdings(tn); len(h) != 2 || h["alice@contoso.com/Primary"] != "+14255550104" {
+			t.Errorf("assignments = %v", h)
+		}
+		if numberOf(tn, "+14255550101").ReleasedAt.IsZero() {
+			t.Errorf("0101 freed without a release time")
+		}
+		if !userByKey(tn, "alice@contoso.com").EnterpriseVoice {
+			t.Errorf("alice lost EnterpriseVoice while moving to another number")
+		}
+	})
+	t.Run("ChangedNumberDataIsAnUpdate", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		rec := inv("+14255550103", numsync.CallingPlan, "", 4)
+		rec.LocationID = "loc-sea"
+		rec.Operator = "Contoso Telecom"
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)})
+		if err != nil || r.Updated != 1 || r.Unchanged != 1 || r.Revision != 4 {
+			t.Fatalf("import = %+v, %v; want 1 updated, 1 unchanged, revision 4", r, err)
+		}
+		if n := numberOf(tenant(t, s), "+14255550103"); n.LocationID != "loc-sea" || n.Operator != "Contoso Telecom" {
+			t.Errorf("number = %+v", n)
 		}
 	})
 	t.Run("BadNumbersAreProblems", func(t *testing.T) {
