@@ -259,15 +259,20 @@ func orNone(n numsync.Number) string {
 // insertRun stores run under a new id unless it has one, returning the id.
 func insertRun(ctx context.Context, tx *sql.Tx, run numsync.Run) (string, error) {
 	id := run.ID
-	for id == "" {
+	// Two runs started in the same second draw again; 16 draws all taken
+	// would mean thousands of runs in that second.
+	for try := 0; id == "" && try < 16; try++ {
 		id = newRunID(run.Started)
 		var one int
 		err := tx.QueryRowContext(ctx, "SELECT 1 FROM runs WHERE id = ?", id).Scan(&one)
 		if err == nil {
-			id = "" // taken in the same second: draw again
+			id = ""
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return "", err
 		}
+	}
+	if id == "" {
+		return "", fmt.Errorf("no free run id for %s", run.Started.UTC().Format(time.RFC3339))
 	}
 	counts, err := json.Marshal(run.Counts)
 	if err != nil {

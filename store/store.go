@@ -64,7 +64,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)"
+		"&_pragma=synchronous(FULL)" +
+		// A 100,000-op apply grows the WAL to tens of MB; once checkpointed,
+		// cut the file back rather than keep that space forever.
+		"&_pragma=journal_size_limit(67108864)"
 	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?"+q)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,26 @@ func TestOpen(t *testing.T) {
 		_, err := Open(ctx, path)
 		if err == nil || !strings.Contains(err.Error(), "newer numsync") {
 			t.Fatalf("Open of a schema 99 store: %v; want a 'use a newer numsync' error", err)
+		}
+	})
+	t.Run("RelativePath", func(t *testing.T) {
+		t.Chdir(t.TempDir())
+		s := openAt(t, "numsync.db")
+		seed(t, s)
+		if _, err := os.Stat("numsync.db"); err != nil {
+			t.Fatalf("store not created in the working directory: %v", err)
+		}
+	})
+	t.Run("TwoRunsInOneSecond", func(t *testing.T) {
+		s, _ := openTemp(t)
+		at := time.Date(2026, 11, 28, 17, 23, 1, 0, time.UTC)
+		seen := map[string]bool{}
+		for range 20 {
+			run, err := s.RecordRun(ctx, numsync.Run{Started: at, Status: numsync.RunDryRun})
+			if err != nil || seen[run.ID] {
+				t.Fatalf("run %q, %v", run.ID, err)
+			}
+			seen[run.ID] = true
 		}
 	})
 	t.Run("PathWithQuestionMark", func(t *testing.T) {
