@@ -125,6 +125,10 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 	return run, nil
 }
 
+// setVoiceSQL makes a user's EnterpriseVoice flag say whether they hold a number.
+const setVoiceSQL = `UPDATE users SET enterprise_voice = EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key)
+	WHERE upn_key = ?`
+
 // category reads an op's category as the plan means it: empty is Primary.
 func category(c numsync.Category) numsync.Category {
 	if c == "" {

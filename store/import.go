@@ -103,10 +103,6 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 	return res, nil
 }
 
-// setVoiceSQL makes a user's EnterpriseVoice flag say whether they hold a number.
-const setVoiceSQL = `UPDATE users SET enterprise_voice = EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key)
-	WHERE upn_key = ?`
-
 // slot is one identity's assignment category.
 type slot struct {
 	upnKey   string
