@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -308,5 +309,51 @@ func TestTwoHandlesApplyAtOnce(t *testing.T) {
 	tn := tenant(t, s2)
 	if tn.Revision != 4 || len(holdings(tn)) != 3 {
 		t.Errorf("revision %d, assignments %v", tn.Revision, holdings(tn))
+	}
+}
+
+// TestTenantIsASnapshot reads the tenant over and over while another handle
+// applies a plan: every snapshot must show the tenant wholly before or wholly
+// after it, never half of it.
+func TestTenantIsASnapshot(t *testing.T) {
+	ctx := context.Background()
+	const n = 3000
+	writer, path := openTemp(t)
+	if _, err := writer.ImportUsers(ctx, benchUsers(n), numsync.UserImportOptions{Source: "csv"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.ImportNumbers(ctx, benchInventory(n, false)); err != nil {
+		t.Fatal(err)
+	}
+	reader := openAt(t, path)
+	ops := make([]numsync.Op, n)
+	for i := range ops {
+		ops[i] = assign(fmt.Sprintf("user%06d@contoso.com", i), benchNumber(i))
+	}
+	done := make(chan error)
+	go func() {
+		_, err := writer.Apply(ctx, applyReq(2, ops...))
+		done <- err
+	}()
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		tn := tenant(t, reader)
+		voice := 0
+		for _, u := range tn.Users {
+			if u.EnterpriseVoice {
+				voice++
+			}
+		}
+		want := map[int64]int{2: 0, 3: n}[tn.Revision]
+		if len(tn.Assignments) != want || voice != want {
+			t.Fatalf("snapshot at revision %d has %d assignments and %d voice users; want %d", tn.Revision, len(tn.Assignments), voice, want)
+		}
 	}
 }
