@@ -38,6 +38,9 @@ type Config struct {
 // StoreConfig says where the store is.
 type StoreConfig struct {
 	Path string `yaml:"path"`
+	// LockTTL is how long the writer lock of a process that died outlives
+	// it; a live holder renews it.
+	LockTTL time.Duration `yaml:"lock_ttl"`
 }
 
 // TenantConfig names the exports loaded at the start of every run.
@@ -74,7 +77,7 @@ type LogConfig struct {
 // defaultConfig is the configuration when no file exists.
 func defaultConfig() *Config {
 	return &Config{
-		Store:   StoreConfig{Path: "numsync.db"},
+		Store:   StoreConfig{Path: "numsync.db", LockTTL: 2 * time.Minute},
 		Reports: ReportsConfig{Dir: "reports"},
 		Policy:  PolicyConfig{Mode: string(numsync.Merge), MaxRemoves: numsync.DefaultMaxRemoves.String()},
 		Actor:   "",
@@ -126,6 +129,9 @@ func (c *Config) validate() error {
 		if err := c.SMTP.Validate(); err != nil {
 			return err
 		}
+	}
+	if c.Store.LockTTL < 0 {
+		return fmt.Errorf("store.lock_ttl: must not be negative")
 	}
 	if c.Store.Path == "" {
 		return fmt.Errorf("store.path: must not be empty")

@@ -159,7 +159,7 @@ func writePlanFile(path string, p *numsync.Plan) error {
 
 // applyOptions are the planner's apply options from config and flags.
 func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOptions, error) {
-	opts := planner.ApplyOptions{Actor: e.cfg.Actor, Wait: wait, MailFrom: e.cfg.SMTP.From}
+	opts := planner.ApplyOptions{Actor: e.cfg.Actor, Wait: wait, MailFrom: e.cfg.SMTP.From, LockTTL: e.cfg.Store.LockTTL}
 	if actor != "" {
 		opts.Actor = actor
 	}

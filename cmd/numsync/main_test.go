@@ -13,8 +13,12 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// TestMain lets the scripts run the real numsync main as a command.
+// TestMain lets the scripts run the real numsync main as a command, and
+// the process tests run this binary as numsync (NUMSYNC_TEST_MAIN=1).
 func TestMain(m *testing.M) {
+	if os.Getenv("NUMSYNC_TEST_MAIN") == "1" {
+		os.Exit(Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"numsync": func() { os.Exit(Main()) },
 	})
