@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io/fs"
 	"os"
@@ -95,7 +96,7 @@ func TestOpen(t *testing.T) {
 // the same file, as a careless script would, and expects the schema to say no.
 func TestSchemaEnforcesAssignmentRules(t *testing.T) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, path := openTemp(t)
 	seed(t, s)
 	// alice holds +14255550101, bob +14255550102 (both Primary).
 	cases := []struct{ name, sql, want string }{
@@ -122,6 +123,26 @@ func TestSchemaEnforcesAssignmentRules(t *testing.T) {
 			}
 		})
 	}
+	t.Run("PlainConnectionStillHitsUniqueAndCheck", func(t *testing.T) {
+		// A script with its own connection and no pragmas, like the sqlite3
+		// shell: UNIQUE and CHECK hold there too. (Foreign keys are checked
+		// only on connections that turn them on, as every Store connection does.)
+		raw, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		raw.SetMaxOpenConns(1)
+		for _, q := range []string{
+			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Primary', '+14255550101', '')",
+			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('alice@contoso.com', 'Primary', '+14255550103', '')",
+			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Tertiary', '+14255550103', '')",
+		} {
+			if _, err := raw.ExecContext(ctx, q); err == nil {
+				t.Errorf("%s: accepted on a plain connection", q)
+			}
+		}
+	})
 	t.Run("ExtensionsOfOneDirectRoutingNumberGoToTwoPeople", func(t *testing.T) {
 		for _, q := range []string{
 			"INSERT INTO numbers (e164, ext, type) VALUES ('+14255550300', '101', 'DirectRouting')",
