@@ -29,7 +29,7 @@ func (p *stmts) prep(query string) *sql.Stmt {
 	}
 	st, err := p.tx.PrepareContext(p.ctx, query)
 	if err != nil {
-		p.err = fmt.Errorf("prepare %q: %w", strings.Fields(query)[0]+"…", err)
+		p.err = fmt.Errorf("prepare %s: %w", query, err)
 		return nil
 	}
 	p.list = append(p.list, st)
