@@ -143,6 +143,9 @@ type ApplyRequest struct {
 	Messages   []Message
 	Started    time.Time
 	Counts     Counts
+	// Progress, when set, is told after each operation how many of the
+	// operations are done.
+	Progress func(done int)
 }
 
 // RunStatus is how a run ended.

@@ -124,16 +124,28 @@ func SheetFiles(paths []string) ([]string, error) {
 // A file that cannot be read as a sheet is a reject for that file and
 // does not stop the others. The error is for what no sheet can fix: a
 // path that does not exist, an I/O error, ctx ending.
-func ReadSheets(ctx context.Context, paths []string, lookup UsageLocationFunc) (*SheetResult, error) {
-	return readSheets(ctx, paths, lookup, runtime.GOMAXPROCS(0))
+func ReadSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, opts ...Option) (*SheetResult, error) {
+	return readSheets(ctx, paths, lookup, runtime.GOMAXPROCS(0), opts...)
 }
 
-func readSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, workers int) (*SheetResult, error) {
+// Option tunes [ReadSheets].
+type Option func(*sheetSet)
+
+// WithProgress has fn told how many bytes of the sheets have been read so
+// far, as reading goes on (for a progress bar).
+func WithProgress(fn func(bytes int64)) Option {
+	return func(s *sheetSet) { s.progress = fn }
+}
+
+func readSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, workers int, opts ...Option) (*SheetResult, error) {
 	files, err := SheetFiles(paths)
 	if err != nil {
 		return nil, err
 	}
 	s := newSheetSet(lookup, workers)
+	for _, o := range opts {
+		o(s)
+	}
 	for _, f := range files {
 		if err := s.readFile(ctx, f); err != nil {
 			return nil, err
@@ -146,14 +158,16 @@ func readSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, w
 // the distinct wishes (identities and numbers), not with the rows read:
 // identical repeats are folded into their first row as a source.
 type sheetSet struct {
-	lookup   UsageLocationFunc
-	workers  int // goroutines normalising numbers; 1 reads serially
-	res      SheetResult
-	rows     []sheetRow
-	byWish   map[numsync.Wish]int32 // wish with UPN key and no source -> row
-	byIdent  map[string][]int32     // UPN key + category -> rows
-	byNumber map[string][]int32     // number -> rows
-	order    map[string]int         // file -> position, for sorting issues
+	lookup    UsageLocationFunc
+	workers   int // goroutines normalising numbers; 1 reads serially
+	res       SheetResult
+	rows      []sheetRow
+	byWish    map[numsync.Wish]int32 // wish with UPN key and no source -> row
+	byIdent   map[string][]int32     // UPN key + category -> rows
+	byNumber  map[string][]int32     // number -> rows
+	order     map[string]int         // file -> position, for sorting issues
+	progress  func(bytes int64)      // nil: nobody watches
+	bytesRead int64                  // for progress
 }
 
 type sheetRow struct {
@@ -182,7 +196,23 @@ func (s *sheetSet) readFile(ctx context.Context, file string) error {
 		return err
 	}
 	defer f.Close()
-	return s.read(ctx, f, file)
+	if s.progress == nil {
+		return s.read(ctx, f, file)
+	}
+	return s.read(ctx, &progressReader{r: f, s: s}, file)
+}
+
+// progressReader tells the sheet set's watcher how far reading has got.
+type progressReader struct {
+	r io.Reader
+	s *sheetSet
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.s.bytesRead += int64(n)
+	p.s.progress(p.s.bytesRead)
+	return n, err
 }
 
 // read reads one sheet from in, named file in sources and messages.

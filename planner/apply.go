@@ -30,6 +30,8 @@ type ApplyOptions struct {
 	// Held says the caller already holds the store lock (taken with
 	// [Hold] for a whole run): Apply then neither takes nor releases it.
 	Held bool
+	// Progress is passed to the store: told after each applied operation.
+	Progress func(done int)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// MailFrom is the From address of notification emails (default
@@ -207,7 +209,7 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 	}
 	run, err := st.Apply(ctx, numsync.ApplyRequest{
 		Revision: p.Revision, Actor: opts.Actor, PlanDigest: digest,
-		Ops: p.Ops, Messages: msgs, Started: started, Counts: p.Counts,
+		Ops: p.Ops, Messages: msgs, Started: started, Counts: p.Counts, Progress: opts.Progress,
 	})
 	if errors.Is(err, numsync.ErrStale) {
 		return stale()

@@ -83,6 +83,9 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 				return fmt.Errorf("op %d (%s %s %s): %w", i+1, op.Action, op.UPN, op.Category, err)
 			}
 			at[i] = time.Now()
+			if req.Progress != nil {
+				req.Progress(i + 1)
+			}
 		}
 		for n := range ap.freed {
 			if _, err := ap.released.ExecContext(ctx, dbTime(started), n.E164, n.Ext); err != nil {

@@ -38,6 +38,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	st     *store.Store
+	// commit is the context of store transactions that must not be cut
+	// short by the first signal (see [Main]).
+	commit context.Context
 }
 
 // store opens the configured store once.
@@ -62,8 +65,10 @@ func (e *env) close() {
 }
 
 // Run runs one numsync command line (without the program name) and returns
-// its exit code. Errors are printed once, here.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// its exit code. ctx stops the command between steps; commit, a parent of
+// ctx, is what a started apply transaction obeys. Errors are printed once,
+// here.
+func Run(ctx, commit context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("numsync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "numsync.yaml", "configuration `file`")
@@ -99,7 +104,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return report(stderr, usageErr(err, "use --log-level debug, info, warn or error"))
 	}
 	defer func() { _ = log.Sync() }()
-	e := &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}
+	e := &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr, commit: commit}
 	defer e.close()
 	return report(stderr, cmd.run(ctx, e, rest))
 }

@@ -44,7 +44,7 @@ func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.Import
 	if err != nil {
 		return numsync.ImportResult{}, err
 	}
-	users, err := ldapsync.Collect(ctx, d)
+	users, err := ldapsync.Collect(ctx, countingDirectory{d, e.newProgress("directory", 0, "entries")})
 	if err != nil {
 		return numsync.ImportResult{}, &directoryError{err}
 	}

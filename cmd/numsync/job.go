@@ -60,10 +60,12 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 	for _, u := range t.Users {
 		usage[u.Key()] = u.UsageLocation
 	}
+	bar := e.newProgress("sheets", sheetBytes(sheets), "bytes")
 	res, err := importer.ReadSheets(ctx, sheets, func(key string) (string, bool) {
 		loc, ok := usage[key]
 		return loc, ok
-	})
+	}, importer.WithProgress(bar.set))
+	bar.finish()
 	if err != nil {
 		return nil, fmt.Errorf("reading sheets: %w", err)
 	}
@@ -90,6 +92,22 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 	e.log.Info("planned", zap.Int("rows", res.RowsRead), zap.Int("sheets", len(res.Sheets)),
 		zap.Int("ops", len(j.plan.Ops)), zap.Int("rejects", len(j.plan.Rejects)), zap.Int("blocked", len(j.plan.Blocked)))
 	return j, nil
+}
+
+// sheetBytes is the size of the sheets, for the progress bar; 0 when
+// unknown.
+func sheetBytes(paths []string) int64 {
+	files, err := importer.SheetFiles(paths)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, f := range files {
+		if fi, err := os.Stat(f); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
 
 // inputsDigest fingerprints what a plan was made from: the normalised rows,
@@ -179,7 +197,13 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 // applyJob applies j.plan and maps the outcome to an error carrying the exit
 // code a cron wrapper can act on.
 func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions) error {
-	run, err := planner.Apply(ctx, st, j.plan, opts)
+	bar := e.newProgress("apply", int64(len(j.plan.Ops)), "operations")
+	opts.Progress = func(n int) { bar.set(int64(n)) }
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("stopped before applying: %w", err)
+	}
+	run, err := planner.Apply(e.commit, st, j.plan, opts)
+	bar.finish()
 	if run.ID != "" {
 		j.run = &run
 	}
