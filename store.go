@@ -49,7 +49,11 @@ type Store interface {
 	// GrantRole, RevokeRole and RoleGrants manage the admin roles of rule R15.
 	GrantRole(ctx context.Context, g RoleGrant) (changed bool, err error)
 	RevokeRole(ctx context.Context, g RoleGrant) (changed bool, err error)
+	// RoleGrants returns the grants made by hand and those of the directory.
 	RoleGrants(ctx context.Context) ([]RoleGrant, error)
+	// SetDirectoryRoles replaces the grants the directory makes (through
+	// group membership) with grants, reporting whether that changed them.
+	SetDirectoryRoles(ctx context.Context, grants []RoleGrant) (changed bool, err error)
 
 	// Lock takes the single-writer lock for holder, failing fast with an
 	// error wrapping [ErrLocked] when another live holder has it. A lock

@@ -96,6 +96,9 @@ func ParseRole(s string) (Role, error) {
 type RoleGrant struct {
 	Principal string
 	Role      Role
+	// FromDirectory marks a grant that comes from membership of a group
+	// of directory.role_groups, not from `numsync roles grant`.
+	FromDirectory bool
 }
 
 // squash lowers s and drops spaces, dashes and underscores, so that the

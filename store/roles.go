@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -56,9 +57,11 @@ func (s *Store) changeRole(ctx context.Context, g numsync.RoleGrant, verb string
 	return changed, nil
 }
 
-// RoleGrants returns every grant, sorted by principal (without case) and role.
+// RoleGrants returns every grant, those made by hand and those of the
+// directory, sorted by principal (without case), role and source.
 func (s *Store) RoleGrants(ctx context.Context) ([]numsync.RoleGrant, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT principal, role FROM roles ORDER BY principal_key, role")
+	rows, err := s.db.QueryContext(ctx, `SELECT principal, role, 0 AS dir, principal_key FROM roles
+		UNION ALL SELECT principal, role, 1, principal_key FROM directory_roles ORDER BY 4, 2, 3`)
 	if err != nil {
 		return nil, fmt.Errorf("list roles: %w", err)
 	}
@@ -66,7 +69,8 @@ func (s *Store) RoleGrants(ctx context.Context) ([]numsync.RoleGrant, error) {
 	var grants []numsync.RoleGrant
 	for rows.Next() {
 		var g numsync.RoleGrant
-		if err := rows.Scan(&g.Principal, &g.Role); err != nil {
+		var key string
+		if err := rows.Scan(&g.Principal, &g.Role, &g.FromDirectory, &key); err != nil {
 			return nil, fmt.Errorf("list roles: %w", err)
 		}
 		grants = append(grants, g)
@@ -75,4 +79,56 @@ func (s *Store) RoleGrants(ctx context.Context) ([]numsync.RoleGrant, error) {
 		return nil, fmt.Errorf("list roles: %w", err)
 	}
 	return grants, nil
+}
+
+// SetDirectoryRoles replaces the grants of the directory. A change raises
+// the store revision, as a grant by hand does: who may apply has changed.
+func (s *Store) SetDirectoryRoles(ctx context.Context, grants []numsync.RoleGrant) (bool, error) {
+	want := map[[2]string]string{}
+	for _, g := range grants {
+		p := strings.TrimSpace(g.Principal)
+		if p == "" || !slices.Contains(numsync.Roles, g.Role) {
+			return false, fmt.Errorf("directory roles: bad grant %q %q", g.Principal, g.Role)
+		}
+		want[[2]string{strings.ToLower(p), string(g.Role)}] = p
+	}
+	var changed bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT principal_key, role, principal FROM directory_roles")
+		if err != nil {
+			return err
+		}
+		have := map[[2]string]string{}
+		for rows.Next() {
+			var k [2]string
+			var p string
+			if err := rows.Scan(&k[0], &k[1], &p); err != nil {
+				rows.Close()
+				return err
+			}
+			have[k] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if maps.Equal(have, want) {
+			return nil
+		}
+		changed = true
+		if _, err := tx.ExecContext(ctx, "DELETE FROM directory_roles"); err != nil {
+			return err
+		}
+		for k, p := range want {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO directory_roles (principal_key, principal, role) VALUES (?, ?, ?)", k[0], p, k[1]); err != nil {
+				return err
+			}
+		}
+		_, err = bump(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("directory roles: %w", err)
+	}
+	return changed, nil
 }

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
+
+	"numsync"
 )
 
 func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {
@@ -34,5 +37,45 @@ func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {
 	}
 	if d, _ := s.SourceDigest(ctx, "users"); d != "" {
 		t.Errorf("digests leak between sources: users has %q", d)
+	}
+}
+
+func TestDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.GrantRole(ctx, numsync.RoleGrant{Principal: "Ann@contoso.com", Role: numsync.RoleTeamsAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	dir := []numsync.RoleGrant{{Principal: "Bob@contoso.com", Role: numsync.RoleTeamsTelephonyAdmin}, {Principal: "ann@contoso.com", Role: numsync.RoleTeamsAdmin}}
+	if changed, err := s.SetDirectoryRoles(ctx, dir); err != nil || !changed {
+		t.Fatalf("first directory roles: changed %t, %v", changed, err)
+	}
+	rev, _ := s.Revision(ctx)
+	if changed, err := s.SetDirectoryRoles(ctx, dir); err != nil || changed {
+		t.Fatalf("same directory roles again: changed %t, %v", changed, err)
+	}
+	if r, _ := s.Revision(ctx); r != rev {
+		t.Errorf("unchanged directory roles moved the revision %d -> %d", rev, r)
+	}
+	grants, _ := s.RoleGrants(ctx)
+	want := []numsync.RoleGrant{
+		{Principal: "Ann@contoso.com", Role: numsync.RoleTeamsAdmin},
+		{Principal: "ann@contoso.com", Role: numsync.RoleTeamsAdmin, FromDirectory: true},
+		{Principal: "Bob@contoso.com", Role: numsync.RoleTeamsTelephonyAdmin, FromDirectory: true},
+	}
+	if !slices.Equal(grants, want) {
+		t.Fatalf("grants %+v, want %+v", grants, want)
+	}
+	// Bob leaves the group: his grant goes; Ann's grant by hand stays.
+	if _, err := s.SetDirectoryRoles(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	grants, _ = s.RoleGrants(ctx)
+	if !slices.Equal(grants, want[:1]) {
+		t.Fatalf("after the group emptied: %+v", grants)
 	}
 }

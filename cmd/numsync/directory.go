@@ -37,19 +37,37 @@ func (e *env) openDirectory() (*ldapsync.Directory, string, error) {
 	return d, source, nil
 }
 
-// syncDirectory reads the whole directory and upserts its users; it imports
-// nothing when the directory could not be read to the end.
+// syncDirectory reads the whole directory and upserts its users, and sets
+// the admin roles its groups grant; it changes nothing when the directory
+// could not be read to the end.
 func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.ImportResult, error) {
 	d, source, err := e.openDirectory()
 	if err != nil {
 		return numsync.ImportResult{}, err
 	}
-	users, err := ldapsync.Collect(ctx, countingDirectory{d, e.newProgress("directory", 0, "entries")})
+	var users []numsync.User
+	var roles []numsync.RoleGrant
+	bar := e.newProgress("directory", 0, "entries")
+	err = d.Records(ctx, func(r ldapsync.Record) error {
+		users = append(users, r.User)
+		for _, role := range r.Roles {
+			roles = append(roles, numsync.RoleGrant{Principal: r.User.UPN, Role: role, FromDirectory: true})
+		}
+		bar.set(int64(len(users)))
+		return nil
+	})
+	bar.finish()
+	if err == nil && len(users) == 0 {
+		err = errors.New("no users found; check base_dns and filter (importing nothing would mark every user absent)")
+	}
 	if err != nil {
-		return numsync.ImportResult{}, &directoryError{err}
+		return numsync.ImportResult{}, &directoryError{fmt.Errorf("reading the directory: %w", err)}
 	}
 	res, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
 	if err != nil {
+		return res, fmt.Errorf("directory sync: %w", err)
+	}
+	if _, err := st.SetDirectoryRoles(ctx, roles); err != nil {
 		return res, fmt.Errorf("directory sync: %w", err)
 	}
 	return res, nil

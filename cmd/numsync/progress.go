@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"sync"
 	"time"
-
-	"numsync"
 )
 
 // progress is a one-line bar on the terminal. It draws nothing when its
@@ -68,20 +65,4 @@ func (p *progress) finish() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprint(p.w, "\r\x1b[K")
-}
-
-// countingDirectory counts the users a directory walk yields on a bar.
-type countingDirectory struct {
-	numsync.Directory
-	bar *progress
-}
-
-func (d countingDirectory) Users(ctx context.Context, fn func(numsync.User) error) error {
-	var n int64
-	defer d.bar.finish()
-	return d.Directory.Users(ctx, func(u numsync.User) error {
-		n++
-		d.bar.set(n)
-		return fn(u)
-	})
 }

@@ -65,7 +65,11 @@ func runRolesList(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "no one holds an admin role: grant one with 'numsync roles grant PRINCIPAL TeamsTelephonyAdministrator'")
 	}
 	for _, g := range grants {
-		fmt.Fprintf(e.stdout, "%s\t%s\n", g.Principal, g.Role)
+		from := ""
+		if g.FromDirectory {
+			from = "\t(directory group)"
+		}
+		fmt.Fprintf(e.stdout, "%s\t%s%s\n", g.Principal, g.Role, from)
 	}
 	return nil
 }
