@@ -6,11 +6,33 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
 func main() {
-	os.Exit(Main())
+	os.Exit(profiled(Main))
+}
+
+// profiled runs main and, when NUMSYNC_CPUPROFILE names a file, writes a
+// CPU profile of the whole command there: scripts/bench and
+// docs/performance.md profile the real command with it.
+func profiled(main func() int) int {
+	path := os.Getenv("NUMSYNC_CPUPROFILE")
+	if path == "" {
+		return main()
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		os.Stderr.WriteString("numsync: NUMSYNC_CPUPROFILE: " + err.Error() + "\n")
+		return main()
+	}
+	defer f.Close()
+	defer pprof.StopCPUProfile()
+	return main()
 }
 
 // Main runs the command line in os.Args and returns the exit code.
