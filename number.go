@@ -34,6 +34,14 @@ func (n Number) Country() string {
 	if n.E164 == "" {
 		return ""
 	}
+	// Most calling codes belong to one region: the code alone says it, as
+	// it does inside the library, without parsing the number again.
+	if regions := phonenumbers.GetRegionCodesForCountryCode(callingCode(n.E164)); len(regions) == 1 {
+		if regions[0] == "001" {
+			return ""
+		}
+		return regions[0]
+	}
 	p, err := phonenumbers.Parse(n.E164, "")
 	if err != nil {
 		return ""
@@ -43,6 +51,44 @@ func (n Number) Country() string {
 		return ""
 	}
 	return r
+}
+
+// callingCode is the country calling code that starts an E.164 number (the
+// first one to three digits the metadata knows), or 0.
+func callingCode(e164 string) int {
+	if len(e164) < 2 || e164[0] != '+' || e164[1] == '0' {
+		return 0
+	}
+	cc := 0
+	for i := 1; i <= 3 && i < len(e164); i++ {
+		d := e164[i]
+		if d < '0' || d > '9' {
+			return 0
+		}
+		cc = cc*10 + int(d-'0')
+		if len(phonenumbers.GetRegionCodesForCountryCode(cc)) > 0 {
+			return cc
+		}
+	}
+	return 0
+}
+
+// plainDigits reports whether s is digits with at most a leading "+": the
+// form most sheets and every export use, which needs neither the Excel nor
+// the extension check.
+func plainDigits(s string) bool {
+	if strings.HasPrefix(s, "+") {
+		s = s[1:]
+	}
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // NumberError says why a written number was refused, with a hint for the
@@ -77,15 +123,17 @@ func ParseNumber(s, defaultRegion string) (Number, error) {
 	if s == "" {
 		return Number{}, &NumberError{Input: in, Msg: "empty number"}
 	}
-	if excelFloat.MatchString(s) {
-		return Number{}, &NumberError{Input: in, Msg: "the number was turned into scientific notation by a spreadsheet; its digits are lost", Hint: excelHint}
-	}
-	if len(s) > 4 && strings.EqualFold(s[:4], "tel:") {
-		s = strings.TrimSpace(s[4:])
-	}
 	var ext string
-	if m := extSuffix.FindStringSubmatch(s); m != nil {
-		s, ext = strings.TrimSpace(m[1]), m[2]
+	if !plainDigits(s) {
+		if excelFloat.MatchString(s) {
+			return Number{}, &NumberError{Input: in, Msg: "the number was turned into scientific notation by a spreadsheet; its digits are lost", Hint: excelHint}
+		}
+		if len(s) > 4 && strings.EqualFold(s[:4], "tel:") {
+			s = strings.TrimSpace(s[4:])
+		}
+		if m := extSuffix.FindStringSubmatch(s); m != nil {
+			s, ext = strings.TrimSpace(m[1]), m[2]
+		}
 	}
 	if s == "" {
 		return Number{}, &NumberError{Input: in, Msg: "no digits before the extension"}
