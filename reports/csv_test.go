@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -149,4 +150,17 @@ func FuzzSafeCell(f *testing.F) {
 			t.Fatalf("SafeCell(%q) = %q changed more than a prefix", s, got)
 		}
 	})
+}
+
+// e164Cell is the definition isE164Cell implements by hand.
+var e164Cell = regexp.MustCompile(`^\+[1-9][0-9]{1,14}(;ext=[0-9]{1,10})?$`)
+
+func TestE164CellAgreesWithItsDefinition(t *testing.T) {
+	for _, s := range []string{"", "+", "+1", "+14", "+14255550101", "+04255550101", "+123456789012345", "+1234567890123456",
+		"14255550101", "+1425555010a", "+14255550101;ext=", "+14255550101;ext=1", "+14255550101;ext=1234567890",
+		"+14255550101;ext=12345678901", "+14255550101;ext=1a", "+14255550101;ext=1;ext=2", "+14255550101 ", ";ext=1", "+١٢٣"} {
+		if got, want := isE164Cell(s), e164Cell.MatchString(s); got != want {
+			t.Errorf("isE164Cell(%q) = %v, want %v", s, got, want)
+		}
+	}
 }

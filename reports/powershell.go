@@ -25,15 +25,24 @@ func isPSQuote(r rune) bool {
 // altered: a script that did something other than the plan says would be
 // worse than none.
 func psQuote(s string) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", fmt.Errorf("%q is not valid UTF-8", s)
-	}
 	var b strings.Builder
 	b.Grow(len(s) + 2)
+	if err := appendPSQuote(&b, s); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// appendPSQuote writes s to b as psQuote quotes it. On error b holds part
+// of the value and the caller drops it.
+func appendPSQuote(b *strings.Builder, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%q is not valid UTF-8", s)
+	}
 	b.WriteByte('\'')
 	for _, r := range s {
 		if isControl(r) {
-			return "", fmt.Errorf("%q contains a control character or line break", s)
+			return fmt.Errorf("%q contains a control character or line break", s)
 		}
 		if isPSQuote(r) {
 			b.WriteRune(r)
@@ -41,7 +50,7 @@ func psQuote(s string) (string, error) {
 		b.WriteRune(r)
 	}
 	b.WriteByte('\'')
-	return b.String(), nil
+	return nil
 }
 
 // psScript builds a PowerShell script: a fixed header, then steps of a
@@ -52,11 +61,16 @@ type psScript struct {
 	body    strings.Builder
 	refused []string
 	steps   int
+	// line is the call being written: it goes into body only once every
+	// value is quoted, so a refused value leaves no part of its call.
+	line strings.Builder
 }
 
 // comment adds a comment line; the text is reduced to one printable line.
 func (s *psScript) comment(format string, args ...any) {
-	s.body.WriteString("# " + oneLine(fmt.Sprintf(format, args...)) + "\n")
+	s.body.WriteString("# ")
+	s.body.WriteString(oneLine(fmt.Sprintf(format, args...)))
+	s.body.WriteByte('\n')
 }
 
 func (s *psScript) blank() { s.body.WriteString("\n") }
@@ -73,23 +87,31 @@ type psArg struct {
 
 // call adds one logged cmdlet call; what describes the step in the log.
 func (s *psScript) call(what, cmdlet string, args ...psArg) {
-	line := cmdlet
+	line := &s.line
+	line.Reset()
+	line.WriteString(cmdlet)
 	for _, a := range args {
-		line += " -" + a.name
+		line.WriteString(" -")
+		line.WriteString(a.name)
 		switch {
 		case a.toggle:
 		case a.bare:
-			line += " " + a.value
-		default:
+			line.WriteByte(' ')
+			line.WriteString(a.value)
+		case a.wrap != "":
 			q, err := psQuote(a.value)
 			if err != nil {
-				s.refused = append(s.refused, fmt.Sprintf("-%s of step %d: %v", a.name, s.steps+1, err))
+				s.refuse(a, err)
 				return
 			}
-			if a.wrap != "" {
-				q = fmt.Sprintf(a.wrap, q)
+			line.WriteByte(' ')
+			fmt.Fprintf(line, a.wrap, q)
+		default:
+			line.WriteByte(' ')
+			if err := appendPSQuote(line, a.value); err != nil {
+				s.refuse(a, err)
+				return
 			}
-			line += " " + q
 		}
 	}
 	s.steps++
@@ -99,8 +121,17 @@ func (s *psScript) call(what, cmdlet string, args ...psArg) {
 		// fail, and it is made of them.
 		logText = fmt.Sprintf("'step %d'", s.steps)
 	}
-	s.body.WriteString("Write-Step " + logText + "\n")
-	s.body.WriteString(line + "\n")
+	s.body.WriteString("Write-Step ")
+	s.body.WriteString(logText)
+	s.body.WriteByte('\n')
+	s.body.WriteString(line.String())
+	s.body.WriteByte('\n')
+}
+
+// refuse records a value that cannot be quoted; the script then throws
+// instead of running any step.
+func (s *psScript) refuse(a psArg, err error) {
+	s.refused = append(s.refused, fmt.Sprintf("-%s of step %d: %v", a.name, s.steps+1, err))
 }
 
 // psBOM starts each script: Windows PowerShell 5.1 reads a script without
@@ -127,6 +158,7 @@ function Write-Step([string]$Text) {
 // or, if a value was refused, a throw.
 func (s *psScript) finish(comments []string, header string) []byte {
 	var b strings.Builder
+	b.Grow(len(psBOM) + len(header) + s.body.Len() + 4096)
 	b.WriteString(psBOM)
 	for _, c := range comments {
 		if c == "" {

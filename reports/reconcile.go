@@ -144,6 +144,8 @@ func issueSource(is numsync.Issue) numsync.Source {
 // reconcileRow is one line of reconciliation.csv.
 type reconcileRow struct {
 	record, key, category, typ, country, wanted, store, status, reason, source string
+	// upnKey orders identity rows; computed once, not per comparison.
+	upnKey string
 }
 
 func (r reconcileRow) cells() []string {
@@ -162,14 +164,18 @@ func (r *reconcileRow) withOp(op numsync.Op) {
 
 func (f *facts) reconcile() []reconcileRow {
 	x := f.reconcileIndex()
-	var rows []reconcileRow
 
-	numbers := slices.Clone(f.tenant.Numbers)
-	slices.SortFunc(numbers, func(a, b numsync.InventoryNumber) int {
+	// Sort pointers, not copies of the inventory, which is the largest
+	// thing a tenant holds.
+	numbers := make([]*numsync.InventoryNumber, len(f.tenant.Numbers))
+	for i := range f.tenant.Numbers {
+		numbers[i] = &f.tenant.Numbers[i]
+	}
+	slices.SortFunc(numbers, func(a, b *numsync.InventoryNumber) int {
 		return cmp.Compare(a.Number.String(), b.Number.String())
 	})
-	for i := range numbers {
-		n := &numbers[i]
+	rows := make([]reconcileRow, 0, len(numbers))
+	for _, n := range numbers {
 		num := n.Number.String()
 		r := reconcileRow{record: "number", key: num, typ: string(n.Type), country: n.Country}
 		holder, isHeld := f.holders[num]
@@ -212,7 +218,7 @@ func (f *facts) reconcile() []reconcileRow {
 			continue
 		}
 		seen[k] = true
-		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: w.Source.String()}
+		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: w.Source.String(), upnKey: k.upn}
 		if u, ok := f.users[k.upn]; ok {
 			r.key, r.country = u.UPN, u.UsageLocation
 		}
@@ -247,7 +253,7 @@ func (f *facts) reconcile() []reconcileRow {
 				continue
 			}
 			named[k] = true
-			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, store: holdings(x.heldByUPN[k])}
+			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, store: holdings(x.heldByUPN[k]), upnKey: k}
 			if u, ok := f.users[k]; ok {
 				r.key, r.country = u.UPN, u.UsageLocation
 			}
@@ -256,7 +262,7 @@ func (f *facts) reconcile() []reconcileRow {
 		}
 	}
 	slices.SortStableFunc(idRows, func(a, b reconcileRow) int {
-		return cmp.Or(cmp.Compare(numsync.UPNKey(a.key), numsync.UPNKey(b.key)), cmp.Compare(a.category, b.category))
+		return cmp.Or(cmp.Compare(a.upnKey, b.upnKey), cmp.Compare(a.category, b.category))
 	})
 	return append(rows, idRows...)
 }
