@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"numsync"
@@ -131,10 +132,22 @@ func BenchmarkTenant(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	var tn *numsync.Tenant
 	for b.Loop() {
-		tn, err := s.Tenant(ctx)
+		var err error
+		tn, err = s.Tenant(ctx)
 		if err != nil || len(tn.Assignments) != benchRows {
 			b.Fatalf("tenant: %v", err)
 		}
 	}
+	// What a plan keeps in memory: the heap the last snapshot holds.
+	b.StopTimer()
+	var with, without runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&with)
+	runtime.KeepAlive(tn)
+	tn = nil
+	runtime.GC()
+	runtime.ReadMemStats(&without)
+	b.ReportMetric(float64(with.HeapAlloc-without.HeapAlloc)/(1<<20), "snapshot-MB")
 }

@@ -20,6 +20,7 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 	// lookups per row in SQLite.
 	userAt := map[string]int{}
 	numberAt := map[numsync.Number]int{}
+	in := interner{}
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
 		if t.Revision, err = revision(ctx, tx); err != nil {
@@ -32,7 +33,8 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 				var key, lic string
 				err := r.Scan(&key, &u.UPN, &u.DisplayName, &u.Mail, &u.ObjectID, &u.DN, &u.Kind, &u.UsageLocation,
 					&u.Enabled, &lic, &u.OnPremLine, &u.Source, &u.Absent, &u.EnterpriseVoice)
-				u.Licenses = splitList[numsync.License](lic)
+				u.Licenses = internList[numsync.License](in, lic)
+				u.Kind, u.UsageLocation, u.Source = numsync.UserKind(in.of(string(u.Kind))), in.of(u.UsageLocation), in.of(u.Source)
 				userAt[key] = len(t.Users)
 				return u, err
 			}); err != nil {
@@ -48,7 +50,9 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 					&n.LocationUpdateSupported, &n.Operator, &n.Source, &n.ActivationState, &rel); err != nil {
 					return n, err
 				}
-				n.Capabilities = splitList[numsync.Capability](caps)
+				n.Capabilities = internList[numsync.Capability](in, caps)
+				n.Type, n.Country, n.LocationID = numsync.NumberType(in.of(string(n.Type))), in.of(n.Country), in.of(n.LocationID)
+				n.Operator, n.Source, n.ActivationState = in.of(n.Operator), in.of(n.Source), in.of(n.ActivationState)
 				numberAt[n.Number] = len(t.Numbers)
 				var err error
 				n.ReleasedAt, err = parseTime(rel)
@@ -80,6 +84,8 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 					return a, fmt.Errorf("assignment of %s to %s names a missing user or number", a.Number, key)
 				}
 				a.UPN = t.Users[u].UPN
+				a.Number = t.Numbers[n].Number
+				a.Category = numsync.Category(in.of(string(a.Category)))
 				a.Type = t.Numbers[n].Type
 				a.LocationID = t.Numbers[n].LocationID
 				return a, nil
@@ -89,6 +95,29 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 		return nil, fmt.Errorf("read tenant: %w", err)
 	}
 	return t, nil
+}
+
+// interner keeps one copy of each value of the columns that repeat a few
+// values on every row (types, countries, sources, location ids, licences):
+// a snapshot of a large tenant then holds one string per distinct value,
+// not one per row.
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
+
+// internList is splitList with each element interned.
+func internList[T ~string](in interner, s string) []T {
+	xs := splitList[T](s)
+	for i, x := range xs {
+		xs[i] = T(in.of(string(x)))
+	}
+	return xs
 }
 
 // scanAll appends the rows of one query to dst, sized from a count in the
