@@ -43,16 +43,5 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	j.started = time.Now()
-	applyErr := applyJob(ctx, e, st, j, opts)
-	id := "apply-" + j.started.UTC().Format("20060102T150405.000Z")
-	if j.run != nil {
-		id = j.run.ID
-	}
-	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
-		e.log.Warn("writing reports: " + err.Error())
-	}
-	if applyErr != nil {
-		return applyErr
-	}
-	return outcome(j)
+	return applyAndReport(ctx, e, st, j, opts, "apply-"+j.started.UTC().Format("20060102T150405.000Z"))
 }

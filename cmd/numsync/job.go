@@ -15,6 +15,7 @@ import (
 
 	"numsync"
 	"numsync/importer"
+	"numsync/notify"
 	"numsync/planner"
 	"numsync/reports"
 	"numsync/store"
@@ -220,6 +221,49 @@ func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner
 		return err
 	}
 	e.log.Info("applied", zap.String("run", run.ID), zap.String("status", string(run.Status)), zap.Int64("revision", run.Revision))
+	return nil
+}
+
+// applyAndReport applies j, writes its reports under the run's id (id when
+// no run was recorded), delivers the notifications the apply queued, and
+// returns the outcome.
+func applyAndReport(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions, id string) error {
+	applyErr := applyJob(ctx, e, st, j, opts)
+	if j.run != nil {
+		id = j.run.ID
+	}
+	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
+		e.log.Warn("writing reports", zap.Error(err))
+	}
+	if applyErr != nil {
+		return applyErr
+	}
+	if err := sendNotifications(ctx, e, e.log.With(zap.String("run", id))); err != nil {
+		return err
+	}
+	return outcome(j)
+}
+
+// sendNotifications delivers the outbox when a mail server is configured.
+// Messages that fail stay queued for the next run; the run still counts as
+// applied, and says so.
+func sendNotifications(ctx context.Context, e *env, log *zap.Logger) error {
+	cfg := e.cfg.smtp()
+	if !cfg.Enabled() {
+		return nil
+	}
+	st, err := e.store(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := notify.Send(ctx, st, cfg, log)
+	for _, f := range res.Failures {
+		fmt.Fprintf(e.stderr, "notification to %s (%s) not sent, kept for the next run: %v\n", f.UPN, f.To, f.Err)
+	}
+	fmt.Fprintf(e.stdout, "notifications: %d sent, %d failed, %d left for the next run\n", res.Sent, res.Failed, res.Skipped)
+	if err != nil {
+		return fmt.Errorf("sending notifications: %w", err)
+	}
 	return nil
 }
 

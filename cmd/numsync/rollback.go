@@ -57,17 +57,7 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 	}
 	// A rollback restores what a run removed: the guard is for sheets.
 	opts.MaxRemoves.Count, opts.MaxRemoves.Percent = len(j.plan.Ops), 0
-	applyErr := applyJob(ctx, e, st, j, opts)
-	if j.run != nil {
-		id = j.run.ID
-	}
-	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
-		e.log.Warn("writing reports: " + err.Error())
-	}
-	if applyErr != nil {
-		return applyErr
-	}
-	return outcome(j)
+	return applyAndReport(ctx, e, st, j, opts, id)
 }
 
 // resolveRunID reads a run id, where "last" means the latest applied run.

@@ -8,7 +8,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"numsync/notify"
 	"numsync/planner"
 )
 
@@ -100,43 +99,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		}
 		return outcome(j)
 	}
-	applyErr := applyJob(ctx, e, st, j, opts)
-	if j.run != nil {
-		id = j.run.ID
-	}
-	if err := e.writeReports(j, e.reportDir(id), applyErr); err != nil {
-		log.Warn("writing reports", zap.Error(err))
-	}
-	if applyErr != nil {
-		return applyErr
-	}
-	if err := sendNotifications(ctx, e, log); err != nil {
-		return err
-	}
-	return outcome(j)
-}
-
-// sendNotifications delivers the outbox when a mail server is configured.
-// Messages that fail stay queued for the next run; the run still counts as
-// applied, and says so.
-func sendNotifications(ctx context.Context, e *env, log *zap.Logger) error {
-	cfg := e.cfg.smtp()
-	if !cfg.Enabled() {
-		return nil
-	}
-	st, err := e.store(ctx)
-	if err != nil {
-		return err
-	}
-	res, err := notify.Send(ctx, st, cfg, log)
-	for _, f := range res.Failures {
-		fmt.Fprintf(e.stderr, "notification to %s (%s) not sent, kept for the next run: %v\n", f.UPN, f.To, f.Err)
-	}
-	fmt.Fprintf(e.stdout, "notifications: %d sent, %d failed, %d left for the next run\n", res.Sent, res.Failed, res.Skipped)
-	if err != nil {
-		return fmt.Errorf("sending notifications: %w", err)
-	}
-	return nil
+	return applyAndReport(ctx, e, st, j, opts, id)
 }
 
 // failRun writes what is known of a run that could not get to a plan, and
