@@ -3,6 +3,8 @@ package reports
 import (
 	"bytes"
 	"encoding/csv"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -68,6 +70,12 @@ const utf8BOM = "\uFEFF"
 // writeCSV renders a header and rows as RFC 4180 CSV (CRLF line ends), with
 // every cell passed through [SafeCell].
 func writeCSV(header []string, rows [][]string) []byte {
+	return writeCSVSeq(header, slices.Values(rows))
+}
+
+// writeCSVSeq is writeCSV for rows made one at a time, so that a report of
+// a large tenant never holds all its rows as cells at once.
+func writeCSVSeq(header []string, rows iter.Seq[[]string]) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(utf8BOM)
 	w := csv.NewWriter(&buf)
@@ -84,7 +92,7 @@ func writeCSV(header []string, rows [][]string) []byte {
 		_ = w.Write(record)
 	}
 	put(header)
-	for _, r := range rows {
+	for r := range rows {
 		put(r)
 	}
 	w.Flush()

@@ -282,10 +282,11 @@ func holdings(as []numsync.Assignment) string {
 
 func (f *facts) reconciliationCSV() []byte {
 	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source"}
-	recs := f.reconcile()
-	rows := make([][]string, len(recs))
-	for i, r := range recs {
-		rows[i] = r.cells()
-	}
-	return writeCSV(header, rows)
+	return writeCSVSeq(header, func(yield func([]string) bool) {
+		for _, r := range f.reconcile() {
+			if !yield(r.cells()) {
+				return
+			}
+		}
+	})
 }
