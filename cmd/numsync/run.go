@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"go.uber.org/zap"
 
+	"numsync"
 	"numsync/planner"
+	"numsync/store"
 )
 
 func init() {
@@ -71,12 +74,12 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	// Order matters: inventory holders resolve to users by object id, so
 	// the users (CSV and directory) load before the inventory.
 	if err := loadExports(ctx, e, log, "locations", "users"); err != nil {
-		return e.failRun(&job{started: started}, id, err)
+		return e.failRun(ctx, st, &job{started: started}, id, err)
 	}
 	if _, ok := e.cfg.directory(); ok {
 		res, err := syncDirectory(ctx, e, st)
 		if err != nil {
-			return e.failRun(&job{started: started}, id, err)
+			return e.failRun(ctx, st, &job{started: started}, id, err)
 		}
 		log.Info("directory synced", zap.Int("added", res.Added), zap.Int("updated", res.Updated),
 			zap.Int("unchanged", res.Unchanged), zap.Int("absent", res.Absent), zap.Int("problems", len(res.Problems)))
@@ -85,12 +88,12 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		}
 	}
 	if err := loadExports(ctx, e, log, "inventory"); err != nil {
-		return e.failRun(&job{started: started}, id, err)
+		return e.failRun(ctx, st, &job{started: started}, id, err)
 	}
 
 	j, err := makePlan(ctx, e, st, sheets, e.cfg.policy())
 	if err != nil {
-		return e.failRun(&job{started: started}, id, err)
+		return e.failRun(ctx, st, &job{started: started}, id, err)
 	}
 	j.started = started
 	if f.dryRun {
@@ -102,9 +105,22 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	return applyAndReport(ctx, e, st, j, opts, id)
 }
 
-// failRun writes what is known of a run that could not get to a plan, and
-// returns its error.
-func (e *env) failRun(j *job, id string, err error) error {
+// failRun records a run that could not get to a plan, writes what is known
+// of it, and returns its error.
+func (e *env) failRun(ctx context.Context, st *store.Store, j *job, id string, err error) error {
+	status := numsync.RunFailed
+	var de *directoryError
+	if errors.As(err, &de) {
+		status = numsync.RunDirectoryError
+	}
+	run, rerr := st.RecordRun(context.WithoutCancel(ctx), numsync.Run{
+		Actor: e.cfg.Actor, Started: j.started, Ended: time.Now(), Status: status, Message: err.Error(),
+	})
+	if rerr != nil {
+		e.log.Warn("recording the failed run", zap.Error(rerr))
+	} else {
+		j.run, id = &run, run.ID
+	}
 	if werr := e.writeReports(j, e.reportDir(id), err); werr != nil {
 		e.log.Warn("writing reports", zap.Error(werr))
 	}
