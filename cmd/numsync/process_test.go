@@ -191,3 +191,49 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// TestLockedStoreFailsFastOrWaits: while another writer holds the store, an
+// apply fails at once naming the holder (exit 6), and with --wait it goes
+// through once the holder lets go.
+func TestLockedStoreFailsFastOrWaits(t *testing.T) {
+	dir := t.TempDir()
+	cfg := generate(t, dir, 200, "")
+	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
+	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dir, "numsync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	lock, err := st.Lock(ctx, "nightly run (pid 4242 on ops-host)", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := run(t, numsyncCmd(t, dir, "--config", cfg, "apply", "plan.json"), ExitLocked)
+	if !strings.Contains(out, "store is locked by nightly run (pid 4242 on ops-host)") || !strings.Contains(out, "hint: wait for the other run to finish, or pass --wait") {
+		t.Fatalf("a locked store should be named with its holder:\n%s", out)
+	}
+
+	waiting := numsyncCmd(t, dir, "--config", cfg, "apply", "--wait", "plan.json")
+	var buf bytes.Buffer
+	waiting.Stdout, waiting.Stderr = &buf, &buf
+	if err := waiting.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if waiting.ProcessState != nil {
+		t.Fatalf("apply --wait did not wait:\n%s", buf.String())
+	}
+	if err := lock.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = waiting.Wait()
+	if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != ExitRejected) {
+		t.Fatalf("apply --wait after the release: %v\n%s", err, buf.String())
+	}
+	if !strings.Contains(buf.String(), "APPLIED") {
+		t.Fatalf("apply --wait did not apply:\n%s", buf.String())
+	}
+}
