@@ -73,7 +73,7 @@ func (d *Directory) ClearLines(ctx context.Context, entries []CleanupEntry, appl
 	if !ok {
 		return nil, fmt.Errorf("%s is an LDIF export: numsync cannot write to it. Apply ad-cleanup.ldif with ldapmodify or run ad-cleanup.ps1, or set directory.url to a domain controller and unset directory.ldif_file", d.src.name())
 	}
-	conn, release, err := src.connect(ctx)
+	conn, _, release, err := src.connect(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,9 @@ type Config struct {
 	PageSize int `yaml:"page_size"`
 	// ConnectTimeout bounds the TCP connect and TLS handshake.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
-	// Timeout bounds each LDAP operation: the bind and every page.
+	// Timeout bounds each LDAP operation: the bind and every page, which
+	// includes the time the caller takes over the users of the page (the
+	// entries are handed on as they arrive, not buffered whole).
 	Timeout time.Duration `yaml:"timeout"`
 
 	// LDIFFile, when set, reads users from this LDIF export instead of a

@@ -48,14 +48,16 @@ func (s *ldapSource) fail(msg string, err error) *Error {
 
 // connect dials, secures and binds. The connection is closed when ctx ends,
 // which also ends any operation waiting on it, or when release is called.
-func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, func(), error) {
+// go-ldap reads the connection through the returned [tapConn], which search
+// taps for its entries.
+func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, *tapConn, func(), error) {
 	pw, err := s.cfg.password()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	u, err := url.Parse(s.cfg.URL)
 	if err != nil {
-		return nil, nil, s.fail("not a URL", err)
+		return nil, nil, nil, s.fail("not a URL", err)
 	}
 	ldaps := u.Scheme == "ldaps"
 	host := u.Host
@@ -70,11 +72,11 @@ func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, func(), error) {
 	if s.cfg.CAFile != "" {
 		pem, err := os.ReadFile(s.cfg.CAFile)
 		if err != nil {
-			return nil, nil, fmt.Errorf("reading directory.ca_file: %w", err)
+			return nil, nil, nil, fmt.Errorf("reading directory.ca_file: %w", err)
 		}
 		tlsCfg.RootCAs = x509.NewCertPool()
 		if !tlsCfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, nil, fmt.Errorf("directory.ca_file %s holds no PEM certificate", s.cfg.CAFile)
+			return nil, nil, nil, fmt.Errorf("directory.ca_file %s holds no PEM certificate", s.cfg.CAFile)
 		}
 	}
 
@@ -85,22 +87,35 @@ func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, func(), error) {
 	dialer := net.Dialer{Deadline: deadline}
 	raw, err := dialer.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return nil, nil, s.connectError(ctx, err)
+		return nil, nil, nil, s.connectError(ctx, err)
 	}
 	if err := raw.SetDeadline(deadline); err != nil {
 		raw.Close()
-		return nil, nil, s.fail("cannot connect", err)
+		return nil, nil, nil, s.fail("cannot connect", err)
 	}
 	c := raw
-	if ldaps {
+	if ldaps || s.cfg.StartTLS {
+		if !ldaps {
+			// StartTLS is done here rather than by go-ldap, which would
+			// put TLS above the tapConn, where only ciphertext passes.
+			if err := startTLS(raw); err != nil {
+				raw.Close()
+				return nil, nil, nil, s.connectError(ctx, err)
+			}
+		}
 		tc := tls.Client(raw, tlsCfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
-			return nil, nil, s.connectError(ctx, err)
+			return nil, nil, nil, s.connectError(ctx, err)
 		}
 		c = tc
 	}
-	conn := ldap.NewConn(c, ldaps)
+	if err := raw.SetDeadline(time.Time{}); err != nil {
+		raw.Close()
+		return nil, nil, nil, s.fail("cannot connect", err)
+	}
+	tap := newTapConn(c)
+	conn := ldap.NewConn(tap, ldaps || s.cfg.StartTLS)
 	conn.Start()
 	conn.SetTimeout(s.cfg.Timeout)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -108,25 +123,33 @@ func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, func(), error) {
 		stop()
 		conn.Close()
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			release()
-		}
-	}()
-	if s.cfg.StartTLS {
-		if err := conn.StartTLS(tlsCfg); err != nil {
-			return nil, nil, s.connectError(ctx, err)
-		}
-	}
-	if err := raw.SetDeadline(time.Time{}); err != nil {
-		return nil, nil, s.fail("cannot connect", err)
-	}
 	if err := conn.Bind(s.cfg.BindDN, pw); err != nil {
-		return nil, nil, s.bindError(ctx, err)
+		release()
+		return nil, nil, nil, s.bindError(ctx, err)
 	}
-	ok = true
-	return conn, release, nil
+	return conn, tap, release, nil
+}
+
+// startTLSOID names the StartTLS extended operation (RFC 4511 section 4.14).
+const startTLSOID = "1.3.6.1.4.1.1466.20037"
+
+// startTLS asks the server on c to start TLS, as the first message of the
+// connection. It reads the answer byte by byte, so that nothing of the TLS
+// handshake that follows is consumed.
+func startTLS(c net.Conn) error {
+	req := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "LDAP Request")
+	req.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, int64(1), "MessageID"))
+	ext := ber.Encode(ber.ClassApplication, ber.TypeConstructed, ldap.ApplicationExtendedRequest, nil, "Start TLS")
+	ext.AppendChild(ber.NewString(ber.ClassContext, ber.TypePrimitive, 0, startTLSOID, "TLS Extended Command"))
+	req.AppendChild(ext)
+	if _, err := c.Write(req.Bytes()); err != nil {
+		return err
+	}
+	resp, err := ber.ReadPacket(c)
+	if err != nil {
+		return ldap.NewError(ldap.ErrorNetwork, err)
+	}
+	return ldap.GetLDAPError(resp)
 }
 
 // connectError explains a failure to open a secured connection.
@@ -227,13 +250,13 @@ func (s *ldapSource) readError(ctx context.Context, doing string, err error) err
 }
 
 func (s *ldapSource) walk(ctx context.Context, entry func(int, *ldap.Entry, int) error, reference func(int, string)) error {
-	conn, release, err := s.connect(ctx)
+	conn, tap, release, err := s.connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer release()
 	for i, base := range s.cfg.BaseDNs {
-		if err := s.search(ctx, conn, i, base, entry, reference); err != nil {
+		if err := s.search(ctx, conn, tap, i, base, entry, reference); err != nil {
 			return err
 		}
 	}
@@ -242,13 +265,13 @@ func (s *ldapSource) walk(ctx context.Context, entry func(int, *ldap.Entry, int)
 
 // search reads one base DN page by page. Each page is streamed to entry as
 // it arrives; only the page buffer is held.
-func (s *ldapSource) search(ctx context.Context, conn *ldap.Conn, base int, dn string, entry func(int, *ldap.Entry, int) error, reference func(int, string)) error {
+func (s *ldapSource) search(ctx context.Context, conn *ldap.Conn, tap *tapConn, base int, dn string, entry func(int, *ldap.Entry, int) error, reference func(int, string)) error {
 	paging := criticalPaging{ldap.NewControlPaging(uint32(s.cfg.PageSize))}
 	req := ldap.NewSearchRequest(dn, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 		s.cfg.Filter, s.attrs, []ldap.Control{paging})
 	read := 0
 	for page := 1; ; page++ {
-		cookie, n, err := s.page(ctx, conn, req, base, entry, reference)
+		cookie, n, err := s.page(ctx, conn, tap, req, base, entry, reference)
 		read += n
 		var stopped *callbackError
 		if errors.As(err, &stopped) {
@@ -268,29 +291,90 @@ func (s *ldapSource) search(ctx context.Context, conn *ldap.Conn, base int, dn s
 	}
 }
 
+// pageEnd is what go-ldap reports of a page: everything but its entries,
+// which the tap delivers.
+type pageEnd struct {
+	cookie []byte
+	ended  bool // the server's paged-results control came back
+	refs   []string
+	err    error
+}
+
 // page runs one page of a paged search, returning the cookie for the next.
-func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, base int, entry func(int, *ldap.Entry, int) error, reference func(int, string)) (cookie []byte, n int, err error) {
+// The entries come from the tap; go-ldap, in a goroutine of its own here,
+// reports the rest.
+func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, tc *tapConn, req *ldap.SearchRequest, base int, entry func(int, *ldap.Entry, int) error, reference func(int, string)) (cookie []byte, n int, err error) {
 	pctx, cancel := context.WithCancel(ctx)
-	// Cancelling tells the client to stop delivering the page when entry
-	// fails half-way.
+	// Cancelling tells the client to abandon the page when entry fails
+	// half-way.
 	defer cancel()
-	resp := conn.SearchAsync(pctx, req, s.cfg.PageSize)
-	ended := false
-	for resp.Next() {
-		if e := resp.Entry(); e != nil {
-			n++
-			if err := entry(base, e, 0); err != nil {
-				return nil, n, &callbackError{err}
+	t := tc.start()
+	defer tc.finish(t)
+	resp := conn.SearchAsync(pctx, req, 1)
+	done := make(chan pageEnd, 1)
+	go func() {
+		var end pageEnd
+		for resp.Next() {
+			if resp.Entry() != nil && end.err == nil {
+				// Unreachable while the tap works: every entry of a tapped
+				// search goes to the tap. Never lose one silently.
+				end.err = ldap.NewError(ldap.ErrorUnexpectedResponse, errors.New("an entry bypassed the reader"))
 			}
-		} else if ref := resp.Referral(); ref != "" {
-			reference(base, ref)
+			if ref := resp.Referral(); ref != "" {
+				end.refs = append(end.refs, ref)
+			}
+			if c, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
+				end.cookie, end.ended = c.Cookie, true
+			}
 		}
-		if c, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
-			cookie, ended = c.Cookie, true
+		if err := resp.Err(); err != nil {
+			end.err = err
+		}
+		done <- end
+	}()
+
+	deliver := func(e *ldap.Entry) error {
+		n++
+		if err := entry(base, e, 0); err != nil {
+			return &callbackError{err}
+		}
+		return nil
+	}
+	var end pageEnd
+wait:
+	for {
+		select {
+		case e, ok := <-t.entries:
+			if !ok {
+				// The page ended or the connection failed: go-ldap
+				// reports which.
+				end = <-done
+				break wait
+			}
+			if err := deliver(e); err != nil {
+				return nil, n, err
+			}
+		case end = <-done:
+			// The server's end of the page (with its paging control)
+			// passed the tap, which closed the entries before go-ldap saw
+			// it. A page that ended otherwise (timeout, abandon, a
+			// connection already closed) may leave them open for good,
+			// and what is left in them is not wanted.
+			if end.err == nil && end.ended && ctx.Err() == nil {
+				for e := range t.entries {
+					if err := deliver(e); err != nil {
+						return nil, n, err
+					}
+				}
+			}
+			break wait
 		}
 	}
-	if err := resp.Err(); err != nil {
-		return nil, n, err
+	for _, ref := range end.refs {
+		reference(base, ref)
+	}
+	if end.err != nil {
+		return nil, n, end.err
 	}
 	// The client reports a cancelled search as a clean end.
 	if err := ctx.Err(); err != nil {
@@ -299,10 +383,10 @@ func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, req *ldap.Search
 	// The client also ends a search on a connection that is already closed
 	// without an error. As the paging control is critical, a server that
 	// finished the page has sent one back.
-	if !ended {
+	if !end.ended {
 		return nil, n, ldap.NewError(ldap.ErrorNetwork, errors.New("the page ended without the server's paged-results control: the connection was closed"))
 	}
-	return cookie, n, nil
+	return end.cookie, n, nil
 }
 
 // criticalPaging is the paged-results control marked critical, so that a
