@@ -9,4 +9,9 @@
 // upsert and mark-absent semantics stay with [numsync.Store.ImportUsers], and
 // a walk that fails part-way returns an error so that the caller imports
 // nothing rather than half a directory.
+//
+// The one write it makes is to the directory, and only when asked:
+// [Directory.ClearLines] deletes the msRTCSIP-Line values that an
+// ad-cleanup.csv ([ReadCleanup]) lists, value by value, so that a line set
+// anew since the list was made is never removed.
 package ldapsync
