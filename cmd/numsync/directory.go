@@ -15,6 +15,7 @@ import (
 func init() {
 	register(&command{name: "directory sync", summary: "read users from AD (LDAP or LDIF) into the store; users gone from AD are marked absent", run: runDirectorySync})
 	register(&command{name: "directory check", summary: "connect, bind, count entries per base DN and show a few mapped users", run: runDirectoryCheck})
+	register(&command{name: "directory clear-line", args: "--from ad-cleanup.csv [--confirm]", summary: "clear msRTCSIP-Line in AD for the users of an ad-cleanup.csv (dry-run unless --confirm)", run: runClearLine})
 }
 
 var errNoDirectory = usageErr(errors.New("no directory is configured"),
@@ -117,6 +118,56 @@ func runDirectoryCheck(ctx context.Context, e *env, args []string) error {
 		return &directoryError{err}
 	}
 	printCheck(e, rep)
+	return nil
+}
+
+// runClearLine clears msRTCSIP-Line over LDAP for the users an
+// ad-cleanup.csv lists, one modify per user, each result reported. The
+// bind account must be allowed to write the attribute.
+func runClearLine(ctx context.Context, e *env, args []string) error {
+	fs := e.flags("directory clear-line", "--from ad-cleanup.csv [--confirm]")
+	from := fs.String("from", "", "the ad-cleanup.csv of a plan or run")
+	confirm := fs.Bool("confirm", false, "change AD (default: only show what would change)")
+	if err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if *from == "" {
+		fs.Usage()
+		return usageErr(errors.New("--from is required"), "give the ad-cleanup.csv that a plan or run wrote in its reports")
+	}
+	entries, err := ldapsync.ReadCleanup(*from)
+	if err != nil {
+		return usageErr(err, "give the ad-cleanup.csv that numsync wrote, unedited")
+	}
+	d, _, err := e.openDirectory()
+	if err != nil {
+		return err
+	}
+	results, err := d.ClearLines(ctx, entries, *confirm)
+	problems := 0
+	for _, r := range results {
+		dn := r.DN
+		if dn == "" {
+			dn = r.Entry.DN
+		}
+		fmt.Fprintf(e.stdout, "%-14s %s (%s): %s\n", r.Outcome, r.Entry.UPN, dn, r.Detail)
+		if r.Err != nil {
+			fmt.Fprintf(e.stdout, "  %v\n", r.Err)
+		}
+		switch r.Outcome {
+		case ldapsync.Failed, ldapsync.NotFound, ldapsync.ChangedSince:
+			problems++
+		}
+	}
+	if err != nil {
+		return &directoryError{fmt.Errorf("clearing msRTCSIP-Line: %w", err)}
+	}
+	if !*confirm {
+		fmt.Fprintf(e.stdout, "dry-run: nothing was changed; run again with --confirm to clear %d users\n", len(entries))
+	}
+	if problems > 0 {
+		return withCode(ExitRejected, fmt.Errorf("%d of %d users could not be cleared", problems, len(results)), "see the lines above; a user whose line changed since the report needs a new plan")
+	}
 	return nil
 }
 
