@@ -77,9 +77,7 @@ func callingCode(e164 string) int {
 // form most sheets and every export use, which needs neither the Excel nor
 // the extension check.
 func plainDigits(s string) bool {
-	if strings.HasPrefix(s, "+") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "+")
 	if s == "" {
 		return false
 	}
