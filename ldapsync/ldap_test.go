@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -20,6 +19,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"numsync"
+	"numsync/internal/testpki"
 	"numsync/ldapsync"
 )
 
@@ -309,7 +309,7 @@ func TestServerDownAtConnect(t *testing.T) {
 func TestConnectTimeout(t *testing.T) {
 	// A listener that never answers the TLS handshake.
 	cfg := plainConfig(t, sharedServer(t))
-	l := listenSilently(t)
+	l := testpki.SilentListener(t)
 	cfg.URL = "ldaps://" + l
 	cfg.InsecurePlain = false
 	cfg.ConnectTimeout = 300 * time.Millisecond
@@ -345,32 +345,6 @@ func TestServerKilledWhilePaging(t *testing.T) {
 	if n >= 3000 {
 		t.Errorf("read %d users before failing: the kill came too late to test paging", n)
 	}
-}
-
-// listenSilently accepts connections and never answers, as a firewall that
-// drops packets or a hung server would look.
-func listenSilently(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
-	return l.Addr().String()
 }
 
 func TestServerHangsWhilePaging(t *testing.T) {

@@ -2,15 +2,9 @@ package ldapsync_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
+	"numsync/internal/testpki"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,7 +144,11 @@ func startSlapd(dir string, users int) (*slapd, error) {
 			return nil, err
 		}
 	}
-	if err := writeTLS(dir); err != nil {
+	pki, err := testpki.New("localhost", "127.0.0.1")
+	if err != nil {
+		return nil, err
+	}
+	if err := pki.WriteFiles(dir); err != nil {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "slapd.conf")
@@ -248,62 +246,6 @@ func freePort() int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// writeTLS generates a CA and a server certificate for localhost and
-// 127.0.0.1 into dir.
-func writeTLS(dir string) error {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	ca := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "numsync test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return err
-	}
-	srv := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srv, ca, &srvKey.PublicKey, caKey)
-	if err != nil {
-		return err
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(srvKey)
-	if err != nil {
-		return err
-	}
-	files := map[string]*pem.Block{
-		"ca.pem":         {Type: "CERTIFICATE", Bytes: caDER},
-		"server.pem":     {Type: "CERTIFICATE", Bytes: srvDER},
-		"server-key.pem": {Type: "PRIVATE KEY", Bytes: keyDER},
-	}
-	for name, blk := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(blk), 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // syncWriter lets slapd's output be read while slapd writes it.

@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"numsync"
+	"numsync/internal/testpki"
 	"numsync/notify"
 	"numsync/store"
 )
@@ -447,28 +449,11 @@ func TestPlainRelayOnLoopback(t *testing.T) {
 func TestGivesUpOnASilentServer(t *testing.T) {
 	// A server that takes the connection and never greets must not hang
 	// the nightly job.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		var held []net.Conn
-		defer func() {
-			for _, c := range held {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			held = append(held, c)
-		}
-	}()
+	addr := testpki.SilentListener(t)
+	_, port, _ := net.SplitHostPort(addr)
+	portNum, _ := strconv.Atoi(port)
 	st, _ := queued(t)
-	cfg := notify.Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, Timeout: 200 * time.Millisecond}
+	cfg := notify.Config{Host: "127.0.0.1", Port: portNum, Timeout: 200 * time.Millisecond}
 	res, err := notify.Send(context.Background(), st, cfg, zap.NewNop())
 	var nerr net.Error
 	if !errors.As(err, &nerr) || !nerr.Timeout() {

@@ -1,18 +1,12 @@
 package notify_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"io"
 	"log"
-	"math/big"
 	"net"
+	"numsync/internal/testpki"
 	"os"
 	"path/filepath"
 	"sync"
@@ -62,9 +56,16 @@ func startServer(t testing.TB, o serverOptions) *mailServer {
 	srv.WriteTimeout = 10 * time.Second
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	if !o.noTLS {
-		cert, caFile := makeCert(t)
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
-		ms.caFile = caFile
+		// The certificate names 127.0.0.1 only, no host name.
+		pki, err := testpki.New("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms.caFile = filepath.Join(t.TempDir(), "ca.pem")
+		if err := os.WriteFile(ms.caFile, pki.CAPEM, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{pki.Server}}
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -194,44 +195,3 @@ func (s *serverSession) Data(r io.Reader) error {
 
 func (s *serverSession) Reset()        { s.from, s.to = "", "" }
 func (s *serverSession) Logout() error { return nil }
-
-// makeCert makes a private CA and a server certificate it signed for
-// 127.0.0.1 only (no DNS names), and writes the CA to a PEM file.
-func makeCert(t testing.TB) (tls.Certificate, string) {
-	t.Helper()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	now := time.Now()
-	caKey := key()
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "numsync test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	leafKey := key()
-	leafTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "mail.test"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:    x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}, caFile
-}
