@@ -94,7 +94,7 @@ func runDirectorySync(ctx context.Context, e *env, args []string) error {
 	}
 	res, err := syncDirectory(ctx, e, st)
 	for _, p := range res.Problems {
-		printIssue(e.stderr, p)
+		printIssue(e.stderr, "", p)
 	}
 	if err != nil {
 		return err

@@ -74,7 +74,7 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	}
 	res, problems, err := k.load(ctx, st, fs.Arg(0))
 	for _, p := range problems {
-		printIssue(e.stderr, p)
+		printIssue(e.stderr, "", p)
 	}
 	if err != nil {
 		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)

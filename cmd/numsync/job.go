@@ -151,7 +151,8 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		}
 	}
 	fmt.Fprint(e.stdout, reports.Summary(in))
-	fmt.Fprintf(e.stdout, "reports: %s\n", dir)
+	printPlanDetails(e.stdout, j.plan)
+	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
 	return errors.Join(errs...)
 }
 

@@ -7,9 +7,9 @@ import (
 	"numsync"
 )
 
-// printIssue writes one issue as one line: "file:line: CODE: message", with
-// the hint on an indented line below.
-func printIssue(w io.Writer, is numsync.Issue) {
+// printIssue writes one issue as one line, "file:line: CODE: message",
+// after indent, with the hint on a further indented line below.
+func printIssue(w io.Writer, indent string, is numsync.Issue) {
 	where := is.File
 	if is.Line > 0 {
 		where = fmt.Sprintf("%s:%d", is.File, is.Line)
@@ -21,8 +21,65 @@ func printIssue(w io.Writer, is numsync.Issue) {
 	if is.Column != "" {
 		col = "column " + is.Column + ": "
 	}
-	fmt.Fprintf(w, "%s%s%s: %s\n", where, col, is.Code, is.Message)
+	fmt.Fprintf(w, "%s%s%s%s: %s\n", indent, where, col, is.Code, is.Message)
 	if is.Hint != "" {
-		fmt.Fprintf(w, "  hint: %s\n", is.Hint)
+		fmt.Fprintf(w, "%s  hint: %s\n", indent, is.Hint)
 	}
+}
+
+// listLimit is how many operations, rejects and blocked rows a command
+// lists on the terminal; the reports have them all.
+const listLimit = 20
+
+// printPlanDetails lists the first operations, rejected and blocked rows
+// of p, one line each, below the summary.
+func printPlanDetails(w io.Writer, p *numsync.Plan) {
+	if p == nil {
+		return
+	}
+	if len(p.Ops) > 0 {
+		fmt.Fprintf(w, "\noperations%s\n", shown(len(p.Ops), "plan.csv"))
+		for _, op := range p.Ops[:min(len(p.Ops), listLimit)] {
+			fmt.Fprintf(w, "  %s %s %s: %s\n", op.Action.Symbol(), op.UPN, op.Category, describeOp(op))
+		}
+	}
+	for _, l := range []struct {
+		name, file string
+		issues     []numsync.Issue
+	}{{"rejected rows", "rejects.csv", p.Rejects}, {"blocked", "blocked.csv", p.Blocked}} {
+		if len(l.issues) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s%s\n", l.name, shown(len(l.issues), l.file))
+		for _, is := range l.issues[:min(len(l.issues), listLimit)] {
+			printIssue(w, "  ", is)
+		}
+	}
+}
+
+// shown says how many of n items a list shows.
+func shown(n int, file string) string {
+	if n <= listLimit {
+		return ""
+	}
+	return fmt.Sprintf(" (first %d of %d; all in %s)", listLimit, n, file)
+}
+
+func describeOp(op numsync.Op) string {
+	h := func(x *numsync.Holding) string {
+		s := x.Number.String() + " " + string(x.Type)
+		if x.Location != "" {
+			s += " @ " + x.Location
+		}
+		return s
+	}
+	switch {
+	case op.Before == nil && op.After != nil:
+		return h(op.After)
+	case op.After == nil && op.Before != nil:
+		return h(op.Before)
+	case op.Before != nil && op.After != nil:
+		return h(op.Before) + " -> " + h(op.After)
+	}
+	return ""
 }

@@ -84,7 +84,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		log.Info("directory synced", zap.Int("added", res.Added), zap.Int("updated", res.Updated),
 			zap.Int("unchanged", res.Unchanged), zap.Int("absent", res.Absent), zap.Int("problems", len(res.Problems)))
 		for _, p := range res.Problems {
-			printIssue(e.stderr, p)
+			printIssue(e.stderr, "", p)
 		}
 	}
 	if err := loadExports(ctx, e, log, "inventory"); err != nil {
@@ -161,7 +161,7 @@ func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) 
 		}
 		res, problems, err := k.load(ctx, st, path)
 		for _, p := range problems {
-			printIssue(e.stderr, p)
+			printIssue(e.stderr, "", p)
 		}
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", k.noun, err)
