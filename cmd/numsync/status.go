@@ -27,6 +27,14 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printStatus(e, t, time.Now())
+	runs, err := st.Runs(ctx, 1)
+	if err != nil {
+		return err
+	}
+	if len(runs) > 0 {
+		r := runs[0]
+		fmt.Fprintf(e.stdout, "last run: %s %s by %s at %s\n", r.ID, r.Status, orNone(r.Actor), r.Ended.UTC().Format(time.RFC3339))
+	}
 	return nil
 }
 
