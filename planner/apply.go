@@ -37,6 +37,11 @@ type ApplyOptions struct {
 	// MailFrom is the From address of notification emails (default
 	// "numsync@localhost").
 	MailFrom string
+	// Tenant is a snapshot the caller already read (for planning or for
+	// its reports). Apply uses it for the removal guard and the emails
+	// when it is at the store's revision once the lock is held, instead
+	// of reading a second full snapshot; otherwise it reads its own.
+	Tenant *numsync.Tenant
 }
 
 // NotAuthorizedError is returned when the actor holds no role allowed to
@@ -147,6 +152,17 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 	}
 	var tenant *numsync.Tenant
 	loadTenant := func() error {
+		if tenant == nil && opts.Tenant != nil {
+			// Under the lock the store moves only with this apply, so a
+			// snapshot at its revision is as good as a new one.
+			rev, err := st.Revision(ctx)
+			if err != nil {
+				return fmt.Errorf("apply: %w", err)
+			}
+			if rev == opts.Tenant.Revision {
+				tenant = opts.Tenant
+			}
+		}
 		if tenant == nil {
 			t, err := st.Tenant(ctx)
 			if err != nil {
