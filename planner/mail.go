@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/quotedprintable"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -114,13 +115,57 @@ func notice(from string, to mail.Address, id string, now time.Time, op numsync.O
 // formatNumber writes a number as people read it: "+1 425-555-0101 ext. 12".
 func formatNumber(n numsync.Number) string {
 	s := n.E164
-	if p, err := phonenumbers.Parse(n.E164, ""); err == nil {
+	if p := fromE164(n.E164); p != nil {
 		s = phonenumbers.Format(p, phonenumbers.INTERNATIONAL)
 	}
 	if n.Ext != "" {
 		s += " ext. " + n.Ext
 	}
 	return s
+}
+
+// fromE164 builds the library's number from a normalised E.164 string
+// without phonenumbers.Parse, whose regular expressions cost ~25 µs a
+// number: the plan's numbers came out of numsync.ParseNumber, so they are
+// "+", a calling code and the national significant number already. It
+// returns nil for anything else, which is then written as it is.
+func fromE164(e164 string) *phonenumbers.PhoneNumber {
+	if len(e164) < 3 || e164[0] != '+' {
+		return nil
+	}
+	for i := 1; i < len(e164); i++ {
+		if e164[i] < '0' || e164[i] > '9' {
+			return nil
+		}
+	}
+	for l := 1; l <= 3 && l < len(e164)-1; l++ {
+		cc, _ := strconv.Atoi(e164[1 : l+1])
+		if len(phonenumbers.GetRegionCodesForCountryCode(cc)) == 0 {
+			continue
+		}
+		nsn := e164[l+1:]
+		if len(nsn) > 17 {
+			return nil
+		}
+		code := int32(cc)
+		national, _ := strconv.ParseUint(nsn, 10, 64)
+		p := &phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &national}
+		if len(nsn) > 1 && nsn[0] == '0' {
+			// Italian-style leading zeros are part of the number, not a
+			// trunk prefix; the library keeps them beside the integer.
+			leading := true
+			p.ItalianLeadingZero = &leading
+			zeros := int32(1)
+			for int(zeros) < len(nsn)-1 && nsn[zeros] == '0' {
+				zeros++
+			}
+			if zeros != 1 {
+				p.NumberOfLeadingZeros = &zeros
+			}
+		}
+		return p
+	}
+	return nil
 }
 
 func typeName(t numsync.NumberType) string {
