@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -45,31 +46,30 @@ func ldifDN(dn string) string {
 // adCleanupLDIF writes one LDAP modify per waiting user that deletes
 // msRTCSIP-Line. Users whose DN is not known (they did not come from AD)
 // are listed as comments: ad-cleanup.ps1 finds them by UPN.
-func (f *facts) adCleanupLDIF() []byte {
-	var b strings.Builder
+func (f *facts) adCleanupLDIF(b *bufio.Writer) {
 	users := f.adUsers()
 	b.WriteString("version: 1\n")
-	fmt.Fprintf(&b, "# numsync %s: clears %s of %d users so that their Calling Plan or\n", oneLine(f.in.RunID), onPremLineAttr, len(users))
+	fmt.Fprintf(b, "# numsync %s: clears %s of %d users so that their Calling Plan or\n", oneLine(f.in.RunID), onPremLineAttr, len(users))
 	b.WriteString("# Operator Connect numbers can be assigned (rule R12, ONPREM_LINE_SET).\n")
 	b.WriteString("# Check:  ldapmodify -n -f ad-cleanup.ldif\n")
 	b.WriteString("# Apply:  ldapmodify -c -H ldaps://DC -D BIND-DN -W -f ad-cleanup.ldif\n")
 	b.WriteString("# (-c goes on past users whose attribute is already empty.)\n")
 	for _, u := range users {
 		b.WriteString("\n")
-		fmt.Fprintf(&b, "# %s waits for %s\n", oneLine(u.UPN), oneLine(strings.Join(u.Numbers, " ")))
+		fmt.Fprintf(b, "# %s waits for %s\n", oneLine(u.UPN), oneLine(strings.Join(u.Numbers, " ")))
 		if u.DN == "" {
 			b.WriteString("# no DN known for this user (not read from AD): see ad-cleanup.ps1, which finds it by UPN\n")
 			continue
 		}
 		if u.Line != "" {
-			fmt.Fprintf(&b, "# current %s: %s\n", onPremLineAttr, oneLine(u.Line))
+			fmt.Fprintf(b, "# current %s: %s\n", onPremLineAttr, oneLine(u.Line))
 		}
-		b.WriteString(ldifDN(u.DN) + "\n")
+		b.WriteString(ldifDN(u.DN))
+		b.WriteString("\n")
 		b.WriteString("changetype: modify\n")
 		b.WriteString("delete: " + onPremLineAttr + "\n")
 		b.WriteString("-\n")
 	}
-	return []byte(b.String())
 }
 
 // adCleanupPS1 writes the same clean-up as Set-ADUser calls for the
@@ -77,21 +77,24 @@ func (f *facts) adCleanupLDIF() []byte {
 // without one is looked up by UPN with a -Filter on userPrincipalName, not
 // by guessing a sAMAccountName from the UPN (they often differ); the lookup
 // insists on exactly one match.
-func (f *facts) adCleanupPS1() []byte {
+func (f *facts) adCleanupPS1(w *bufio.Writer) {
 	users := f.adUsers()
-	var s psScript
-	for _, u := range users {
-		s.blank()
-		s.comment("%s waits for %s (current %s: %s)", u.UPN, strings.Join(u.Numbers, " "), onPremLineAttr, u.Line)
-		if u.DN != "" {
-			s.call("clear "+onPremLineAttr+" of "+u.DN, "Set-ADUser",
-				psArg{name: "Identity", value: u.DN},
-				psArg{name: "Clear", value: onPremLineAttr, bare: true})
-			continue
+	steps := func(s *psScript) {
+		for _, u := range users {
+			s.blank()
+			s.comment(u.UPN, " waits for ", strings.Join(u.Numbers, " "), " (current ", onPremLineAttr, ": ", u.Line, ")")
+			if u.DN != "" {
+				s.call("Set-ADUser", []psArg{
+					{name: "Identity", value: u.DN},
+					{name: "Clear", value: onPremLineAttr, bare: true}},
+					"clear ", onPremLineAttr, " of ", u.DN)
+				continue
+			}
+			s.call("Set-ADUser", []psArg{
+				{name: "Identity", value: u.UPN, wrap: "(Find-UserByUpn -Upn %s)"},
+				{name: "Clear", value: onPremLineAttr, bare: true}},
+				"clear ", onPremLineAttr, " of ", u.UPN)
 		}
-		s.call("clear "+onPremLineAttr+" of "+u.UPN, "Set-ADUser",
-			psArg{name: "Identity", value: u.UPN, wrap: "(Find-UserByUpn -Upn %s)"},
-			psArg{name: "Clear", value: onPremLineAttr, bare: true})
 	}
 	comments := []string{
 		fmt.Sprintf("ad-cleanup.ps1: numsync %s clears %s of %d users so that their Calling Plan", f.in.RunID, onPremLineAttr, len(users)),
@@ -106,5 +109,5 @@ func (f *facts) adCleanupPS1() []byte {
     $found[0]
 }
 `
-	return s.finish(comments, header)
+	writePSScript(w, comments, header, steps)
 }

@@ -1,10 +1,9 @@
 package reports
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"iter"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -67,19 +66,16 @@ func SafeCell(s string) string {
 // Windows code page and garbles non-ASCII names.
 const utf8BOM = "\uFEFF"
 
-// writeCSV renders a header and rows as RFC 4180 CSV (CRLF line ends), with
-// every cell passed through [SafeCell].
-func writeCSV(header []string, rows [][]string) []byte {
-	return writeCSVSeq(header, slices.Values(rows))
-}
-
-// writeCSVSeq is writeCSV for rows made one at a time, so that a report of
-// a large tenant never holds all its rows as cells at once.
-func writeCSVSeq(header []string, rows iter.Seq[[]string]) []byte {
-	var buf bytes.Buffer
-	buf.WriteString(utf8BOM)
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
+// writeCSV writes a header and rows as RFC 4180 CSV (CRLF line ends), with
+// every cell passed through [SafeCell]. Rows come one at a time and may
+// reuse one slice, so that a report of a large tenant never holds all its
+// rows as cells at once.
+func writeCSV(w *bufio.Writer, header []string, rows iter.Seq[[]string]) {
+	w.WriteString(utf8BOM)
+	// w is larger than the csv writer's own buffer, so the csv writer
+	// writes into it directly.
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
 	record := make([]string, len(header))
 	put := func(cells []string) {
 		for i := range record {
@@ -88,77 +84,96 @@ func writeCSVSeq(header []string, rows iter.Seq[[]string]) []byte {
 				record[i] = SafeCell(cells[i])
 			}
 		}
-		// A bytes.Buffer does not fail; the csv writer keeps no other error.
-		_ = w.Write(record)
+		// Write errors stick in w, whose Flush reports them.
+		_ = cw.Write(record)
 	}
 	put(header)
 	for r := range rows {
 		put(r)
 	}
-	w.Flush()
-	return buf.Bytes()
+	cw.Flush()
 }
 
-// holdingCells are the number, type and location of a holding, empty for
-// none.
-func holdingCells(h *numsync.Holding) []string {
+// putHolding sets the number, type and location cells of a holding,
+// empty for none.
+func putHolding(cells []string, h *numsync.Holding) {
 	if h == nil {
-		return []string{"", "", ""}
+		cells[0], cells[1], cells[2] = "", "", ""
+		return
 	}
-	return []string{h.Number.String(), string(h.Type), h.Location}
+	cells[0], cells[1], cells[2] = h.Number.String(), string(h.Type), h.Location
 }
 
 func sourceText(s *numsync.Source) string {
 	if s == nil {
 		return ""
 	}
-	return s.String()
+	return sourceString(*s)
+}
+
+// sourceString is [numsync.Source.String] in one allocation instead of
+// fmt's several: every row of plan.csv and reconciliation.csv has one.
+func sourceString(s numsync.Source) string {
+	if s.File == "" {
+		return ""
+	}
+	var buf [64]byte
+	b := append(buf[:0], s.File...)
+	b = append(b, ':')
+	return string(strconv.AppendInt(b, int64(s.Line), 10))
 }
 
 // planCSV lists the operations in plan order, one a line.
-func (f *facts) planCSV() []byte {
+func (f *facts) planCSV(w *bufio.Writer) {
 	header := []string{"seq", "action", "upn", "category",
 		"before_number", "before_type", "before_location",
 		"after_number", "after_type", "after_location",
 		"country", "notify", "source"}
-	rows := make([][]string, 0, len(f.plan.Ops))
-	for i, op := range f.plan.Ops {
-		row := []string{strconv.Itoa(i + 1), string(op.Action), op.UPN, string(op.Category)}
-		row = append(row, holdingCells(op.Before)...)
-		row = append(row, holdingCells(op.After)...)
-		row = append(row, f.numberCountry(opNumber(op)), strconv.FormatBool(op.Notify), sourceText(op.Source))
-		rows = append(rows, row)
-	}
-	return writeCSV(header, rows)
+	writeCSV(w, header, func(yield func([]string) bool) {
+		row := make([]string, len(header))
+		for i, op := range f.plan.Ops {
+			row[0], row[1], row[2], row[3] = strconv.Itoa(i+1), string(op.Action), op.UPN, string(op.Category)
+			putHolding(row[4:7], op.Before)
+			putHolding(row[7:10], op.After)
+			row[10], row[11], row[12] = f.numberCountry(opNumber(op)), strconv.FormatBool(op.Notify), sourceText(op.Source)
+			if !yield(row) {
+				return
+			}
+		}
+	})
 }
 
 // issuesCSV lists rejected or blocked rows with where they came from.
-func issuesCSV(issues []numsync.Issue) []byte {
+func issuesCSV(w *bufio.Writer, issues []numsync.Issue) {
 	header := []string{"file", "line", "column", "identity", "number", "code", "message", "hint"}
-	rows := make([][]string, 0, len(issues))
-	for _, is := range issues {
-		line := ""
-		if is.Line > 0 {
-			line = strconv.Itoa(is.Line)
+	writeCSV(w, header, func(yield func([]string) bool) {
+		for _, is := range issues {
+			line := ""
+			if is.Line > 0 {
+				line = strconv.Itoa(is.Line)
+			}
+			if !yield([]string{is.File, line, is.Column, is.UPN, is.Number, string(is.Code), is.Message, is.Hint}) {
+				return
+			}
 		}
-		rows = append(rows, []string{is.File, line, is.Column, is.UPN, is.Number, string(is.Code), is.Message, is.Hint})
-	}
-	return writeCSV(header, rows)
+	})
 }
 
 // adCleanupCSV lists, per waiting number, the user whose msRTCSIP-Line must
 // be cleared in the on-premises directory.
-func (f *facts) adCleanupCSV() []byte {
+func (f *facts) adCleanupCSV(w *bufio.Writer) {
 	header := []string{"dn", "upn", "msRTCSIP-Line", "waiting_number", "source"}
-	var rows [][]string
-	for _, is := range f.adWaiting() {
-		var dn, line string
-		upn := is.UPN
-		if u, ok := f.users[numsync.UPNKey(is.UPN)]; ok {
-			dn, line, upn = u.DN, u.OnPremLine, u.UPN
+	writeCSV(w, header, func(yield func([]string) bool) {
+		for _, is := range f.adWaiting() {
+			var dn, line string
+			upn := is.UPN
+			if u, ok := f.users[numsync.UPNKey(is.UPN)]; ok {
+				dn, line, upn = u.DN, u.OnPremLine, u.UPN
+			}
+			src := numsync.Source{File: is.File, Line: is.Line}
+			if !yield([]string{dn, upn, line, is.Number, src.String()}) {
+				return
+			}
 		}
-		src := numsync.Source{File: is.File, Line: is.Line}
-		rows = append(rows, []string{dn, upn, line, is.Number, src.String()})
-	}
-	return writeCSV(header, rows)
+	})
 }

@@ -112,7 +112,7 @@ func TestPlanCSVListsOperationsInPlanOrder(t *testing.T) {
 	f := newFacts(sampleInputs()["applied"])
 	dir := t.TempDir()
 	path := filepath.Join(dir, PlanCSVFile)
-	if err := os.WriteFile(path, f.planCSV(), 0o644); err != nil {
+	if err := os.WriteFile(path, rendered(f.planCSV), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	recs := readCSV(t, path)
@@ -161,6 +161,16 @@ func TestE164CellAgreesWithItsDefinition(t *testing.T) {
 		"+14255550101;ext=12345678901", "+14255550101;ext=1a", "+14255550101;ext=1;ext=2", "+14255550101 ", ";ext=1", "+١٢٣"} {
 		if got, want := isE164Cell(s), e164Cell.MatchString(s); got != want {
 			t.Errorf("isE164Cell(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestSourceString holds the reports' own formatting of a source to
+// numsync.Source.String.
+func TestSourceString(t *testing.T) {
+	for _, s := range []numsync.Source{{}, {File: "a.csv"}, {File: "wave 1.csv", Line: 2}, {File: "sheets/ü.csv", Line: 1234567}, {File: "x", Line: -1}} {
+		if got, want := sourceString(s), s.String(); got != want {
+			t.Errorf("sourceString(%+v) = %q, want %q", s, got, want)
 		}
 	}
 }

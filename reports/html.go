@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	_ "embed"
@@ -57,7 +58,7 @@ func (t *htmlTable) add(row []string) {
 
 func issuesTable(id, title, file string, issues []numsync.Issue) htmlTable {
 	t := newHTMLTable(id, title, file, []string{"file", "line", "identity", "number", "code", "message", "hint"}, len(issues))
-	for _, is := range issues {
+	for _, is := range issues[:min(len(issues), maxHTMLRows)] {
 		line := ""
 		if is.Line > 0 {
 			line = strconv.Itoa(is.Line)
@@ -163,7 +164,7 @@ type htmlPage struct {
 	Script              template.JS
 }
 
-func (f *facts) html() []byte {
+func (f *facts) html(w *bufio.Writer) {
 	p := htmlPage{
 		Kind:      "plan",
 		RunID:     f.in.RunID,
@@ -199,7 +200,8 @@ func (f *facts) html() []byte {
 	}
 	p.Ops = newHTMLTable("ops", "Operations", PlanCSVFile,
 		[]string{"#", "action", "identity", "category", "before", "after", "location", "country", "notify", "source"}, len(f.plan.Ops))
-	for i, op := range f.plan.Ops {
+	// Only the rows the table shows are made.
+	for i, op := range f.plan.Ops[:min(len(f.plan.Ops), maxHTMLRows)] {
 		var before, after, loc string
 		if op.Before != nil {
 			before = op.Before.Number.String() + " " + string(op.Before.Type)
@@ -219,12 +221,15 @@ func (f *facts) html() []byte {
 	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
 	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)
 
+	// The page goes through memory (its tables are bounded) so that a
+	// failure leaves a page saying so rather than half a page.
 	var buf bytes.Buffer
 	if err := reportTmpl.Execute(&buf, p); err != nil {
 		// The template and its data are fixed by this package: a failure is
 		// a bug, shown in place of the page rather than hidden.
-		return []byte("<!DOCTYPE html><title>numsync report</title><p>report.html could not be rendered: " +
+		w.WriteString("<!DOCTYPE html><title>numsync report</title><p>report.html could not be rendered: " +
 			template.HTMLEscapeString(err.Error()) + "</p>")
+		return
 	}
-	return buf.Bytes()
+	buf.WriteTo(w)
 }

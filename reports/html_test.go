@@ -66,7 +66,7 @@ func writeReportHTML(t *testing.T) string {
 	t.Helper()
 	dir := t.ArtifactDir()
 	path := filepath.Join(dir, HTMLFile)
-	if err := os.WriteFile(path, newFacts(sampleInputs()["applied"]).html(), 0o644); err != nil {
+	if err := os.WriteFile(path, rendered(newFacts(sampleInputs()["applied"]).html), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("report: %s", path)
@@ -75,7 +75,7 @@ func writeReportHTML(t *testing.T) string {
 
 // TestHTMLIsSelfContained: nothing on the page loads from anywhere.
 func TestHTMLIsSelfContained(t *testing.T) {
-	page := string(newFacts(sampleInputs()["applied"]).html())
+	page := string(rendered(newFacts(sampleInputs()["applied"]).html))
 	if m := regexp.MustCompile(`(?i)(\bsrc\s*=|\bhref\s*=|url\(|@import|<link|<iframe|<object|<embed)`).FindString(page); m != "" {
 		t.Errorf("the page refers to something outside it: %q", m)
 	}

@@ -29,7 +29,7 @@ func TestLDIFAcceptedByLdapmodify(t *testing.T) {
 		numsync.Issue{Code: numsync.OnPremLineSet, UPN: "space@contoso.com", Number: "+14255550106"},
 		numsync.Issue{Code: numsync.OnPremLineSet, UPN: "colon@contoso.com", Number: "+14255550102"})
 	path := filepath.Join(t.TempDir(), ADCleanupLDIFFile)
-	if err := os.WriteFile(path, newFacts(in).adCleanupLDIF(), 0o644); err != nil {
+	if err := os.WriteFile(path, rendered(newFacts(in).adCleanupLDIF), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, err := exec.Command(ldapmodify, "-n", "-v", "-f", path).CombinedOutput()

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"fmt"
 	"math"
 	"strconv"
@@ -31,10 +32,10 @@ func promFloat(v float64) string {
 }
 
 // promWriter writes metric families with their HELP and TYPE lines.
-type promWriter struct{ b strings.Builder }
+type promWriter struct{ b *bufio.Writer }
 
 func (w *promWriter) family(name, help string) {
-	fmt.Fprintf(&w.b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	fmt.Fprintf(w.b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
 }
 
 // sample writes one sample; labels are name, value pairs.
@@ -46,7 +47,7 @@ func (w *promWriter) sample(name string, v float64, labels ...string) {
 			if i > 0 {
 				w.b.WriteByte(',')
 			}
-			fmt.Fprintf(&w.b, `%s="%s"`, labels[i], promLabel(labels[i+1]))
+			fmt.Fprintf(w.b, `%s="%s"`, labels[i], promLabel(labels[i+1]))
 		}
 		w.b.WriteByte('}')
 	}
@@ -63,8 +64,8 @@ func boolFloat(b bool) float64 {
 // metrics renders metrics.prom in the Prometheus text exposition format
 // (version 0.0.4). All figures are gauges describing the last run; no
 // sample carries a timestamp, as node_exporter's textfile collector wants.
-func (f *facts) metrics() []byte {
-	var w promWriter
+func (f *facts) metrics(out *bufio.Writer) {
+	w := promWriter{b: out}
 	c := f.counts()
 	end := f.in.Finished
 	if end.IsZero() {
@@ -137,5 +138,4 @@ func (f *facts) metrics() []byte {
 			w.sample("numsync_numbers", float64(t.Count[st]), "country", t.Country, "type", string(t.Type), "state", string(st))
 		}
 	}
-	return []byte(w.b.String())
 }

@@ -110,7 +110,7 @@ func TestMetrics(t *testing.T) {
 // TestMetricsOfFailedRun: a failed run says so in the metrics an alert
 // watches, and names no store revision it does not know.
 func TestMetricsOfFailedRun(t *testing.T) {
-	got := parseProm(t, string(newFacts(sampleInputs()["failed"]).metrics()))
+	got := parseProm(t, string(rendered(newFacts(sampleInputs()["failed"]).metrics)))
 	for series, want := range map[string]string{
 		"numsync_run_success":                  "0",
 		`numsync_run_status{status="failed"}`:  "1",

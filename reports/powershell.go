@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bufio"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -53,27 +55,45 @@ func appendPSQuote(b *strings.Builder, s string) error {
 	return nil
 }
 
-// psScript builds a PowerShell script: a fixed header, then steps of a
-// comment, a logged message and one cmdlet call each. If any value cannot
-// be quoted, the script keeps its header and instead of the steps throws at
-// once, naming the values, so running it changes nothing.
+// psScript writes the steps of a PowerShell script: a comment, a logged
+// message and one cmdlet call each. See [writePSScript].
 type psScript struct {
-	body    strings.Builder
+	// out receives the steps; nil in the counting pass, which only counts
+	// them and collects the values that cannot be quoted.
+	out     *bufio.Writer
 	refused []string
 	steps   int
-	// line is the call being written: it goes into body only once every
-	// value is quoted, so a refused value leaves no part of its call.
+	// line is the call being written: it goes out only once every value
+	// is quoted, so a refused value leaves no part of its call.
 	line strings.Builder
+	// log is the description of the step being written.
+	log strings.Builder
 }
 
-// comment adds a comment line; the text is reduced to one printable line.
-func (s *psScript) comment(format string, args ...any) {
-	s.body.WriteString("# ")
-	s.body.WriteString(oneLine(fmt.Sprintf(format, args...)))
-	s.body.WriteByte('\n')
+// writing reports whether this is the pass that writes; the counting
+// pass need not make comments.
+func (s *psScript) writing() bool { return s.out != nil }
+
+// comment adds a comment line made of parts; the text is reduced to one
+// printable line.
+func (s *psScript) comment(parts ...string) {
+	if s.out == nil {
+		return
+	}
+	s.log.Reset()
+	for _, p := range parts {
+		s.log.WriteString(p)
+	}
+	s.out.WriteString("# ")
+	s.out.WriteString(oneLine(s.log.String()))
+	s.out.WriteByte('\n')
 }
 
-func (s *psScript) blank() { s.body.WriteString("\n") }
+func (s *psScript) blank() {
+	if s.out != nil {
+		s.out.WriteByte('\n')
+	}
+}
 
 // psArg is one parameter of a cmdlet call: a quoted value, a bare word
 // (for constants chosen by this package), or a switch.
@@ -85,8 +105,9 @@ type psArg struct {
 	wrap   string // if set, a format with one %s for the quoted value
 }
 
-// call adds one logged cmdlet call; what describes the step in the log.
-func (s *psScript) call(what, cmdlet string, args ...psArg) {
+// call adds one logged cmdlet call; what, joined, describes the step in
+// the log.
+func (s *psScript) call(cmdlet string, args []psArg, what ...string) {
 	line := &s.line
 	line.Reset()
 	line.WriteString(cmdlet)
@@ -115,17 +136,27 @@ func (s *psScript) call(what, cmdlet string, args ...psArg) {
 		}
 	}
 	s.steps++
-	logText, err := psQuote(fmt.Sprintf("step %d: %s", s.steps, what))
-	if err != nil {
+	if s.out == nil {
+		return
+	}
+	s.log.Reset()
+	s.log.WriteString("step ")
+	s.log.WriteString(strconv.Itoa(s.steps))
+	s.log.WriteString(": ")
+	for _, p := range what {
+		s.log.WriteString(p)
+	}
+	s.out.WriteString("Write-Step ")
+	if logText, err := psQuote(s.log.String()); err == nil {
+		s.out.WriteString(logText)
+	} else {
 		// The values are already known to quote; only the description could
 		// fail, and it is made of them.
-		logText = fmt.Sprintf("'step %d'", s.steps)
+		fmt.Fprintf(s.out, "'step %d'", s.steps)
 	}
-	s.body.WriteString("Write-Step ")
-	s.body.WriteString(logText)
-	s.body.WriteByte('\n')
-	s.body.WriteString(line.String())
-	s.body.WriteByte('\n')
+	s.out.WriteByte('\n')
+	s.out.WriteString(line.String())
+	s.out.WriteByte('\n')
 }
 
 // refuse records a value that cannot be quoted; the script then throws
@@ -154,32 +185,34 @@ function Write-Step([string]$Text) {
 `
 }
 
-// finish renders the script: comment header, code header, then the steps
-// or, if a value was refused, a throw.
-func (s *psScript) finish(comments []string, header string) []byte {
-	var b strings.Builder
-	b.Grow(len(psBOM) + len(header) + s.body.Len() + 4096)
-	b.WriteString(psBOM)
+// writePSScript writes a script: comment header, code header, then the
+// steps or, if any value cannot be quoted, a throw naming the values, so
+// that running it changes nothing. The header needs the number of steps
+// and the refusals before any step is written, so steps runs twice: once
+// to count, once to write straight into w.
+func writePSScript(w *bufio.Writer, comments []string, header string, steps func(*psScript)) {
+	var count psScript
+	steps(&count)
+	w.WriteString(psBOM)
 	for _, c := range comments {
 		if c == "" {
-			b.WriteString("#\n")
+			w.WriteString("#\n")
 			continue
 		}
-		b.WriteString("# " + oneLine(c) + "\n")
+		w.WriteString("# " + oneLine(c) + "\n")
 	}
-	b.WriteString(header)
-	b.WriteString("\n")
-	if len(s.refused) > 0 {
-		b.WriteString("# numsync refused to write the steps of this script: some values cannot be quoted safely.\n")
-		for _, r := range s.refused {
-			b.WriteString("# " + oneLine(r) + "\n")
+	w.WriteString(header)
+	w.WriteString("\n")
+	if len(count.refused) > 0 {
+		w.WriteString("# numsync refused to write the steps of this script: some values cannot be quoted safely.\n")
+		for _, r := range count.refused {
+			w.WriteString("# " + oneLine(r) + "\n")
 		}
-		msg, _ := psQuote(fmt.Sprintf("numsync: this script was not written because %d values cannot be quoted safely; see the comments above", len(s.refused)))
-		b.WriteString("throw " + msg + "\n")
-		return []byte(b.String())
+		msg, _ := psQuote(fmt.Sprintf("numsync: this script was not written because %d values cannot be quoted safely; see the comments above", len(count.refused)))
+		w.WriteString("throw " + msg + "\n")
+		return
 	}
-	fmt.Fprintf(&b, "Write-Step 'start: %d steps'\n", s.steps)
-	b.WriteString(s.body.String())
-	b.WriteString("\nWrite-Step 'done'\n")
-	return []byte(b.String())
+	fmt.Fprintf(w, "Write-Step 'start: %d steps'\n", count.steps)
+	steps(&psScript{out: w})
+	w.WriteString("\nWrite-Step 'done'\n")
 }

@@ -115,7 +115,7 @@ func parsePS(t *testing.T, name string, script []byte) (calls []psCall, throws [
 
 func TestTeamsApplyScript(t *testing.T) {
 	f := newFacts(sampleInputs()["applied"])
-	calls, throws := parsePS(t, TeamsApplyFile, f.teamsApplyPS1())
+	calls, throws := parsePS(t, TeamsApplyFile, rendered(f.teamsApplyPS1))
 	if len(throws) > 0 {
 		t.Errorf("unexpected throw: %q", throws)
 	}
@@ -137,7 +137,7 @@ func TestTeamsApplyScript(t *testing.T) {
 
 func TestADCleanupScript(t *testing.T) {
 	f := newFacts(sampleInputs()["applied"])
-	calls, throws := parsePS(t, ADCleanupPS1File, f.adCleanupPS1())
+	calls, throws := parsePS(t, ADCleanupPS1File, rendered(f.adCleanupPS1))
 	if len(throws) > 0 {
 		t.Errorf("unexpected throw: %q", throws)
 	}
@@ -161,7 +161,7 @@ func TestScriptsRefuseUnquotableValues(t *testing.T) {
 	in.Tenant.Users = append(in.Tenant.Users, numsync.User{UPN: "dn@contoso.com", DN: "CN=a\nRemove-Item C:\\,DC=x", OnPremLine: "tel:+1"})
 	in.Plan.Blocked = append(in.Plan.Blocked, numsync.Issue{Code: numsync.OnPremLineSet, UPN: "dn@contoso.com", Number: "+14255550102"})
 	f := newFacts(in)
-	for name, script := range map[string][]byte{TeamsApplyFile: f.teamsApplyPS1(), ADCleanupPS1File: f.adCleanupPS1()} {
+	for name, script := range map[string][]byte{TeamsApplyFile: rendered(f.teamsApplyPS1), ADCleanupPS1File: rendered(f.adCleanupPS1)} {
 		calls, throws := parsePS(t, name, script)
 		if len(calls) > 0 || len(throws) != 1 {
 			t.Errorf("%s: %d calls and throws %q, want no calls and one throw", name, len(calls), throws)

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bufio"
 	"cmp"
+	"iter"
 	"slices"
 	"strings"
 
@@ -59,77 +61,75 @@ func category(c numsync.Category) numsync.Category {
 }
 
 // reconcileIndex links wishes, issues and operations to numbers and
-// identities.
+// identities. It points into the plan, the wishes and the tenant rather
+// than copying them.
 type reconcileIndex struct {
-	rejectBySource  map[numsync.Source]numsync.Issue
-	blockedBySource map[numsync.Source]numsync.Issue
-	rejectByNumber  map[string]numsync.Issue
-	blockedByNumber map[string]numsync.Issue
-	opByNumber      map[string]numsync.Op
-	opByIdentity    map[identityKey]numsync.Op
-	wishByNumber    map[string]numsync.Wish
-	held            map[identityKey]numsync.Assignment
-	heldByUPN       map[string][]numsync.Assignment
+	rejectBySource  map[numsync.Source]*numsync.Issue
+	blockedBySource map[numsync.Source]*numsync.Issue
+	rejectByNumber  map[string]*numsync.Issue
+	blockedByNumber map[string]*numsync.Issue
+	opByNumber      map[string]*numsync.Op
+	opByIdentity    map[identityKey]*numsync.Op
+	wishByNumber    map[string]*numsync.Wish
+	held            map[identityKey]*numsync.Assignment
+	heldByUPN       map[string][]*numsync.Assignment
 }
 
-func firstIssue(m map[string]numsync.Issue, k string, is numsync.Issue) {
-	if _, ok := m[k]; !ok && k != "" {
-		m[k] = is
+// setFirst keeps the first value stored under a key.
+func setFirst[K comparable, V any](m map[K]*V, k K, v *V) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
 	}
 }
 
 func (f *facts) reconcileIndex() *reconcileIndex {
+	ops := f.plan.Ops
 	x := &reconcileIndex{
-		rejectBySource:  map[numsync.Source]numsync.Issue{},
-		blockedBySource: map[numsync.Source]numsync.Issue{},
-		rejectByNumber:  map[string]numsync.Issue{},
-		blockedByNumber: map[string]numsync.Issue{},
-		opByNumber:      map[string]numsync.Op{},
-		opByIdentity:    map[identityKey]numsync.Op{},
-		wishByNumber:    map[string]numsync.Wish{},
-		held:            map[identityKey]numsync.Assignment{},
-		heldByUPN:       map[string][]numsync.Assignment{},
+		rejectBySource:  make(map[numsync.Source]*numsync.Issue, len(f.plan.Rejects)),
+		blockedBySource: make(map[numsync.Source]*numsync.Issue, len(f.plan.Blocked)),
+		rejectByNumber:  make(map[string]*numsync.Issue, len(f.plan.Rejects)),
+		blockedByNumber: make(map[string]*numsync.Issue, len(f.plan.Blocked)),
+		opByNumber:      make(map[string]*numsync.Op, len(ops)),
+		opByIdentity:    make(map[identityKey]*numsync.Op, len(ops)),
+		wishByNumber:    make(map[string]*numsync.Wish, len(f.in.Wishes)),
+		held:            make(map[identityKey]*numsync.Assignment, len(f.tenant.Assignments)),
+		heldByUPN:       make(map[string][]*numsync.Assignment, len(f.tenant.Assignments)),
 	}
-	for _, is := range f.plan.Rejects {
-		if _, ok := x.rejectBySource[issueSource(is)]; !ok {
-			x.rejectBySource[issueSource(is)] = is
+	for i := range f.plan.Rejects {
+		is := &f.plan.Rejects[i]
+		setFirst(x.rejectBySource, issueSource(*is), is)
+		if is.Number != "" {
+			setFirst(x.rejectByNumber, is.Number, is)
 		}
-		firstIssue(x.rejectByNumber, is.Number, is)
 	}
-	for _, is := range f.plan.Blocked {
-		if _, ok := x.blockedBySource[issueSource(is)]; !ok {
-			x.blockedBySource[issueSource(is)] = is
+	for i := range f.plan.Blocked {
+		is := &f.plan.Blocked[i]
+		setFirst(x.blockedBySource, issueSource(*is), is)
+		if is.Number != "" {
+			setFirst(x.blockedByNumber, is.Number, is)
 		}
-		firstIssue(x.blockedByNumber, is.Number, is)
 	}
 	// A number's drift is shown by the operation that takes it, else by
 	// the one that frees it.
-	for _, op := range f.plan.Ops {
-		if op.After != nil {
-			if _, ok := x.opByNumber[op.After.Number.String()]; !ok {
-				x.opByNumber[op.After.Number.String()] = op
-			}
+	for i := range ops {
+		if ops[i].After != nil {
+			setFirst(x.opByNumber, ops[i].After.Number.String(), &ops[i])
 		}
 	}
-	for _, op := range f.plan.Ops {
+	for i := range ops {
+		op := &ops[i]
 		if op.Before != nil {
-			if _, ok := x.opByNumber[op.Before.Number.String()]; !ok {
-				x.opByNumber[op.Before.Number.String()] = op
-			}
+			setFirst(x.opByNumber, op.Before.Number.String(), op)
 		}
-		k := identityKey{numsync.UPNKey(op.UPN), category(op.Category)}
-		if _, ok := x.opByIdentity[k]; !ok {
-			x.opByIdentity[k] = op
+		setFirst(x.opByIdentity, identityKey{numsync.UPNKey(op.UPN), category(op.Category)}, op)
+	}
+	for i := range f.in.Wishes {
+		if w := &f.in.Wishes[i]; !w.Remove() {
+			setFirst(x.wishByNumber, w.Number.String(), w)
 		}
 	}
-	for _, w := range f.in.Wishes {
-		if !w.Remove() {
-			if _, ok := x.wishByNumber[w.Number.String()]; !ok {
-				x.wishByNumber[w.Number.String()] = w
-			}
-		}
-	}
-	for _, a := range f.tenant.Assignments {
+	for i := range f.tenant.Assignments {
+		a := &f.tenant.Assignments[i]
 		k := identityKey{numsync.UPNKey(a.UPN), category(a.Category)}
 		x.held[k] = a
 		x.heldByUPN[k.upn] = append(x.heldByUPN[k.upn], a)
@@ -148,23 +148,41 @@ type reconcileRow struct {
 	upnKey string
 }
 
-func (r reconcileRow) cells() []string {
-	return []string{r.record, r.key, r.category, r.typ, r.country, r.wanted, r.store, r.status, r.reason, r.source}
+// putCells sets the row's cells in order of the header.
+func (r *reconcileRow) putCells(cells []string) {
+	cells[0], cells[1], cells[2], cells[3], cells[4] = r.record, r.key, r.category, r.typ, r.country
+	cells[5], cells[6], cells[7], cells[8], cells[9] = r.wanted, r.store, r.status, r.reason, r.source
 }
 
 // withIssue sets status, reason and source from an issue.
-func (r *reconcileRow) withIssue(status string, is numsync.Issue) {
-	r.status, r.reason, r.source = status, string(is.Code), issueSource(is).String()
+func (r *reconcileRow) withIssue(status string, is *numsync.Issue) {
+	r.status, r.reason, r.source = status, string(is.Code), sourceString(issueSource(*is))
 }
 
 // withOp sets the drift status from the operation that fixes it.
-func (r *reconcileRow) withOp(op numsync.Op) {
+func (r *reconcileRow) withOp(op *numsync.Op) {
 	r.status, r.reason, r.source = StatusDrift, string(op.Action), sourceText(op.Source)
 }
 
-func (f *facts) reconcile() []reconcileRow {
-	x := f.reconcileIndex()
+// reconcile yields the rows of reconciliation.csv in order: numbers, made
+// one at a time as they are written, then identities, which are collected
+// to be sorted.
+func (f *facts) reconcile() iter.Seq[*reconcileRow] {
+	return func(yield func(*reconcileRow) bool) {
+		x := f.reconcileIndex()
+		if !f.numberRows(x, yield) {
+			return
+		}
+		for _, r := range f.identityRows(x) {
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
 
+// numberRows yields one row per inventory number, by number.
+func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bool {
 	// Sort pointers, not copies of the inventory, which is the largest
 	// thing a tenant holds.
 	numbers := make([]*numsync.InventoryNumber, len(f.tenant.Numbers))
@@ -174,10 +192,10 @@ func (f *facts) reconcile() []reconcileRow {
 	slices.SortFunc(numbers, func(a, b *numsync.InventoryNumber) int {
 		return cmp.Compare(a.Number.String(), b.Number.String())
 	})
-	rows := make([]reconcileRow, 0, len(numbers))
+	var r reconcileRow
 	for _, n := range numbers {
 		num := n.Number.String()
-		r := reconcileRow{record: "number", key: num, typ: string(n.Type), country: n.Country}
+		r = reconcileRow{record: "number", key: num, typ: string(n.Type), country: n.Country}
 		holder, isHeld := f.holders[num]
 		if isHeld {
 			r.store, r.category = holder.UPN, string(category(holder.Category))
@@ -185,7 +203,7 @@ func (f *facts) reconcile() []reconcileRow {
 		rejected, isRejected := x.rejectByNumber[num]
 		if w, ok := x.wishByNumber[num]; ok {
 			r.wanted, r.category = w.UPN, string(category(w.Category))
-			r.source = w.Source.String()
+			r.source = sourceString(w.Source)
 			// Prefer the wanting row's own rejection to another row's.
 			if is, ok := x.rejectBySource[w.Source]; ok {
 				rejected, isRejected = is, true
@@ -205,20 +223,28 @@ func (f *facts) reconcile() []reconcileRow {
 		} else {
 			r.status = StatusFree
 		}
-		rows = append(rows, r)
+		if !yield(&r) {
+			return false
+		}
 	}
+	return true
+}
 
-	var idRows []reconcileRow
+// identityRows lists one row per identity and category the sheets name,
+// by UPN key and category.
+func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
+	var rows []reconcileRow
 	named := map[string]bool{}
 	seen := map[identityKey]bool{}
-	for _, w := range f.in.Wishes {
+	for i := range f.in.Wishes {
+		w := &f.in.Wishes[i]
 		k := identityKey{numsync.UPNKey(w.UPN), category(w.Category)}
 		named[k.upn] = true
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: w.Source.String(), upnKey: k.upn}
+		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source), upnKey: k.upn}
 		if u, ok := f.users[k.upn]; ok {
 			r.key, r.country = u.UPN, u.UsageLocation
 		}
@@ -240,14 +266,15 @@ func (f *facts) reconcile() []reconcileRow {
 		} else {
 			r.status = StatusOK
 		}
-		idRows = append(idRows, r)
+		rows = append(rows, r)
 	}
 	// Identities that only rejected or blocked rows name.
 	for _, group := range []struct {
 		status string
 		issues []numsync.Issue
 	}{{StatusRejected, f.plan.Rejects}, {StatusBlocked, f.plan.Blocked}} {
-		for _, is := range group.issues {
+		for i := range group.issues {
+			is := &group.issues[i]
 			k := numsync.UPNKey(is.UPN)
 			if k == "" || named[k] {
 				continue
@@ -258,19 +285,25 @@ func (f *facts) reconcile() []reconcileRow {
 				r.key, r.country = u.UPN, u.UsageLocation
 			}
 			r.withIssue(group.status, is)
-			idRows = append(idRows, r)
+			rows = append(rows, r)
 		}
 	}
-	slices.SortStableFunc(idRows, func(a, b reconcileRow) int {
+	// Sort pointers: a row is eleven strings, too big to move around.
+	// SortStableFunc keeps the sheets' order among rows that compare equal.
+	sorted := make([]*reconcileRow, len(rows))
+	for i := range rows {
+		sorted[i] = &rows[i]
+	}
+	slices.SortStableFunc(sorted, func(a, b *reconcileRow) int {
 		return cmp.Or(cmp.Compare(a.upnKey, b.upnKey), cmp.Compare(a.category, b.category))
 	})
-	return append(rows, idRows...)
+	return sorted
 }
 
 // holdings lists the numbers of an identity's assignments, Primary first.
-func holdings(as []numsync.Assignment) string {
+func holdings(as []*numsync.Assignment) string {
 	as = slices.Clone(as)
-	slices.SortFunc(as, func(a, b numsync.Assignment) int {
+	slices.SortFunc(as, func(a, b *numsync.Assignment) int {
 		return cmp.Compare(category(a.Category), category(b.Category))
 	})
 	nums := make([]string, len(as))
@@ -280,11 +313,13 @@ func holdings(as []numsync.Assignment) string {
 	return strings.Join(nums, " ")
 }
 
-func (f *facts) reconciliationCSV() []byte {
+func (f *facts) reconciliationCSV(w *bufio.Writer) {
 	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source"}
-	return writeCSVSeq(header, func(yield func([]string) bool) {
-		for _, r := range f.reconcile() {
-			if !yield(r.cells()) {
+	writeCSV(w, header, func(yield func([]string) bool) {
+		cells := make([]string, len(header))
+		for r := range f.reconcile() {
+			r.putCells(cells)
+			if !yield(cells) {
 				return
 			}
 		}

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bufio"
 	"cmp"
 	"errors"
 	"fmt"
@@ -63,20 +64,29 @@ var Files = []string{
 	HTMLFile, MetricsFile,
 }
 
+// Report is the reports of one plan or run: the input with the lookup
+// tables every report needs, built once, so that the files and the summary
+// the command line prints come from one set of tables.
+type Report struct{ f *facts }
+
+// New builds the lookup tables of in. The Report reads in's plan, tenant
+// and wishes when it writes; they must not change meanwhile.
+func New(in Input) *Report { return &Report{f: newFacts(in)} }
+
 // Write writes every report file into dir, creating it if needed. Each file
 // is written atomically (a temporary file in dir, then a rename), so readers
 // see either the old file or the whole new one. A file that cannot be
 // written does not stop the others; the errors are returned together.
-func Write(dir string, in Input) error {
+func (r *Report) Write(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("reports: create directory: %w", err)
 	}
-	f := newFacts(in)
-	render := map[string]func() []byte{
-		SummaryFile:        func() []byte { return []byte(f.summary()) },
+	f := r.f
+	render := map[string]func(*bufio.Writer){
+		SummaryFile:        func(w *bufio.Writer) { w.WriteString(f.summary()) },
 		PlanCSVFile:        f.planCSV,
-		RejectsFile:        func() []byte { return issuesCSV(f.plan.Rejects) },
-		BlockedFile:        func() []byte { return issuesCSV(f.plan.Blocked) },
+		RejectsFile:        func(w *bufio.Writer) { issuesCSV(w, f.plan.Rejects) },
+		BlockedFile:        func(w *bufio.Writer) { issuesCSV(w, f.plan.Blocked) },
 		ReconciliationFile: f.reconciliationCSV,
 		ADCleanupCSVFile:   f.adCleanupCSV,
 		ADCleanupLDIFFile:  f.adCleanupLDIF,
@@ -87,7 +97,7 @@ func Write(dir string, in Input) error {
 	}
 	var errs []error
 	for _, name := range Files {
-		if err := writeAtomic(filepath.Join(dir, name), render[name]()); err != nil {
+		if err := writeAtomic(filepath.Join(dir, name), render[name]); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -96,19 +106,31 @@ func Write(dir string, in Input) error {
 
 // Summary returns the text of summary.txt, which the command line also
 // prints at the end of plan, apply and run.
-func Summary(in Input) string { return newFacts(in).summary() }
+func (r *Report) Summary() string { return r.f.summary() }
 
 // WriteMetrics writes metrics.prom to path atomically, for a copy in
 // node_exporter's textfile collector directory (which only reads *.prom
 // files, so a temporary file never shows as a metric).
-func WriteMetrics(path string, in Input) error {
-	return writeAtomic(path, newFacts(in).metrics())
-}
+func (r *Report) WriteMetrics(path string) error { return writeAtomic(path, r.f.metrics) }
 
-// writeAtomic replaces path with data: a reader sees the old file or the
-// new one, never a part. The temporary file lives in the same directory
-// because rename is only atomic within one file system.
-func writeAtomic(path string, data []byte) (err error) {
+// Write is New(in).Write(dir), for a caller that does not print the
+// summary.
+func Write(dir string, in Input) error { return New(in).Write(dir) }
+
+// Summary is New(in).Summary(); a caller that also writes the files should
+// keep the Report instead of building the tables twice.
+func Summary(in Input) string { return New(in).Summary() }
+
+// WriteMetrics is New(in).WriteMetrics(path).
+func WriteMetrics(path string, in Input) error { return New(in).WriteMetrics(path) }
+
+// writeAtomic replaces path with what render writes: a reader sees the old
+// file or the new one, never a part. render writes straight into a buffer
+// on the temporary file, so no report is ever held whole in memory; write
+// errors stick in the bufio.Writer and come out of its Flush. The temporary
+// file lives in the same directory because rename is only atomic within
+// one file system.
+func writeAtomic(path string, render func(*bufio.Writer)) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -124,7 +146,9 @@ func writeAtomic(path string, data []byte) (err error) {
 			err = fmt.Errorf("reports: write %s: %w", base, err)
 		}
 	}()
-	if _, err = tmp.Write(data); err != nil {
+	w := bufio.NewWriterSize(tmp, 64<<10)
+	render(w)
+	if err = w.Flush(); err != nil {
 		return err
 	}
 	// CreateTemp makes the file private; reports are read by other people

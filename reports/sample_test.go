@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"time"
 
@@ -151,4 +153,13 @@ func sampleInputs() map[string]Input {
 		QuarantineDays: 7, Now: now,
 	}
 	return map[string]Input{"applied": applied, "dryrun": dry, "failed": failed}
+}
+
+// rendered returns what a report function writes.
+func rendered(render func(*bufio.Writer)) []byte {
+	var buf bytes.Buffer
+	w := bufio.NewWriterSize(&buf, 64<<10)
+	render(w)
+	w.Flush()
+	return buf.Bytes()
 }

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bufio"
 	"fmt"
+	"strconv"
 
 	"numsync"
 )
@@ -28,45 +30,52 @@ func frees(op numsync.Op) bool {
 // -LocationId 'null' to take a location off a number, -AssignmentCategory
 // only for Private (Primary is the default), -Notify when the row asked to
 // email the user.
-func (f *facts) teamsApplyPS1() []byte {
-	var s psScript
-	for i, op := range f.plan.Ops {
-		if !frees(op) {
-			continue
+func (f *facts) teamsApplyPS1(w *bufio.Writer) {
+	steps := func(s *psScript) {
+		for i, op := range f.plan.Ops {
+			if !frees(op) {
+				continue
+			}
+			s.blank()
+			if s.writing() {
+				s.comment("op ", strconv.Itoa(i+1), " ", op.Action.Symbol(), " ", string(op.Action), " ", op.UPN,
+					" (", string(category(op.Category)), "): free ", op.Before.Number.String(), " ", sourceNote(op.Source))
+			}
+			s.call("Remove-CsPhoneNumberAssignment", []psArg{
+				{name: "Identity", value: op.UPN},
+				{name: "PhoneNumber", value: op.Before.Number.String()},
+				{name: "PhoneNumberType", value: string(op.Before.Type)}},
+				"remove ", op.Before.Number.String(), " from ", op.UPN)
 		}
-		s.blank()
-		s.comment("op %d %s %s %s (%s): free %s %s", i+1, op.Action.Symbol(), op.Action, op.UPN, category(op.Category), op.Before.Number, sourceNote(op.Source))
-		s.call(fmt.Sprintf("remove %s from %s", op.Before.Number, op.UPN), "Remove-CsPhoneNumberAssignment",
-			psArg{name: "Identity", value: op.UPN},
-			psArg{name: "PhoneNumber", value: op.Before.Number.String()},
-			psArg{name: "PhoneNumberType", value: string(op.Before.Type)})
-	}
-	for i, op := range f.plan.Ops {
-		if op.After == nil {
-			continue
+		// One slice for every call's arguments: call does not keep them.
+		args := make([]psArg, 0, 6)
+		for i, op := range f.plan.Ops {
+			if op.After == nil {
+				continue
+			}
+			s.blank()
+			if s.writing() {
+				s.comment("op ", strconv.Itoa(i+1), " ", op.Action.Symbol(), " ", string(op.Action), " ", op.UPN,
+					" (", string(category(op.Category)), "): set ", op.After.Number.String(), " ", sourceNote(op.Source))
+			}
+			args = append(args[:0],
+				psArg{name: "Identity", value: op.UPN},
+				psArg{name: "PhoneNumber", value: op.After.Number.String()},
+				psArg{name: "PhoneNumberType", value: string(op.After.Type)})
+			switch {
+			case op.After.Location != "":
+				args = append(args, psArg{name: "LocationId", value: op.After.Location})
+			case op.Before != nil && !frees(op) && op.Before.Location != "":
+				args = append(args, psArg{name: "LocationId", value: "null"})
+			}
+			if category(op.Category) == numsync.Private {
+				args = append(args, psArg{name: "AssignmentCategory", value: string(numsync.Private)})
+			}
+			if op.Notify {
+				args = append(args, psArg{name: "Notify", toggle: true})
+			}
+			s.call("Set-CsPhoneNumberAssignment", args, "set ", op.After.Number.String(), " on ", op.UPN)
 		}
-		s.blank()
-		s.comment("op %d %s %s %s (%s): set %s %s", i+1, op.Action.Symbol(), op.Action, op.UPN, category(op.Category), op.After.Number, sourceNote(op.Source))
-		args := []psArg{
-			{name: "Identity", value: op.UPN},
-			{name: "PhoneNumber", value: op.After.Number.String()},
-			{name: "PhoneNumberType", value: string(op.After.Type)},
-		}
-		switch {
-		case op.After.Location != "":
-			args = append(args, psArg{name: "LocationId", value: op.After.Location})
-		case op.Before != nil && !frees(op) && op.Before.Location != "":
-			// Same number kept, location taken off: the module's way to
-			// clear a location is the string "null".
-			args = append(args, psArg{name: "LocationId", value: "null"})
-		}
-		if category(op.Category) == numsync.Private {
-			args = append(args, psArg{name: "AssignmentCategory", value: string(numsync.Private)})
-		}
-		if op.Notify {
-			args = append(args, psArg{name: "Notify", toggle: true})
-		}
-		s.call(fmt.Sprintf("set %s on %s", op.After.Number, op.UPN), "Set-CsPhoneNumberAssignment", args...)
 	}
 	comments := []string{
 		fmt.Sprintf("teams-apply.ps1: numsync %s, the %d operations of the plan made against store", f.in.RunID, len(f.plan.Ops)),
@@ -75,7 +84,7 @@ func (f *facts) teamsApplyPS1() []byte {
 		"Teams Communications Administrator or Teams Telephony Administrator, then run it. It stops at",
 		"the first error; each step is logged to teams-apply.log beside this script.",
 	}
-	return s.finish(comments, "#Requires -Modules MicrosoftTeams\n"+psLogHeader("teams-apply.log"))
+	writePSScript(w, comments, "#Requires -Modules MicrosoftTeams\n"+psLogHeader("teams-apply.log"), steps)
 }
 
 // sourceNote names the sheet row an operation came from.
@@ -83,5 +92,5 @@ func sourceNote(src *numsync.Source) string {
 	if src == nil || src.File == "" {
 		return "(not named by a sheet: authoritative mode)"
 	}
-	return "(" + src.String() + ")"
+	return "(" + sourceString(*src) + ")"
 }

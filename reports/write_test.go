@@ -127,7 +127,10 @@ func TestSummaryNextSteps(t *testing.T) {
 }
 
 func TestReconciliationStatuses(t *testing.T) {
-	rows := newFacts(sampleInputs()["applied"]).reconcile()
+	var rows []reconcileRow
+	for r := range newFacts(sampleInputs()["applied"]).reconcile() {
+		rows = append(rows, *r)
+	}
 	got := map[string]string{}
 	for _, r := range rows {
 		got[r.record+" "+r.key+" "+r.category] = r.status + " " + r.reason

@@ -141,8 +141,9 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
+	rep := reports.New(in)
 	var errs []error
-	if err := reports.Write(dir, in); err != nil {
+	if err := rep.Write(dir); err != nil {
 		errs = append(errs, err)
 	}
 	if j.plan != nil {
@@ -150,7 +151,7 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 			errs = append(errs, err)
 		}
 	}
-	fmt.Fprint(e.stdout, reports.Summary(in))
+	fmt.Fprint(e.stdout, rep.Summary())
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
 	return errors.Join(errs...)
@@ -201,6 +202,7 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions) error {
 	bar := e.newProgress("apply", int64(len(j.plan.Ops)), "operations")
 	opts.Progress = func(n int) { bar.set(int64(n)) }
+	opts.Tenant = j.tenant
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("stopped before applying: %w", err)
 	}
