@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"numsync"
@@ -60,15 +61,12 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			number:    p.prep("SELECT type, location_id FROM numbers WHERE e164 = ? AND ext = ?"),
 			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
 				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
-			drop:     p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ? RETURNING e164, ext"),
-			take:     p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
-			locate:   p.prep("UPDATE numbers SET location_id = ? WHERE e164 = ? AND ext = ?"),
-			released: p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
-			voice:    p.prep(setVoiceSQL),
-			freed:    map[numsync.Number]bool{},
-			touched:  map[string]bool{},
+			drop:    p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ? RETURNING e164, ext"),
+			take:    p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
+			locate:  p.prep("UPDATE numbers SET location_id = ? WHERE e164 = ? AND ext = ?"),
+			freed:   map[numsync.Number]bool{},
+			touched: map[string]bool{},
 		}
-		audit := p.prep("INSERT INTO audit (run_id, at, actor, action, upn_key, category, op) VALUES (?, ?, ?, ?, ?, ?, ?)")
 		outbox := p.prep("INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES (?, ?, ?, ?, ?)")
 		if p.err != nil {
 			return p.err
@@ -87,15 +85,20 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 				req.Progress(i + 1)
 			}
 		}
+		freed := make([]numsync.Number, 0, len(ap.freed))
 		for n := range ap.freed {
-			if _, err := ap.released.ExecContext(ctx, dbTime(started), n.E164, n.Ext); err != nil {
-				return fmt.Errorf("mark %s released: %w", n, err)
-			}
+			freed = append(freed, n)
 		}
-		for _, k := range sortedKeys(ap.touched) {
-			if _, err := ap.voice.ExecContext(ctx, k); err != nil {
-				return fmt.Errorf("set enterprise voice of %s: %w", k, err)
-			}
+		err = batchExec(ctx, tx, "UPDATE numbers SET released_at = ? WHERE (e164, ext) IN (VALUES ", ")", []any{dbTime(started)}, 2, len(freed),
+			func(i int, args []any) ([]any, error) { return append(args, freed[i].E164, freed[i].Ext), nil })
+		if err != nil {
+			return fmt.Errorf("mark freed numbers released: %w", err)
+		}
+		touched := sortedKeys(ap.touched)
+		err = batchExec(ctx, tx, setVoiceSQL+" IN (", ")", nil, 1, len(touched),
+			func(i int, args []any) ([]any, error) { return append(args, touched[i]), nil })
+		if err != nil {
+			return fmt.Errorf("set enterprise voice: %w", err)
 		}
 		if run.Revision, err = bump(ctx, tx); err != nil {
 			return err
@@ -104,16 +107,18 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		if run.ID, err = insertRun(ctx, tx, run); err != nil {
 			return err
 		}
-		for i := range req.Ops {
-			op := &req.Ops[i]
-			js, err := json.Marshal(op)
-			if err != nil {
-				return fmt.Errorf("audit op %d: %w", i+1, err)
-			}
-			if _, err := audit.ExecContext(ctx, run.ID, dbTime(at[i]), req.Actor, string(op.Action), numsync.UPNKey(op.UPN),
-				string(category(op.Category)), string(js)); err != nil {
-				return fmt.Errorf("audit op %d: %w", i+1, err)
-			}
+		err = batchExec(ctx, tx, "INSERT INTO audit (run_id, at, actor, action, upn_key, category, op) VALUES ", "", nil, 7, len(req.Ops),
+			func(i int, args []any) ([]any, error) {
+				op := &req.Ops[i]
+				js, err := json.Marshal(op)
+				if err != nil {
+					return nil, fmt.Errorf("op %d: %w", i+1, err)
+				}
+				return append(args, run.ID, dbTime(at[i]), req.Actor, string(op.Action), numsync.UPNKey(op.UPN),
+					string(category(op.Category)), string(js)), nil
+			})
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
 		}
 		for _, m := range req.Messages {
 			if _, err := outbox.ExecContext(ctx, run.ID, m.UPN, m.To, m.Raw, dbTime(run.Ended)); err != nil {
@@ -128,9 +133,69 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 	return run, nil
 }
 
-// setVoiceSQL makes a user's EnterpriseVoice flag say whether they hold a number.
+// setVoiceSQL makes users' EnterpriseVoice flags say whether they hold a
+// number; the list of keys follows.
 const setVoiceSQL = `UPDATE users SET enterprise_voice = EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key)
-	WHERE upn_key = ?`
+	WHERE upn_key`
+
+// batchRows is how many rows one multi-row statement carries: one
+// statement per row was most of an apply's store time, and 200 rows of up
+// to 7 values stay far under SQLite's 32,766 parameters.
+const batchRows = 200
+
+// batchExec runs prefix, n rows of cols placeholders ("(?, ?)" separated by
+// commas), then suffix, batchRows rows at a time; lead are the arguments
+// before the rows', and row appends row i's cols values.
+func batchExec(ctx context.Context, tx *sql.Tx, prefix, suffix string, lead []any, cols, n int, row func(i int, args []any) ([]any, error)) error {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, len(lead)+batchRows*cols)
+	for start := 0; start < n; start += batchRows {
+		rows := min(batchRows, n-start)
+		args = append(args[:0], lead...)
+		var err error
+		for i := start; i < start+rows && err == nil; i++ {
+			args, err = row(i, args)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case rows < batchRows:
+			_, err = tx.ExecContext(ctx, batchSQL(prefix, suffix, cols, rows), args...)
+		case full == nil:
+			if full, err = tx.PrepareContext(ctx, batchSQL(prefix, suffix, cols, rows)); err != nil {
+				return err
+			}
+			fallthrough
+		default:
+			_, err = full.ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func batchSQL(prefix, suffix string, cols, rows int) string {
+	one := "(?" + strings.Repeat(", ?", cols-1) + ")"
+	var b strings.Builder
+	b.Grow(len(prefix) + rows*(len(one)+2) + len(suffix))
+	b.WriteString(prefix)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
 
 // category reads an op's category as the plan means it: empty is Primary.
 func category(c numsync.Category) numsync.Category {
@@ -144,11 +209,10 @@ func category(c numsync.Category) numsync.Category {
 // costs two or three statements; the queries that explain a failure run
 // only when a statement was refused.
 type applier struct {
-	ctx                                                                     context.Context
-	holds, holderOf, userKnown, number, addDR, drop, take, locate, released *sql.Stmt
-	voice                                                                   *sql.Stmt
-	freed                                                                   map[numsync.Number]bool // freed and not taken again
-	touched                                                                 map[string]bool         // identities whose assignments changed
+	ctx                                                           context.Context
+	holds, holderOf, userKnown, number, addDR, drop, take, locate *sql.Stmt
+	freed                                                         map[numsync.Number]bool // freed and not taken again
+	touched                                                       map[string]bool         // identities whose assignments changed
 }
 
 func (ap *applier) apply(op *numsync.Op) error {
