@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"io"
 	"testing"
 
 	"numsync"
@@ -11,6 +12,35 @@ import (
 // numbers of which 60,000 are held: a third of the rows unchanged, the rest
 // swaps, moves to free numbers, removals and new assignments.
 func BenchmarkPlan100k(b *testing.B) {
+	in := bigInput()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		p := Plan(in)
+		if len(p.Ops) != 75_000 || p.Counts.Unchanged != 30_000 {
+			b.Fatalf("plan has %d ops (counts %+v)", len(p.Ops), p.Counts)
+		}
+	}
+}
+
+// BenchmarkWritePlan100k writes the plan.json of BenchmarkPlan100k's plan
+// and takes its digest, as a plan and an apply do.
+func BenchmarkWritePlan100k(b *testing.B) {
+	p := Plan(bigInput())
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WritePlan(io.Discard, p); err != nil {
+			b.Fatal(err)
+		}
+		if Digest(p) == "" {
+			b.Fatal("no digest")
+		}
+	}
+}
+
+// bigInput is 100,000 rows against 100,000 users and 150,000 numbers of
+// which 60,000 are held.
+func bigInput() Input {
 	const users, numbers, held = 100_000, 150_000, 60_000
 	num := func(i int) numsync.Number { return numsync.Number{E164: fmt.Sprintf("+1425%07d", i)} }
 	ten := &numsync.Tenant{Revision: 1}
@@ -41,13 +71,5 @@ func BenchmarkPlan100k(b *testing.B) {
 		}
 		wishes[i] = w
 	}
-	in := Input{Tenant: ten, Wishes: wishes, Now: now, RowsRead: users, Sheets: 1}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		p := Plan(in)
-		if len(p.Ops) != 75_000 || p.Counts.Unchanged != 30_000 {
-			b.Fatalf("plan has %d ops (counts %+v)", len(p.Ops), p.Counts)
-		}
-	}
+	return Input{Tenant: ten, Wishes: wishes, Now: now, RowsRead: users, Sheets: 1}
 }

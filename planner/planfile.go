@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,42 +16,110 @@ import (
 // with a fixed field order, lists written as [] even when empty, and no
 // HTML escaping, so that the same plan always gives the same bytes and a
 // reviewer can read and diff it.
+//
+// The bytes are those of encoding/json with two-space indentation, but the
+// plan is encoded one list element at a time into a buffer on w, so the
+// file is never held whole in memory (twice, with the indentation pass).
 func WritePlan(w io.Writer, p *numsync.Plan) error {
-	b, err := canonical(p)
-	if err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := encodePlan(bw, p); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	return bw.Flush()
 }
 
 // Digest returns the SHA-256 (hex) of the canonical plan.json of p: the
 // identity of the reviewed plan that runs and audit entries refer to.
 func Digest(p *numsync.Plan) string {
-	b, err := canonical(p)
-	if err != nil {
+	h := sha256.New()
+	bw := bufio.NewWriterSize(h, 64<<10)
+	if err := encodePlan(bw, p); err != nil || bw.Flush() != nil {
 		// Every field of a plan marshals; an error here is a bug, and an
 		// empty digest makes it visible in the run record.
 		return ""
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-func canonical(p *numsync.Plan) ([]byte, error) {
-	c := *p
-	c.Ops = nonNil(c.Ops)
-	c.Rejects = nonNil(c.Rejects)
-	c.Blocked = nonNil(c.Blocked)
-	c.Warnings = nonNil(c.Warnings)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(&c); err != nil {
-		return nil, fmt.Errorf("writing plan: %w", err)
+// encodePlan writes p as a json.Encoder with SetIndent("", "  ") and no
+// HTML escaping writes the whole struct, field by field in the order of
+// numsync.Plan's declaration (a test holds the two to the same bytes).
+func encodePlan(w *bufio.Writer, p *numsync.Plan) error {
+	e := newPlanEncoder(w)
+	w.WriteString("{\n")
+	e.field("version", p.Version)
+	e.field("revision", p.Revision)
+	e.field("inputs_digest", p.InputsDigest)
+	e.field("mode", p.Mode)
+	encodeList(e, "ops", p.Ops)
+	encodeList(e, "rejects", p.Rejects)
+	encodeList(e, "blocked", p.Blocked)
+	encodeList(e, "warnings", p.Warnings)
+	e.w.WriteString("  \"counts\": ")
+	e.value(e.top, &p.Counts)
+	w.WriteString("\n}\n")
+	if e.err != nil {
+		return fmt.Errorf("writing plan: %w", e.err)
 	}
-	return buf.Bytes(), nil
+	return nil
+}
+
+// planEncoder encodes one value at a time into a small buffer and copies it
+// to w without the newline json.Encoder ends each value with. Errors stick:
+// after one, nothing more is encoded.
+type planEncoder struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	// One encoder per depth: the prefix indents the lines after the first.
+	top, inList *json.Encoder
+	err         error
+}
+
+func newPlanEncoder(w *bufio.Writer) *planEncoder {
+	e := &planEncoder{w: w}
+	e.top, e.inList = e.encoder("  "), e.encoder("    ")
+	return e
+}
+
+func (e *planEncoder) encoder(prefix string) *json.Encoder {
+	enc := json.NewEncoder(&e.buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent(prefix, "  ")
+	return enc
+}
+
+func (e *planEncoder) value(enc *json.Encoder, v any) {
+	if e.err != nil {
+		return
+	}
+	e.buf.Reset()
+	if e.err = enc.Encode(v); e.err != nil {
+		return
+	}
+	e.w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+}
+
+// field writes one member of the top-level object that others follow.
+func (e *planEncoder) field(name string, v any) {
+	e.w.WriteString("  \"" + name + "\": ")
+	e.value(e.top, v)
+	e.w.WriteString(",\n")
+}
+
+// encodeList writes a list member ([] when empty), one element at a time.
+func encodeList[T any](e *planEncoder, name string, xs []T) {
+	e.w.WriteString("  \"" + name + "\": [")
+	for i := range xs {
+		if i > 0 {
+			e.w.WriteByte(',')
+		}
+		e.w.WriteString("\n    ")
+		e.value(e.inList, &xs[i])
+	}
+	if len(xs) > 0 {
+		e.w.WriteString("\n  ")
+	}
+	e.w.WriteString("],\n")
 }
 
 func nonNil[T any](xs []T) []T {

@@ -2,6 +2,9 @@ package planner
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -208,4 +211,34 @@ func FuzzReadPlan(f *testing.F) {
 			t.Fatalf("a plan ReadPlan accepted does not read back: %v\n%s", err, out.Bytes())
 		}
 	})
+}
+
+// TestWritePlanIsIndentedJSON holds the streamed plan.json to what
+// encoding/json writes for the whole plan with two-space indentation and
+// no HTML escaping (the format PLANFILE.md documents): a field added to
+// numsync.Plan but not to the stream fails here.
+func TestWritePlanIsIndentedJSON(t *testing.T) {
+	full := samplePlan()
+	full.Warnings = append(full.Warnings, numsync.Issue{Code: numsync.NumberTaken, UPN: "<a&b>@example.com", Message: "\u2028 \"quoted\""})
+	for name, p := range map[string]*numsync.Plan{"Sample": full, "Empty": {Version: numsync.PlanVersion}} {
+		t.Run(name, func(t *testing.T) {
+			c := *p
+			c.Ops, c.Rejects, c.Blocked, c.Warnings = nonNil(c.Ops), nonNil(c.Rejects), nonNil(c.Blocked), nonNil(c.Warnings)
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(&c); err != nil {
+				t.Fatal(err)
+			}
+			got := writePlan(t, p)
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("WritePlan wrote\n%s\nencoding/json writes\n%s", got, want.Bytes())
+			}
+			sum := sha256.Sum256(want.Bytes())
+			if Digest(p) != hex.EncodeToString(sum[:]) {
+				t.Errorf("Digest = %s, want the SHA-256 of the file, %x", Digest(p), sum)
+			}
+		})
+	}
 }
