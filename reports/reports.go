@@ -181,7 +181,7 @@ type facts struct {
 	tenant  *numsync.Tenant
 	users   map[string]*numsync.User            // by UPN key
 	numbers map[string]*numsync.InventoryNumber // by Number.String()
-	holders map[string]numsync.Assignment       // by Number.String()
+	holders map[string]*numsync.Assignment      // by Number.String()
 }
 
 func newFacts(in Input) *facts {
@@ -206,9 +206,9 @@ func newFacts(in Input) *facts {
 	for i := range f.tenant.Numbers {
 		f.numbers[f.tenant.Numbers[i].Number.String()] = &f.tenant.Numbers[i]
 	}
-	f.holders = make(map[string]numsync.Assignment, len(f.tenant.Assignments))
-	for _, a := range f.tenant.Assignments {
-		f.holders[a.Number.String()] = a
+	f.holders = make(map[string]*numsync.Assignment, len(f.tenant.Assignments))
+	for i := range f.tenant.Assignments {
+		f.holders[f.tenant.Assignments[i].Number.String()] = &f.tenant.Assignments[i]
 	}
 	return f
 }
@@ -285,11 +285,14 @@ type numberTally struct {
 // only when the run applied them. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
 func (f *facts) tallyNumbers() []numberTally {
-	held := make(map[string]bool, len(f.holders))
-	for k := range f.holders {
-		held[k] = true
-	}
+	isHeld := func(n string) bool { _, ok := f.holders[n]; return ok }
 	if f.applied() {
+		// Only an applied plan changes who holds what; the copy of the
+		// holders is made for that case alone.
+		held := make(map[string]bool, len(f.holders))
+		for k := range f.holders {
+			held[k] = true
+		}
 		for _, op := range f.plan.Ops {
 			if op.Before != nil {
 				delete(held, op.Before.Number.String())
@@ -300,6 +303,7 @@ func (f *facts) tallyNumbers() []numberTally {
 				held[op.After.Number.String()] = true
 			}
 		}
+		isHeld = func(n string) bool { return held[n] }
 	}
 	type key struct {
 		country string
@@ -315,7 +319,7 @@ func (f *facts) tallyNumbers() []numberTally {
 			idx[k] = t
 		}
 		switch {
-		case held[n.Number.String()]:
+		case isHeld(n.Number.String()):
 			t.Count[numsync.StateAssigned]++
 		case n.InQuarantine(f.in.Now, f.in.QuarantineDays):
 			t.Count[numsync.StateQuarantined]++
