@@ -74,8 +74,10 @@ type decision struct {
 	// wanted number and no row names: moving a number between categories
 	// removes it there first.
 	release *slot
-	issue   numsync.Issue
-	warns   []numsync.Issue
+	// issue is why a rejected or blocked row is not carried out; a pointer
+	// because most rows have none and a decision is made per row.
+	issue *numsync.Issue
+	warns []numsync.Issue
 }
 
 // index is the tenant arranged for lookups by key.
@@ -216,9 +218,9 @@ func Plan(in Input) *numsync.Plan {
 	for _, d := range p.order {
 		switch d.status {
 		case rejected:
-			p.rejects = append(p.rejects, d.issue)
+			p.rejects = append(p.rejects, *d.issue)
 		case blocked:
-			plan.Blocked = append(plan.Blocked, d.issue)
+			plan.Blocked = append(plan.Blocked, *d.issue)
 		case unchanged:
 			c.Unchanged++
 		case accepted:
@@ -264,13 +266,16 @@ func sortIssues(xs []numsync.Issue) []numsync.Issue {
 // (R4). The importer normally did this already; doing it again keeps the
 // planner correct for any caller.
 func (p *planner) screen() {
+	// One allocation for every row's decision instead of one per row.
+	decs := make([]decision, len(p.in.Wishes))
 	all := make([]*decision, len(p.in.Wishes))
 	// Repeated slots and numbers are rare: keep the first row of each in
 	// one map, and groups only for the repeated ones.
 	slotGroups := make(map[slot][]*decision)
 	for i := range p.in.Wishes {
 		w := &p.in.Wishes[i]
-		d := &decision{w: w, slot: slot{numsync.UPNKey(w.UPN), categoryOrPrimary(w.Category)}}
+		d := &decs[i]
+		*d = decision{w: w, slot: slot{numsync.UPNKey(w.UPN), categoryOrPrimary(w.Category)}}
 		all[i] = d
 		if f, dup := p.decs[d.slot]; dup {
 			if slotGroups[d.slot] == nil {
@@ -396,7 +401,7 @@ func (p *planner) issueFor(d *decision, code numsync.Reason, msg, hint string) n
 
 func (p *planner) rejectRow(d *decision, code numsync.Reason, msg, hint string) {
 	d.status = rejected
-	d.issue = p.issueFor(d, code, msg, hint)
+	d.issue = new(p.issueFor(d, code, msg, hint))
 }
 
 // upnOf spells an identity as the directory does, falling back to how the

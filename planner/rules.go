@@ -79,9 +79,9 @@ func (p *planner) decide(d *decision) {
 	}
 	if (typ == numsync.CallingPlan || typ == numsync.OperatorConnect) && u.OnPremLine != "" {
 		d.status = blocked
-		d.issue = p.issueFor(d, numsync.OnPremLineSet,
+		d.issue = new(p.issueFor(d, numsync.OnPremLineSet,
 			fmt.Sprintf("%s has msRTCSIP-Line %q set on premises; a %s number waits until it is cleared in AD and synchronised", u.UPN, u.OnPremLine, typeName(typ)),
-			"clear msRTCSIP-Line (see ad-cleanup.csv), let the directory synchronise, and run again")
+			"clear msRTCSIP-Line (see ad-cleanup.csv), let the directory synchronise, and run again"))
 		return
 	}
 	if cur == nil || numberKey(d.after) != numberKey(d.before) {
