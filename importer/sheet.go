@@ -163,8 +163,8 @@ type sheetSet struct {
 	res       SheetResult
 	rows      []sheetRow
 	byWish    map[numsync.Wish]int32 // wish with UPN key and no source -> row
-	byIdent   map[string][]int32     // UPN key + category -> rows
-	byNumber  map[string][]int32     // number -> rows
+	byIdent   rowGroups[identKey]    // identity and category -> rows
+	byNumber  rowGroups[string]      // number -> rows
 	order     map[string]int         // file -> position, for sorting issues
 	progress  func(bytes int64)      // nil: nobody watches
 	bytesRead int64                  // for progress
@@ -184,8 +184,8 @@ func newSheetSet(lookup UsageLocationFunc, workers int) *sheetSet {
 		lookup:   lookup,
 		workers:  workers,
 		byWish:   make(map[numsync.Wish]int32),
-		byIdent:  make(map[string][]int32),
-		byNumber: make(map[string][]int32),
+		byIdent:  newRowGroups[identKey](),
+		byNumber: newRowGroups[string](),
 		order:    make(map[string]int),
 	}
 }
@@ -463,13 +463,43 @@ func (s *sheetSet) add(p pendingRow) {
 	i := int32(len(s.rows))
 	s.rows = append(s.rows, sheetRow{wish: p.wish, key: key})
 	s.byWish[same] = i
-	ident := key + "\x00" + string(p.wish.Category)
-	s.byIdent[ident] = append(s.byIdent[ident], i)
+	s.byIdent.add(identKey{key, p.wish.Category}, i)
 	if !p.wish.Remove() {
-		n := p.wish.Number.String()
-		s.byNumber[n] = append(s.byNumber[n], i)
+		s.byNumber.add(p.wish.Number.String(), i)
 	}
 }
+
+// identKey is an identity (its UPN key) and an assignment category.
+type identKey struct {
+	upn      string
+	category numsync.Category
+}
+
+// rowGroups finds the rows that share a key. Almost every key has one row,
+// kept in a map of its own; a slice is made only for keys that repeat.
+type rowGroups[K comparable] struct {
+	first map[K]int32
+	more  map[K][]int32 // every row of a repeated key, the first included
+}
+
+func newRowGroups[K comparable]() rowGroups[K] {
+	return rowGroups[K]{first: make(map[K]int32), more: make(map[K][]int32)}
+}
+
+func (g rowGroups[K]) add(k K, row int32) {
+	first, ok := g.first[k]
+	switch {
+	case !ok:
+		g.first[k] = row
+	case g.more[k] == nil:
+		g.more[k] = []int32{first, row}
+	default:
+		g.more[k] = append(g.more[k], row)
+	}
+}
+
+// repeated returns the rows of a key that more than one row has, else nil.
+func (g rowGroups[K]) repeated(k K) []int32 { return g.more[k] }
 
 // result judges the rows against each other and returns the outcome. A row
 // whose number another identity wants is a DUPLICATE_NUMBER; otherwise a
@@ -480,13 +510,14 @@ func (s *sheetSet) add(p pendingRow) {
 func (s *sheetSet) result() *SheetResult {
 	res := &s.res
 	holders := make(map[string]*numberHolders)
+	res.Wishes = make([]numsync.Wish, 0, len(s.rows))
 	for i, row := range s.rows {
 		w := row.wish
-		sources := append([]numsync.Source{w.Source}, row.repeats...)
-		if n := w.Number.String(); !w.Remove() && len(s.byNumber[n]) > 1 {
+		sources := func() []numsync.Source { return append([]numsync.Source{w.Source}, row.repeats...) }
+		if n := w.Number.String(); !w.Remove() && len(s.byNumber.repeated(n)) > 1 {
 			h := holders[n]
 			if h == nil {
-				h = s.holdersOf(s.byNumber[n])
+				h = s.holdersOf(s.byNumber.repeated(n))
 				holders[n] = h
 			}
 			if others, total := h.othersThan(row.key); total > 0 {
@@ -494,19 +525,19 @@ func (s *sheetSet) result() *SheetResult {
 				for k, j := range others {
 					names[k] = s.rows[j].wish.UPN + " (" + sourceList(s.rows[j]) + ")"
 				}
-				s.reject(sources, w, numsync.DuplicateNumber, fmt.Sprintf("%s is also wanted by %s", w.Number, capList(names, total, "; ")),
+				s.reject(sources(), w, numsync.DuplicateNumber, fmt.Sprintf("%s is also wanted by %s", w.Number, capList(names, total, "; ")),
 					"give each number to one identity; remove it from the other rows")
 				continue
 			}
 		}
-		if group := s.byIdent[row.key+"\x00"+string(w.Category)]; len(group) > 1 {
+		if group := s.byIdent.repeated(identKey{row.key, w.Category}); len(group) > 1 {
 			var names []string
 			for _, j := range group {
 				if int(j) != i && len(names) < listMost {
 					names = append(names, sourceList(s.rows[j])+" ("+describe(s.rows[j].wish)+")")
 				}
 			}
-			s.reject(sources, w, numsync.ConflictingRows,
+			s.reject(sources(), w, numsync.ConflictingRows,
 				fmt.Sprintf("%s %s: this row wants %s, other rows want something else: %s", w.UPN, w.Category, describe(w), capList(names, len(group)-1, "; ")),
 				"keep one row per identity and category")
 			continue
