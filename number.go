@@ -218,13 +218,27 @@ func validE164(s string) (n Number, ok bool) {
 	if !known || (prefix != nil && prefix.MatchString(nsn)) {
 		return Number{}, false
 	}
-	code := int32(cc)
-	national, err := strconv.ParseUint(nsn, 10, 64)
-	if err != nil {
+	p, ok := libNumber(cc, nsn)
+	if !ok {
 		return Number{}, false
 	}
+	if !phonenumbers.IsValidNumber(p) {
+		return Number{}, false
+	}
+	return Number{E164: phonenumbers.Format(p, phonenumbers.E164)}, true
+}
+
+// libNumber builds the library's number from a calling code and a national
+// significant number of digits, as phonenumbers.Parse would, without its
+// regular expressions.
+func libNumber(cc int, nsn string) (*phonenumbers.PhoneNumber, bool) {
+	national, err := strconv.ParseUint(nsn, 10, 64)
+	if err != nil || nsn == "" {
+		return nil, false
+	}
+	code := int32(cc)
 	p := &phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &national}
-	if nsn[0] == '0' {
+	if nsn[0] == '0' && len(nsn) > 1 {
 		// Leading zeros are kept beside the integer, as Parse keeps them.
 		leading := true
 		p.ItalianLeadingZero = &leading
@@ -236,10 +250,23 @@ func validE164(s string) (n Number, ok bool) {
 			p.NumberOfLeadingZeros = &zeros
 		}
 	}
-	if !phonenumbers.IsValidNumber(p) {
-		return Number{}, false
+	return p, true
+}
+
+// Display writes the number as people read it, in the international format
+// of its country: "+1 425-555-0101 ext. 12". A number that is not E.164 is
+// written as it is stored.
+func (n Number) Display() string {
+	s := n.E164
+	if cc := callingCode(n.E164); cc != 0 {
+		if p, ok := libNumber(cc, n.E164[1+len(strconv.Itoa(cc)):]); ok {
+			s = phonenumbers.Format(p, phonenumbers.INTERNATIONAL)
+		}
 	}
-	return Number{E164: phonenumbers.Format(p, phonenumbers.E164)}, true
+	if n.Ext != "" {
+		s += " ext. " + n.Ext
+	}
+	return s
 }
 
 // nationalPrefixes holds, per calling code, the start of a national number

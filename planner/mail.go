@@ -94,13 +94,13 @@ func notice(from string, to mail.Address, id string, now time.Time, op numsync.O
 	}
 	fmt.Fprintf(&body, "Hello %s,\n\n", name)
 	if op.Action == numsync.Change && op.Before != nil && op.Before.Number != op.After.Number {
-		fmt.Fprintf(&body, "your Microsoft Teams phone number has changed from %s.\n\n", formatNumber(op.Before.Number))
+		fmt.Fprintf(&body, "your Microsoft Teams phone number has changed from %s.\n\n", op.Before.Number.Display())
 	} else if op.Action == numsync.Change {
 		body.WriteString("the details of your Microsoft Teams phone number have changed.\n\n")
 	} else {
 		body.WriteString("you have a Microsoft Teams phone number.\n\n")
 	}
-	fmt.Fprintf(&body, "Phone number:       %s\n", formatNumber(op.After.Number))
+	fmt.Fprintf(&body, "Phone number:       %s\n", op.After.Number.Display())
 	fmt.Fprintf(&body, "Number type:        %s\n", typeName(op.After.Type))
 	fmt.Fprintf(&body, "Used for:           %s\n", categoryName(op.Category))
 	fmt.Fprintf(&body, "Emergency location: %s\n", locationText(op.After.Location, locs))
@@ -112,22 +112,6 @@ func notice(from string, to mail.Address, id string, now time.Time, op numsync.O
 	return b.Bytes()
 }
 
-// formatNumber writes a number as people read it: "+1 425-555-0101 ext. 12".
-func formatNumber(n numsync.Number) string {
-	s := n.E164
-	if p := fromE164(n.E164); p != nil {
-		s = phonenumbers.Format(p, phonenumbers.INTERNATIONAL)
-	}
-	if n.Ext != "" {
-		s += " ext. " + n.Ext
-	}
-	return s
-}
-
-// fromE164 builds the library's number from a normalised E.164 string
-// without phonenumbers.Parse, whose regular expressions cost ~25 µs a
-// number: the plan's numbers came out of numsync.ParseNumber, so they are
-// "+", a calling code and the national significant number already. It
 // returns nil for anything else, which is then written as it is.
 func fromE164(e164 string) *phonenumbers.PhoneNumber {
 	if len(e164) < 3 || e164[0] != '+' {

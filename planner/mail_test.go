@@ -41,8 +41,8 @@ func TestFormatNumberMatchesParse(t *testing.T) {
 					t.Fatalf("%s: %v", n.E164, err)
 				}
 				want := phonenumbers.Format(p, phonenumbers.INTERNATIONAL)
-				if got := formatNumber(n); got != want {
-					t.Errorf("formatNumber(%s) = %q, parsing gives %q", n.E164, got, want)
+				if got := n.Display(); got != want {
+					t.Errorf("Display(%s) = %q, parsing gives %q", n.E164, got, want)
 				}
 				checked++
 			}
@@ -52,11 +52,11 @@ func TestFormatNumberMatchesParse(t *testing.T) {
 		t.Fatalf("only %d numbers checked", checked)
 	}
 	for _, n := range []numsync.Number{{E164: "not a number"}, {E164: "+"}, {E164: "+999"}} {
-		if got := formatNumber(n); got != n.E164 {
-			t.Errorf("formatNumber(%q) = %q, want it as written", n.E164, got)
+		if got := n.Display(); got != n.E164 {
+			t.Errorf("Display(%q) = %q, want it as written", n.E164, got)
 		}
 	}
-	if got := formatNumber(numsync.Number{E164: "+14255550101", Ext: "12"}); got != "+1 425-555-0101 ext. 12" {
+	if got := (numsync.Number{E164: "+14255550101", Ext: "12"}).Display(); got != "+1 425-555-0101 ext. 12" {
 		t.Errorf("with extension: %q", got)
 	}
 }
