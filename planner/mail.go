@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"mime/quotedprintable"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/nyaruka/phonenumbers"
 
 	"numsync"
 )
@@ -110,46 +107,6 @@ func notice(from string, to mail.Address, id string, now time.Time, op numsync.O
 	qp.Write([]byte(strings.ReplaceAll(body.String(), "\n", "\r\n")))
 	qp.Close()
 	return b.Bytes()
-}
-
-// returns nil for anything else, which is then written as it is.
-func fromE164(e164 string) *phonenumbers.PhoneNumber {
-	if len(e164) < 3 || e164[0] != '+' {
-		return nil
-	}
-	for i := 1; i < len(e164); i++ {
-		if e164[i] < '0' || e164[i] > '9' {
-			return nil
-		}
-	}
-	for l := 1; l <= 3 && l < len(e164)-1; l++ {
-		cc, _ := strconv.Atoi(e164[1 : l+1])
-		if len(phonenumbers.GetRegionCodesForCountryCode(cc)) == 0 {
-			continue
-		}
-		nsn := e164[l+1:]
-		if len(nsn) > 17 {
-			return nil
-		}
-		code := int32(cc)
-		national, _ := strconv.ParseUint(nsn, 10, 64)
-		p := &phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &national}
-		if len(nsn) > 1 && nsn[0] == '0' {
-			// Italian-style leading zeros are part of the number, not a
-			// trunk prefix; the library keeps them beside the integer.
-			leading := true
-			p.ItalianLeadingZero = &leading
-			zeros := int32(1)
-			for int(zeros) < len(nsn)-1 && nsn[zeros] == '0' {
-				zeros++
-			}
-			if zeros != 1 {
-				p.NumberOfLeadingZeros = &zeros
-			}
-		}
-		return p
-	}
-	return nil
 }
 
 func typeName(t numsync.NumberType) string {
