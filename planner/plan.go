@@ -16,6 +16,9 @@ type Input struct {
 	// Tenant is the store snapshot the plan is made against; its Revision
 	// becomes the plan's. nil plans against an empty store (revision 0).
 	Tenant *numsync.Tenant
+	// Index is Tenant's index, when the caller has one to share with the
+	// reports; nil (or an index of another tenant) has Plan build its own.
+	Index *numsync.TenantIndex
 	// Wishes are the sheet rows that the importer read and normalised, in
 	// sheet order.
 	Wishes []numsync.Wish
@@ -82,28 +85,19 @@ type decision struct {
 
 // index is the tenant arranged for lookups by key.
 type index struct {
-	users     map[string]*numsync.User
-	numbers   map[string]*numsync.InventoryNumber // by Number.String(): Direct Routing extensions are numbers of their own
-	locByID   map[string]*numsync.EmergencyLocation
-	locByDesc map[string][]*numsync.EmergencyLocation
-	held      map[slot]*numsync.Assignment
-	holder    map[string]slot // number key → the slot holding it now
+	*numsync.TenantIndex // users and numbers, shared with the reports
+	locByID              map[string]*numsync.EmergencyLocation
+	locByDesc            map[string][]*numsync.EmergencyLocation
+	held                 map[slot]*numsync.Assignment
+	holder               map[string]slot // number key → the slot holding it now
 }
 
-func newIndex(t *numsync.Tenant) *index {
+func newIndex(tx *numsync.TenantIndex) *index {
+	t := tx.Tenant()
 	x := &index{
-		users:     make(map[string]*numsync.User, len(t.Users)),
-		numbers:   make(map[string]*numsync.InventoryNumber, len(t.Numbers)),
-		locByID:   make(map[string]*numsync.EmergencyLocation, len(t.Locations)),
-		locByDesc: make(map[string][]*numsync.EmergencyLocation, len(t.Locations)),
-		held:      make(map[slot]*numsync.Assignment, len(t.Assignments)),
-		holder:    make(map[string]slot, len(t.Assignments)),
-	}
-	for i := range t.Users {
-		x.users[t.Users[i].Key()] = &t.Users[i]
-	}
-	for i := range t.Numbers {
-		x.numbers[t.Numbers[i].Number.String()] = &t.Numbers[i]
+		TenantIndex: tx,
+		locByID:     make(map[string]*numsync.EmergencyLocation, len(t.Locations)),
+		locByDesc:   make(map[string][]*numsync.EmergencyLocation, len(t.Locations)),
 	}
 	for i := range t.Locations {
 		l := &t.Locations[i]
@@ -112,13 +106,22 @@ func newIndex(t *numsync.Tenant) *index {
 			x.locByDesc[d] = append(x.locByDesc[d], l)
 		}
 	}
+	x.held, x.holder = slotsOf(t)
+	return x
+}
+
+// slotsOf indexes t's assignments by slot, and the slot of each held
+// number by number key.
+func slotsOf(t *numsync.Tenant) (held map[slot]*numsync.Assignment, holder map[string]slot) {
+	held = make(map[slot]*numsync.Assignment, len(t.Assignments))
+	holder = make(map[string]slot, len(t.Assignments))
 	for i := range t.Assignments {
 		a := &t.Assignments[i]
 		s := slot{numsync.UPNKey(a.UPN), categoryOrPrimary(a.Category)}
-		x.held[s] = a
-		x.holder[a.Number.String()] = s
+		held[s] = a
+		holder[a.Number.String()] = s
 	}
-	return x
+	return held, holder
 }
 
 func descKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
@@ -180,13 +183,9 @@ type planner struct {
 //     row names (accepted, rejected or blocked) and that is not listed in
 //     RejectedUPNs; an identity named for one category keeps its others.
 func Plan(in Input) *numsync.Plan {
-	t := in.Tenant
-	if t == nil {
-		t = &numsync.Tenant{}
-	}
 	p := &planner{
 		in:         in,
-		x:          newIndex(t),
+		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant)),
 		decs:       make(map[slot]*decision, len(in.Wishes)),
 		takers:     make(map[string]*decision, len(in.Wishes)),
 		releasedBy: make(map[slot]*decision),
@@ -208,7 +207,7 @@ func Plan(in Input) *numsync.Plan {
 	}
 	plan := &numsync.Plan{
 		Version:      numsync.PlanVersion,
-		Revision:     t.Revision,
+		Revision:     p.x.Tenant().Revision,
 		InputsDigest: in.InputsDigest,
 		Mode:         mode,
 		Ops:          p.orderedOps(),
@@ -407,7 +406,7 @@ func (p *planner) rejectRow(d *decision, code numsync.Reason, msg, hint string) 
 // upnOf spells an identity as the directory does, falling back to how the
 // row or the assignment wrote it.
 func (p *planner) upnOf(key, fallback string) string {
-	if u := p.x.users[key]; u != nil {
+	if u := p.x.User(key); u != nil {
 		return u.UPN
 	}
 	return fallback

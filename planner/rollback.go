@@ -89,7 +89,7 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 			changedBy[s] = e
 		}
 	}
-	current := newIndex(tenant).held
+	current, _ := slotsOf(tenant)
 
 	var wishes []numsync.Wish
 	var conflicts []numsync.Issue

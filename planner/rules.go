@@ -14,7 +14,7 @@ func (p *planner) decide(d *decision) {
 		return
 	}
 	w := d.w
-	u := p.x.users[d.slot.user]
+	u := p.x.User(d.slot.user)
 	cur := p.x.held[d.slot]
 	d.upn = p.upnOf(d.slot.user, w.UPN)
 	if cur != nil {
@@ -34,13 +34,13 @@ func (p *planner) decide(d *decision) {
 		return
 	}
 
-	inv := p.x.numbers[w.Number.String()]
+	inv := p.x.Number(w.Number.String())
 	typ := w.Type
 	if inv == nil && w.Number.Ext != "" {
 		// An extension of an inventory number: on a Direct Routing base it
 		// is a Direct Routing number of its own; on any other base the
 		// extension is what is wrong (R2), so check the row as that number.
-		if base := p.x.numbers[w.Number.E164]; base != nil {
+		if base := p.x.Number(w.Number.E164); base != nil {
 			if base.Type != numsync.DirectRouting {
 				inv = base
 			} else if typ == "" {

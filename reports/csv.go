@@ -167,7 +167,7 @@ func (f *facts) adCleanupCSV(w *bufio.Writer) {
 		for _, is := range f.adWaiting() {
 			var dn, line string
 			upn := is.UPN
-			if u, ok := f.users[numsync.UPNKey(is.UPN)]; ok {
+			if u := f.x.User(numsync.UPNKey(is.UPN)); u != nil {
 				dn, line, upn = u.DN, u.OnPremLine, u.UPN
 			}
 			src := numsync.Source{File: is.File, Line: is.Line}

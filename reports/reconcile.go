@@ -196,7 +196,8 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 	for _, n := range numbers {
 		num := n.Number.String()
 		r = reconcileRow{record: "number", key: num, typ: string(n.Type), country: n.Country}
-		holder, isHeld := f.holders[num]
+		holder := f.x.Holder(num)
+		isHeld := holder != nil
 		if isHeld {
 			r.store, r.category = holder.UPN, string(category(holder.Category))
 		}
@@ -245,7 +246,7 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 		}
 		seen[k] = true
 		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source), upnKey: k.upn}
-		if u, ok := f.users[k.upn]; ok {
+		if u := f.x.User(k.upn); u != nil {
 			r.key, r.country = u.UPN, u.UsageLocation
 		}
 		if a, ok := x.held[k]; ok {
@@ -281,7 +282,7 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 			}
 			named[k] = true
 			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, store: holdings(x.heldByUPN[k]), upnKey: k}
-			if u, ok := f.users[k]; ok {
+			if u := f.x.User(k); u != nil {
 				r.key, r.country = u.UPN, u.UsageLocation
 			}
 			r.withIssue(group.status, is)

@@ -22,6 +22,10 @@ type Input struct {
 	// Tenant is the store state the plan was made against: users (with DN
 	// and msRTCSIP-Line), numbers, locations and assignments.
 	Tenant *numsync.Tenant
+	// Index is Tenant's index, when the caller has one (the one the plan
+	// was made with); nil (or an index of another tenant) has the reports
+	// build their own.
+	Index *numsync.TenantIndex
 	// Wishes are the accepted sheet rows; with the plan's rejects they are
 	// the identities the sheets name, listed in reconciliation.csv.
 	Wishes []numsync.Wish
@@ -176,12 +180,10 @@ func writeAtomic(path string, render func(*bufio.Writer)) (err error) {
 
 // facts is the input with the lookups every report needs, built once.
 type facts struct {
-	in      Input
-	plan    *numsync.Plan
-	tenant  *numsync.Tenant
-	users   map[string]*numsync.User            // by UPN key
-	numbers map[string]*numsync.InventoryNumber // by Number.String()
-	holders map[string]*numsync.Assignment      // by Number.String()
+	in     Input
+	plan   *numsync.Plan
+	tenant *numsync.Tenant
+	x      *numsync.TenantIndex
 }
 
 func newFacts(in Input) *facts {
@@ -198,18 +200,7 @@ func newFacts(in Input) *facts {
 	if f.tenant == nil {
 		f.tenant = &numsync.Tenant{}
 	}
-	f.users = make(map[string]*numsync.User, len(f.tenant.Users))
-	for i := range f.tenant.Users {
-		f.users[f.tenant.Users[i].Key()] = &f.tenant.Users[i]
-	}
-	f.numbers = make(map[string]*numsync.InventoryNumber, len(f.tenant.Numbers))
-	for i := range f.tenant.Numbers {
-		f.numbers[f.tenant.Numbers[i].Number.String()] = &f.tenant.Numbers[i]
-	}
-	f.holders = make(map[string]*numsync.Assignment, len(f.tenant.Assignments))
-	for i := range f.tenant.Assignments {
-		f.holders[f.tenant.Assignments[i].Number.String()] = &f.tenant.Assignments[i]
-	}
+	f.x = numsync.IndexOf(in.Index, f.tenant)
 	return f
 }
 
@@ -236,7 +227,7 @@ func (f *facts) counts() numsync.Counts {
 // numberCountry returns the country of a number: the inventory's, else the
 // one its digits belong to, else "".
 func (f *facts) numberCountry(n numsync.Number) string {
-	if inv, ok := f.numbers[n.String()]; ok && inv.Country != "" {
+	if inv := f.x.Number(n.String()); inv != nil && inv.Country != "" {
 		return inv.Country
 	}
 	return n.Country()
@@ -262,7 +253,7 @@ func (f *facts) issueCountry(is numsync.Issue) string {
 			return c
 		}
 	}
-	if u, ok := f.users[numsync.UPNKey(is.UPN)]; ok {
+	if u := f.x.User(numsync.UPNKey(is.UPN)); u != nil {
 		return u.UsageLocation
 	}
 	return ""
@@ -285,13 +276,13 @@ type numberTally struct {
 // only when the run applied them. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
 func (f *facts) tallyNumbers() []numberTally {
-	isHeld := func(n string) bool { _, ok := f.holders[n]; return ok }
+	isHeld := func(n string) bool { return f.x.Holder(n) != nil }
 	if f.applied() {
 		// Only an applied plan changes who holds what; the copy of the
 		// holders is made for that case alone.
-		held := make(map[string]bool, len(f.holders))
-		for k := range f.holders {
-			held[k] = true
+		held := make(map[string]bool, len(f.tenant.Assignments))
+		for _, a := range f.tenant.Assignments {
+			held[a.Number.String()] = true
 		}
 		for _, op := range f.plan.Ops {
 			if op.Before != nil {
@@ -445,7 +436,7 @@ func (f *facts) adUsers() []adUser {
 		i, ok := idx[k]
 		if !ok {
 			u := adUser{UPN: is.UPN}
-			if known, ok := f.users[k]; ok {
+			if known := f.x.User(k); known != nil {
 				u.UPN, u.DN, u.Line = known.UPN, known.DN, known.OnPremLine
 			}
 			i = len(out)

@@ -28,6 +28,7 @@ import (
 type job struct {
 	started time.Time
 	tenant  *numsync.Tenant
+	index   *numsync.TenantIndex // of tenant, when the plan was made here
 	wishes  []numsync.Wish
 	plan    *numsync.Plan
 	run     *numsync.Run
@@ -57,14 +58,15 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		return nil, fmt.Errorf("reading the store: %w", err)
 	}
 	j.tenant = t
-	usage := make(map[string]string, len(t.Users))
-	for _, u := range t.Users {
-		usage[u.Key()] = u.UsageLocation
-	}
+	// One index of the snapshot serves the sheets' usage locations, the
+	// planner and the reports.
+	j.index = numsync.NewTenantIndex(t)
 	bar := e.newProgress("sheets", sheetBytes(sheets), "bytes")
 	res, err := importer.ReadSheets(ctx, sheets, func(key string) (string, bool) {
-		loc, ok := usage[key]
-		return loc, ok
+		if u := j.index.User(key); u != nil {
+			return u.UsageLocation, true
+		}
+		return "", false
 	}, importer.WithProgress(bar.set))
 	bar.finish()
 	if err != nil {
@@ -81,6 +83,7 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 	j.wishes = res.Wishes
 	j.plan = planner.Plan(planner.Input{
 		Tenant:        t,
+		Index:         j.index,
 		Wishes:        res.Wishes,
 		SheetRejects:  res.Rejects,
 		SheetWarnings: res.Warnings,
@@ -137,7 +140,7 @@ func (e *env) reportDir(id string) string {
 // it did: the reports still say what is known.
 func (e *env) writeReports(j *job, dir string, runErr error) error {
 	in := reports.Input{
-		Plan: j.plan, Tenant: j.tenant, Wishes: j.wishes, Run: j.run,
+		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
