@@ -131,6 +131,20 @@ func ReadSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, o
 // Option tunes [ReadSheets].
 type Option func(*sheetSet)
 
+// KnownNumberFunc returns the number written e164 ("+" and digits) when
+// the caller already holds it as a valid number, typically from the
+// tenant's inventory, and false otherwise.
+type KnownNumberFunc func(e164 string) (numsync.Number, bool)
+
+// WithKnownNumbers has a number written exactly in E.164 that known
+// recognises taken as known returns it, without validating it against the
+// numbering plan again. The inventory's numbers were validated when they
+// were imported, and validating numbers is most of the cost of reading a
+// sheet; sharing the inventory's copy of the number also saves memory.
+func WithKnownNumbers(known KnownNumberFunc) Option {
+	return func(s *sheetSet) { s.known = known }
+}
+
 // WithProgress has fn told how many bytes of the sheets have been read so
 // far, as reading goes on (for a progress bar).
 func WithProgress(fn func(bytes int64)) Option {
@@ -159,7 +173,8 @@ func readSheets(ctx context.Context, paths []string, lookup UsageLocationFunc, w
 // identical repeats are folded into their first row as a source.
 type sheetSet struct {
 	lookup    UsageLocationFunc
-	workers   int // goroutines normalising numbers; 1 reads serially
+	known     KnownNumberFunc // nil: every number is validated
+	workers   int             // goroutines normalising numbers; 1 reads serially
 	res       SheetResult
 	rows      []sheetRow
 	byWish    map[numsync.Wish]int32 // wish with UPN key and no source -> row
@@ -411,15 +426,41 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 		return fail(shQuarantine, err)
 	}
 	p.wish.LocationID = strings.Clone(rec.Value(shLocation))
-	if raw := rec.Value(shNumber); !remove && !strings.EqualFold(raw, "none") {
-		p.raw = strings.Clone(raw)
+	raw := rec.Value(shNumber)
+	if remove || strings.EqualFold(raw, "none") {
+		return p
 	}
+	if n, ok := s.knownNumber(raw); ok {
+		p.wish.Number = n
+		return p
+	}
+	p.raw = strings.Clone(raw)
 	if p.raw != "" {
 		var known bool
 		p.region, known = s.lookup(numsync.UPNKey(upn))
 		p.unknown = !known
 	}
 	return p
+}
+
+// knownNumber is the number raw names when raw is in E.164 and the
+// caller knows it (see [WithKnownNumbers]).
+func (s *sheetSet) knownNumber(raw string) (numsync.Number, bool) {
+	if s.known == nil {
+		return numsync.Number{}, false
+	}
+	t := strings.TrimSpace(raw)
+	if len(t) < 2 || t[0] != '+' {
+		return numsync.Number{}, false
+	}
+	for i := 1; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' {
+			return numsync.Number{}, false
+		}
+	}
+	n, ok := s.known(t)
+	// Only the number itself: what ParseNumber would make of t.
+	return n, ok && n.E164 == t && n.Ext == ""
 }
 
 // normalise parses the row's number. It touches nothing but p, so rows

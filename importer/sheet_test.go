@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"numsync"
@@ -288,6 +289,69 @@ func TestReadSheetsManyClashingRows(t *testing.T) {
 	for _, is := range res.Rejects {
 		if len(is.Message) > 600 || !strings.Contains(is.Message, fmt.Sprintf("and %d more", n-1-listMost)) {
 			t.Fatalf("message at line %d: %q", is.Line, is.Message)
+		}
+	}
+}
+
+func TestReadSheetsKnownNumbers(t *testing.T) {
+	plain, err := readSheets(context.Background(), []string{corpus}, lookup, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inventory := map[string]numsync.Number{}
+	for _, w := range plain.Wishes {
+		if !w.Remove() && w.Number.Ext == "" {
+			inventory[w.Number.E164] = w.Number
+		}
+	}
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			var mu sync.Mutex
+			var asked []string
+			known := func(e164 string) (numsync.Number, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				asked = append(asked, e164)
+				n, ok := inventory[e164]
+				return n, ok
+			}
+			res, err := readSheets(context.Background(), []string{corpus}, lookup, workers, WithKnownNumbers(known))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Knowing the numbers changes the work, never the outcome.
+			checkCorpus(t, res)
+			if len(asked) == 0 {
+				t.Fatal("the known numbers were never asked")
+			}
+			for _, e := range asked {
+				if e[0] != '+' || strings.Trim(e[1:], "0123456789") != "" {
+					t.Errorf("asked about %q, which is not written in E.164", e)
+				}
+			}
+		})
+	}
+
+	// A known number is not validated again; one written otherwise is.
+	path := filepath.Join(t.TempDir(), "known.csv")
+	sheet := "UPN,Number\nalice@contoso.com,+10000000000\nbob@contoso.com, +10000000001 \ncarol@contoso.com,+1 000 000 0002\n"
+	if err := os.WriteFile(path, []byte(sheet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trust := func(e164 string) (numsync.Number, bool) { return numsync.Number{E164: e164}, true }
+	res, err := ReadSheets(context.Background(), []string{path}, lookup, WithKnownNumbers(trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := outcomes(res)
+	want := map[string][]string{
+		"known.csv:2": {"WISH alice@contoso.com Primary +10000000000   true false"},
+		"known.csv:3": {"WISH bob@contoso.com Primary +10000000001   true false"},
+		"known.csv:4": {"BAD_NUMBER"},
+	}
+	for k, w := range want {
+		if !slices.Equal(got[k], w) {
+			t.Errorf("%s: got %q, want %q", k, got[k], w)
 		}
 	}
 }

@@ -58,8 +58,9 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		return nil, fmt.Errorf("reading the store: %w", err)
 	}
 	j.tenant = t
-	// One index of the snapshot serves the sheets' usage locations, the
-	// planner and the reports.
+	// One index of the snapshot serves the sheets (usage locations, and
+	// the inventory's numbers, validated when imported), the planner and
+	// the reports.
 	j.index = numsync.NewTenantIndex(t)
 	bar := e.newProgress("sheets", sheetBytes(sheets), "bytes")
 	res, err := importer.ReadSheets(ctx, sheets, func(key string) (string, bool) {
@@ -67,7 +68,12 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 			return u.UsageLocation, true
 		}
 		return "", false
-	}, importer.WithProgress(bar.set))
+	}, importer.WithProgress(bar.set), importer.WithKnownNumbers(func(e164 string) (numsync.Number, bool) {
+		if n := j.index.Number(e164); n != nil {
+			return n.Number, true
+		}
+		return numsync.Number{}, false
+	}))
 	bar.finish()
 	if err != nil {
 		return nil, fmt.Errorf("reading sheets: %w", err)
