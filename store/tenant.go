@@ -1,9 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"sort"
+	"strings"
 
 	"numsync"
 )
@@ -17,9 +21,10 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 	t := &numsync.Tenant{}
 	// An assignment's UPN, type and location come from the user and number
 	// just read: joining in Go is several times cheaper than two index
-	// lookups per row in SQLite.
-	userAt := map[string]int{}
-	numberAt := map[numsync.Number]int{}
+	// lookups per row in SQLite. Users come in upn_key order and numbers in
+	// (e164, ext) order, both byte order (BINARY collation), so a binary
+	// search finds them without a map over the tenant.
+	var userKeys []string
 	in := interner{}
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -35,7 +40,7 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 					&u.Enabled, &lic, &u.OnPremLine, &u.Source, &u.Absent, &u.EnterpriseVoice)
 				u.Licenses = internList[numsync.License](in, lic)
 				u.Kind, u.UsageLocation, u.Source = numsync.UserKind(in.of(string(u.Kind))), in.of(u.UsageLocation), in.of(u.Source)
-				userAt[key] = len(t.Users)
+				userKeys = append(userKeys, key)
 				return u, err
 			}); err != nil {
 			return err
@@ -53,7 +58,6 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 				n.Capabilities = internList[numsync.Capability](in, caps)
 				n.Type, n.Country, n.LocationID = numsync.NumberType(in.of(string(n.Type))), in.of(n.Country), in.of(n.LocationID)
 				n.Operator, n.Source, n.ActivationState = in.of(n.Operator), in.of(n.Source), in.of(n.ActivationState)
-				numberAt[n.Number] = len(t.Numbers)
 				var err error
 				n.ReleasedAt, err = parseTime(rel)
 				return n, err
@@ -77,8 +81,10 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 				if err := r.Scan(&key, &a.Category, &a.Number.E164, &a.Number.Ext); err != nil {
 					return a, err
 				}
-				u, uok := userAt[key]
-				n, nok := numberAt[a.Number]
+				u, uok := slices.BinarySearch(userKeys, key)
+				n, nok := sort.Find(len(t.Numbers), func(i int) int {
+					return cmp.Or(strings.Compare(a.Number.E164, t.Numbers[i].E164), strings.Compare(a.Number.Ext, t.Numbers[i].Ext))
+				})
 				if !uok || !nok {
 					// The foreign keys make this impossible in one snapshot.
 					return a, fmt.Errorf("assignment of %s to %s names a missing user or number", a.Number, key)
