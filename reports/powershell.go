@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ func psQuote(s string) (string, error) {
 
 // appendPSQuote writes s to b as psQuote quotes it. On error b holds part
 // of the value and the caller drops it.
-func appendPSQuote(b *strings.Builder, s string) error {
+func appendPSQuote(b quoteWriter, s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%q is not valid UTF-8", s)
 	}
@@ -55,6 +56,13 @@ func appendPSQuote(b *strings.Builder, s string) error {
 	return nil
 }
 
+// quoteWriter is where appendPSQuote writes: a strings.Builder for one
+// value, the script's reused bytes.Buffer for a call.
+type quoteWriter interface {
+	WriteByte(c byte) error
+	WriteRune(r rune) (int, error)
+}
+
 // psScript writes the steps of a PowerShell script: a comment, a logged
 // message and one cmdlet call each. See [writePSScript].
 type psScript struct {
@@ -64,10 +72,11 @@ type psScript struct {
 	refused []string
 	steps   int
 	// line is the call being written: it goes out only once every value
-	// is quoted, so a refused value leaves no part of its call.
-	line strings.Builder
+	// is quoted, so a refused value leaves no part of its call. Buffers,
+	// not strings.Builders: Reset keeps their memory for the next step.
+	line bytes.Buffer
 	// log is the description of the step being written.
-	log strings.Builder
+	log bytes.Buffer
 }
 
 // writing reports whether this is the pass that writes; the counting
@@ -155,7 +164,7 @@ func (s *psScript) call(cmdlet string, args []psArg, what ...string) {
 		fmt.Fprintf(s.out, "'step %d'", s.steps)
 	}
 	s.out.WriteByte('\n')
-	s.out.WriteString(line.String())
+	s.out.Write(line.Bytes())
 	s.out.WriteByte('\n')
 }
 
