@@ -248,6 +248,11 @@ func opNumber(op numsync.Op) numsync.Number {
 // issueCountry places a rejected or blocked row in a country: its number's
 // if the number can be read, else the user's usage location.
 func (f *facts) issueCountry(is numsync.Issue) string {
+	// A number of the inventory, as most are written, needs no parsing:
+	// the inventory's key is what ParseNumber would make of it.
+	if inv := f.x.Number(is.Number); inv != nil && inv.Country != "" {
+		return inv.Country
+	}
 	if n, err := numsync.ParseNumber(is.Number, ""); err == nil {
 		if c := f.numberCountry(n); c != "" {
 			return c
