@@ -591,7 +591,11 @@ func (s *sheetSet) result() *SheetResult {
 	}
 	s.sortIssues(res.Rejects)
 	s.sortIssues(res.Warnings)
-	return res
+	// A copy: a pointer into s would keep every row and grouping of s
+	// (about as much memory as the wishes) alive for as long as the
+	// caller plans with the result.
+	out := *res
+	return &out
 }
 
 // numberHolders are the rows wanting one number, grouped by identity in
