@@ -72,7 +72,6 @@ type reconcileIndex struct {
 	opByIdentity    map[identityKey]*numsync.Op
 	wishByNumber    map[string]*numsync.Wish
 	held            map[identityKey]*numsync.Assignment
-	heldByUPN       map[string][]*numsync.Assignment
 }
 
 // setFirst keeps the first value stored under a key.
@@ -93,7 +92,6 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		opByIdentity:    make(map[identityKey]*numsync.Op, len(ops)),
 		wishByNumber:    make(map[string]*numsync.Wish, len(f.in.Wishes)),
 		held:            make(map[identityKey]*numsync.Assignment, len(f.tenant.Assignments)),
-		heldByUPN:       make(map[string][]*numsync.Assignment, len(f.tenant.Assignments)),
 	}
 	for i := range f.plan.Rejects {
 		is := &f.plan.Rejects[i]
@@ -132,7 +130,6 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		a := &f.tenant.Assignments[i]
 		k := identityKey{numsync.UPNKey(a.UPN), category(a.Category)}
 		x.held[k] = a
-		x.heldByUPN[k.upn] = append(x.heldByUPN[k.upn], a)
 	}
 	return x
 }
@@ -269,7 +266,10 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 		}
 		rows = append(rows, r)
 	}
-	// Identities that only rejected or blocked rows name.
+	// Identities that only rejected or blocked rows name; their holdings
+	// are gathered for them alone, after the loop, not for every identity.
+	lone := len(rows)
+	holds := map[string][]*numsync.Assignment{}
 	for _, group := range []struct {
 		status string
 		issues []numsync.Issue
@@ -281,12 +281,25 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 				continue
 			}
 			named[k] = true
-			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, store: holdings(x.heldByUPN[k]), upnKey: k}
+			holds[k] = nil
+			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, upnKey: k}
 			if u := f.x.User(k); u != nil {
 				r.key, r.country = u.UPN, u.UsageLocation
 			}
 			r.withIssue(group.status, is)
 			rows = append(rows, r)
+		}
+	}
+	if len(holds) > 0 {
+		for i := range f.tenant.Assignments {
+			a := &f.tenant.Assignments[i]
+			k := numsync.UPNKey(a.UPN)
+			if as, ok := holds[k]; ok {
+				holds[k] = append(as, a)
+			}
+		}
+		for i := lone; i < len(rows); i++ {
+			rows[i].store = holdings(holds[rows[i].upnKey])
 		}
 	}
 	// Sort positions: a row is eleven strings, too big to move around.
