@@ -141,8 +141,6 @@ func issueSource(is numsync.Issue) numsync.Source {
 // reconcileRow is one line of reconciliation.csv.
 type reconcileRow struct {
 	record, key, category, typ, country, wanted, store, status, reason, source string
-	// upnKey orders identity rows; computed once, not per comparison.
-	upnKey string
 }
 
 // putCells sets the row's cells in order of the header.
@@ -161,17 +159,20 @@ func (r *reconcileRow) withOp(op *numsync.Op) {
 	r.status, r.reason, r.source = StatusDrift, string(op.Action), sourceText(op.Source)
 }
 
-// reconcile yields the rows of reconciliation.csv in order: numbers, made
-// one at a time as they are written, then identities, which are collected
-// to be sorted.
+// reconcile yields the rows of reconciliation.csv in order: numbers, then
+// identities, each row made as it is written (identities are sorted as
+// small entries first).
 func (f *facts) reconcile() iter.Seq[*reconcileRow] {
 	return func(yield func(*reconcileRow) bool) {
 		x := f.reconcileIndex()
 		if !f.numberRows(x, yield) {
 			return
 		}
-		for _, r := range f.identityRows(x) {
-			if !yield(r) {
+		entries, holds := f.identityEntries()
+		var r reconcileRow
+		for i := range entries {
+			f.identityRow(x, &entries[i], holds, &r)
+			if !yield(&r) {
 				return
 			}
 		}
@@ -228,12 +229,25 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 	return true
 }
 
-// identityRows lists one row per identity and category the sheets name,
-// by UPN key and category.
-func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
-	var rows []reconcileRow
-	named := map[string]bool{}
-	seen := map[identityKey]bool{}
+// identityEntry is an identity row before it is made: what it sorts on and
+// where it comes from, a few words instead of a row's eleven strings, so
+// the rows need not all be held at once to be sorted.
+type identityEntry struct {
+	upnKey string
+	cat    numsync.Category // "" for an identity only issues name
+	pos    int32            // order of discovery, the last sort key
+	wish   int32            // index in the wishes, or -1
+	issue  *numsync.Issue   // the first issue, when wish is -1
+	status string           // the issue's status, when wish is -1
+}
+
+// identityEntries lists one entry per identity and category the sheets
+// name, by UPN key and category, and the holdings of identities only
+// rejected or blocked rows name.
+func (f *facts) identityEntries() ([]identityEntry, map[string][]*numsync.Assignment) {
+	entries := make([]identityEntry, 0, len(f.in.Wishes))
+	named := make(map[string]bool, len(f.in.Wishes))
+	seen := make(map[identityKey]bool, len(f.in.Wishes))
 	for i := range f.in.Wishes {
 		w := &f.in.Wishes[i]
 		k := identityKey{numsync.UPNKey(w.UPN), category(w.Category)}
@@ -242,33 +256,10 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 			continue
 		}
 		seen[k] = true
-		r := reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source), upnKey: k.upn}
-		if u := f.x.User(k.upn); u != nil {
-			r.key, r.country = u.UPN, u.UsageLocation
-		}
-		if a, ok := x.held[k]; ok {
-			r.store = a.Number.String()
-			if r.typ == "" {
-				r.typ = string(a.Type)
-			}
-		}
-		if is, ok := x.rejectBySource[w.Source]; ok {
-			r.withIssue(StatusRejected, is)
-		} else if is, ok := x.blockedBySource[w.Source]; ok {
-			r.withIssue(StatusBlocked, is)
-		} else if op, ok := x.opByIdentity[k]; ok {
-			r.withOp(op)
-			if r.typ == "" && op.After != nil {
-				r.typ = string(op.After.Type)
-			}
-		} else {
-			r.status = StatusOK
-		}
-		rows = append(rows, r)
+		entries = append(entries, identityEntry{upnKey: k.upn, cat: k.category, pos: int32(len(entries)), wish: int32(i)})
 	}
 	// Identities that only rejected or blocked rows name; their holdings
-	// are gathered for them alone, after the loop, not for every identity.
-	lone := len(rows)
+	// are gathered for them alone, not for every identity.
 	holds := map[string][]*numsync.Assignment{}
 	for _, group := range []struct {
 		status string
@@ -282,12 +273,7 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 			}
 			named[k] = true
 			holds[k] = nil
-			r := reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, upnKey: k}
-			if u := f.x.User(k); u != nil {
-				r.key, r.country = u.UPN, u.UsageLocation
-			}
-			r.withIssue(group.status, is)
-			rows = append(rows, r)
+			entries = append(entries, identityEntry{upnKey: k, pos: int32(len(entries)), wish: -1, issue: is, status: group.status})
 		}
 	}
 	if len(holds) > 0 {
@@ -298,26 +284,50 @@ func (f *facts) identityRows(x *reconcileIndex) []*reconcileRow {
 				holds[k] = append(as, a)
 			}
 		}
-		for i := lone; i < len(rows); i++ {
-			rows[i].store = holdings(holds[rows[i].upnKey])
-		}
 	}
-	// Sort positions: a row is eleven strings, too big to move around.
 	// Rows that compare equal keep the sheets' order, by position, which
 	// is cheaper than a stable sort.
-	order := make([]int32, len(rows))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &rows[i], &rows[j]
-		return cmp.Or(cmp.Compare(a.upnKey, b.upnKey), cmp.Compare(a.category, b.category), cmp.Compare(i, j))
+	slices.SortFunc(entries, func(a, b identityEntry) int {
+		return cmp.Or(cmp.Compare(a.upnKey, b.upnKey), cmp.Compare(a.cat, b.cat), cmp.Compare(a.pos, b.pos))
 	})
-	sorted := make([]*reconcileRow, len(rows))
-	for k, i := range order {
-		sorted[k] = &rows[i]
+	return entries, holds
+}
+
+// identityRow makes the row of one entry in r.
+func (f *facts) identityRow(x *reconcileIndex, e *identityEntry, holds map[string][]*numsync.Assignment, r *reconcileRow) {
+	if e.wish < 0 {
+		is := e.issue
+		*r = reconcileRow{record: "identity", key: is.UPN, wanted: is.Number, store: holdings(holds[e.upnKey])}
+		if u := f.x.User(e.upnKey); u != nil {
+			r.key, r.country = u.UPN, u.UsageLocation
+		}
+		r.withIssue(e.status, is)
+		return
 	}
-	return sorted
+	w := &f.in.Wishes[e.wish]
+	k := identityKey{e.upnKey, e.cat}
+	*r = reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source)}
+	if u := f.x.User(k.upn); u != nil {
+		r.key, r.country = u.UPN, u.UsageLocation
+	}
+	if a, ok := x.held[k]; ok {
+		r.store = a.Number.String()
+		if r.typ == "" {
+			r.typ = string(a.Type)
+		}
+	}
+	if is, ok := x.rejectBySource[w.Source]; ok {
+		r.withIssue(StatusRejected, is)
+	} else if is, ok := x.blockedBySource[w.Source]; ok {
+		r.withIssue(StatusBlocked, is)
+	} else if op, ok := x.opByIdentity[k]; ok {
+		r.withOp(op)
+		if r.typ == "" && op.After != nil {
+			r.typ = string(op.After.Type)
+		}
+	} else {
+		r.status = StatusOK
+	}
 }
 
 // holdings lists the numbers of an identity's assignments, Primary first.
