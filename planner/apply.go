@@ -37,6 +37,10 @@ type ApplyOptions struct {
 	// MailFrom is the From address of notification emails (default
 	// "numsync@localhost").
 	MailFrom string
+	// PlanDigest is the plan's digest when the caller has it, as
+	// [ReadPlanDigest] returns it with the plan; empty means Apply
+	// computes [Digest], which encodes the whole plan again.
+	PlanDigest string
 	// Tenant is a snapshot the caller already read (for planning or for
 	// its reports). Apply uses it for the removal guard and the emails
 	// when it is at the store's revision once the lock is held, instead
@@ -117,7 +121,10 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		clock = time.Now
 	}
 	started := clock()
-	digest := Digest(p)
+	digest := opts.PlanDigest
+	if digest == "" {
+		digest = Digest(p)
+	}
 	refuse := func(status numsync.RunStatus, cause error) (numsync.Run, error) {
 		run, err := st.RecordRun(context.WithoutCancel(ctx), numsync.Run{
 			Actor: opts.Actor, Started: started, Ended: clock(), Status: status,

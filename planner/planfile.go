@@ -150,29 +150,41 @@ func (e *PlanFileError) Unwrap() error { return e.Err }
 // sense (an assign with a before, a remove with an after…): a plan is
 // applied exactly as read, so anything unexpected stops it.
 func ReadPlan(r io.Reader) (*numsync.Plan, error) {
+	p, _, err := ReadPlanDigest(r)
+	return p, err
+}
+
+// ReadPlanDigest is [ReadPlan] that also returns the SHA-256 (hex) of the
+// bytes it read. For a file as [WritePlan] wrote it that is [Digest] of the
+// plan, without encoding the plan again; for a file whose layout someone
+// changed it is the digest of that file, which is what was reviewed.
+func ReadPlanDigest(r io.Reader) (*numsync.Plan, string, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, &PlanFileError{Msg: "cannot read", Err: err}
+		return nil, "", &PlanFileError{Msg: "cannot read", Err: err}
 	}
-	var head struct {
-		Version *int `json:"version"`
+	p, err := decodePlan(b)
+	if err != nil {
+		return nil, "", err
 	}
-	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&head); err != nil {
-		return nil, &PlanFileError{Msg: "not a numsync plan (not JSON)", Err: err, Hint: "give the plan.json that numsync plan wrote"}
-	}
-	if head.Version == nil {
-		return nil, &PlanFileError{Msg: "not a numsync plan (no version field)", Hint: "give the plan.json that numsync plan wrote"}
-	}
-	if *head.Version != numsync.PlanVersion {
-		return nil, &PlanFileError{
-			Msg:  fmt.Sprintf("schema version %d is not supported (this numsync reads version %d)", *head.Version, numsync.PlanVersion),
-			Hint: "make the plan again with this numsync version",
-		}
-	}
+	sum := sha256.Sum256(b)
+	return p, hex.EncodeToString(sum[:]), nil
+}
+
+func decodePlan(b []byte) (*numsync.Plan, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var p numsync.Plan
-	if err := dec.Decode(&p); err != nil {
+	err := dec.Decode(&p)
+	if err != nil || p.Version != numsync.PlanVersion {
+		// The version decides which message helps, so it is read on
+		// its own, but only when the plan did not decode as this
+		// version's: a second pass over a large plan is not free.
+		if verr := checkVersion(b); verr != nil {
+			return nil, verr
+		}
+	}
+	if err != nil {
 		return nil, &PlanFileError{Msg: "malformed", Err: err, Hint: "plan files are written by numsync; make the plan again instead of editing it"}
 	}
 	if dec.More() {
@@ -186,6 +198,27 @@ func ReadPlan(r io.Reader) (*numsync.Plan, error) {
 	p.Blocked = nonNil(p.Blocked)
 	p.Warnings = nonNil(p.Warnings)
 	return &p, nil
+}
+
+// checkVersion says why b is not a plan of this schema version, if it is
+// not one.
+func checkVersion(b []byte) error {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&head); err != nil {
+		return &PlanFileError{Msg: "not a numsync plan (not JSON)", Err: err, Hint: "give the plan.json that numsync plan wrote"}
+	}
+	if head.Version == nil {
+		return &PlanFileError{Msg: "not a numsync plan (no version field)", Hint: "give the plan.json that numsync plan wrote"}
+	}
+	if *head.Version != numsync.PlanVersion {
+		return &PlanFileError{
+			Msg:  fmt.Sprintf("schema version %d is not supported (this numsync reads version %d)", *head.Version, numsync.PlanVersion),
+			Hint: "make the plan again with this numsync version",
+		}
+	}
+	return nil
 }
 
 func checkOps(ops []numsync.Op) error {

@@ -239,6 +239,15 @@ func TestWritePlanIsIndentedJSON(t *testing.T) {
 			if Digest(p) != hex.EncodeToString(sum[:]) {
 				t.Errorf("Digest = %s, want the SHA-256 of the file, %x", Digest(p), sum)
 			}
+			// apply hashes the bytes it read instead of encoding the
+			// plan again: the two must agree on a file WritePlan wrote.
+			q, digest, err := ReadPlanDigest(bytes.NewReader(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if digest != Digest(p) || Digest(q) != digest {
+				t.Errorf("ReadPlanDigest = %s, Digest of the written plan %s, of the read plan %s", digest, Digest(p), Digest(q))
+			}
 		})
 	}
 }

@@ -29,11 +29,12 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr(err, "give the plan.json that 'numsync plan' wrote")
 	}
-	p, err := planner.ReadPlan(f)
+	p, digest, err := planner.ReadPlanDigest(f)
 	f.Close()
 	if err != nil {
 		return usageErr(fmt.Errorf("%s: %w", fs.Arg(0), err), "give the plan.json that 'numsync plan' wrote, unedited")
 	}
+	opts.PlanDigest = digest
 	st, err := e.store(ctx)
 	if err != nil {
 		return err
