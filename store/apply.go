@@ -54,22 +54,24 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		p := newStmts(ctx, tx)
 		defer p.close()
 		ap := &applier{
-			ctx:       ctx,
-			holds:     p.prep("SELECT e164, ext FROM assignments WHERE upn_key = ? AND category = ?"),
-			holderOf:  p.prep("SELECT u.upn, a.category FROM assignments a JOIN users u ON u.upn_key = a.upn_key WHERE a.e164 = ? AND a.ext = ?"),
-			userKnown: p.prep("SELECT 1 FROM users WHERE upn_key = ?"),
-			number:    p.prep("SELECT type, location_id FROM numbers WHERE e164 = ? AND ext = ?"),
+			ctx: ctx,
+			tx:  tx,
 			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
 				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
-			drop:    p.prep("DELETE FROM assignments WHERE upn_key = ? AND category = ? RETURNING e164, ext"),
-			take:    p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
-			locate:  p.prep("UPDATE numbers SET location_id = ? WHERE e164 = ? AND ext = ?"),
-			freed:   map[numsync.Number]bool{},
-			touched: map[string]bool{},
+			slots:    map[slot]numsync.Number{},
+			holders:  map[numsync.Number]slot{},
+			numbers:  map[numsync.Number]*numberRow{},
+			dropped:  map[slot]bool{},
+			takenSet: map[slot]bool{},
+			freed:    map[numsync.Number]bool{},
+			touched:  map[string]bool{},
 		}
 		outbox := p.prep("INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES (?, ?, ?, ?, ?)")
 		if p.err != nil {
 			return p.err
+		}
+		if err := ap.load(req.Ops); err != nil {
+			return err
 		}
 		at := make([]time.Time, len(req.Ops))
 		for i := range req.Ops {
@@ -77,13 +79,15 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 				return err
 			}
 			if err := ap.apply(&req.Ops[i]); err != nil {
-				op := &req.Ops[i]
-				return fmt.Errorf("op %d (%s %s %s): %w", i+1, op.Action, op.UPN, op.Category, err)
+				return ap.opError(req.Ops, i, err)
 			}
 			at[i] = time.Now()
 			if req.Progress != nil {
 				req.Progress(i + 1)
 			}
+		}
+		if err := ap.write(req.Ops); err != nil {
+			return err
 		}
 		freed := make([]numsync.Number, 0, len(ap.freed))
 		for n := range ap.freed {
@@ -205,14 +209,107 @@ func category(c numsync.Category) numsync.Category {
 	return c
 }
 
-// applier is the state of one Apply transaction. The happy path of an op
-// costs two or three statements; the queries that explain a failure run
-// only when a statement was refused.
+// applier is the state of one Apply transaction. It reads the
+// assignments, numbers and users the operations touch in a few queries,
+// carries the operations out on that copy in order, checking each against
+// it, and writes the end state in multi-row statements: one statement or
+// more per operation was most of an apply's time.
 type applier struct {
-	ctx                                                           context.Context
-	holds, holderOf, userKnown, number, addDR, drop, take, locate *sql.Stmt
-	freed                                                         map[numsync.Number]bool // freed and not taken again
-	touched                                                       map[string]bool         // identities whose assignments changed
+	ctx     context.Context
+	tx      *sql.Tx
+	addDR   *sql.Stmt
+	slots   map[slot]numsync.Number // who holds what after the ops so far
+	holders map[numsync.Number]slot // the same, by number
+	numbers map[numsync.Number]*numberRow
+	// dropped slots gave up their number at some point: their rows are
+	// deleted before the taken slots' end holdings are inserted, so that
+	// no statement meets a holding the plan moved away.
+	dropped  map[slot]bool
+	taken    []slot // slots given a number, in the order of their first take
+	takenSet map[slot]bool
+	located  []numsync.Number        // numbers whose emergency location changes
+	freed    map[numsync.Number]bool // freed and not taken again
+	touched  map[string]bool         // identities whose assignments changed
+}
+
+// numberRow is what an apply needs of an inventory number.
+type numberRow struct {
+	typ   numsync.NumberType
+	loc   string
+	moved bool // loc differs from the stored location_id
+}
+
+// load reads the store as far as ops touch it: the assignments of their
+// identities and of the numbers they assign, and those numbers. Each is
+// one query over a JSON list of keys, which SQLite looks up in the tables'
+// indexes.
+func (ap *applier) load(ops []numsync.Op) error {
+	keys := make([]string, 0, len(ops))
+	var e164s []string
+	for i := range ops {
+		key := numsync.UPNKey(ops[i].UPN)
+		keys = append(keys, key)
+		if a := ops[i].After; a != nil {
+			e164s = append(e164s, a.Number.E164)
+		}
+	}
+	scanHolding := func(rows *sql.Rows) error {
+		var s slot
+		var n numsync.Number
+		if err := rows.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext); err != nil {
+			return err
+		}
+		ap.slots[s] = n
+		ap.holders[n] = s
+		return nil
+	}
+	err := ap.query("read the identities' assignments", `SELECT upn_key, category, e164, ext FROM assignments
+		WHERE upn_key IN (SELECT value FROM json_each(?))`, keys, scanHolding)
+	if err != nil {
+		return err
+	}
+	// By E.164 alone, which the indexes start with: the other extensions
+	// of a number come along, and knowing them does no harm.
+	err = ap.query("read the assigned numbers' holders", `SELECT upn_key, category, e164, ext FROM assignments
+		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s, scanHolding)
+	if err != nil {
+		return err
+	}
+	return ap.query("read the assigned numbers", `SELECT e164, ext, type, location_id FROM numbers
+		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s,
+		func(rows *sql.Rows) error {
+			var n numsync.Number
+			row := &numberRow{}
+			if err := rows.Scan(&n.E164, &n.Ext, &row.typ, &row.loc); err != nil {
+				return err
+			}
+			ap.numbers[n] = row
+			return nil
+		})
+}
+
+// query runs q with list as its one argument, a JSON array, and scan on
+// each row.
+func (ap *applier) query(what, q string, list []string, scan func(*sql.Rows) error) error {
+	js, err := json.Marshal(list)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	// A string, not []byte: SQLite reads a blob argument as binary JSON.
+	rows, err := ap.tx.QueryContext(ap.ctx, q, string(js))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 func (ap *applier) apply(op *numsync.Op) error {
@@ -237,17 +334,17 @@ func (ap *applier) apply(op *numsync.Op) error {
 	default:
 		return fmt.Errorf("unknown action %q", op.Action)
 	}
+	s := slot{key, cat}
 	if op.Before != nil {
-		// A mismatch fails the apply, and the transaction's rollback puts
-		// back what this delete took.
-		var held numsync.Number
-		err := ap.drop.QueryRowContext(ap.ctx, key, string(cat)).Scan(&held.E164, &held.Ext)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
+		held := ap.slots[s]
 		if held != op.Before.Number {
 			return fmt.Errorf("the store says %s holds %s as %s, but the plan expected %s: %s",
 				op.UPN, orNone(held), cat, op.Before.Number, changedOutside)
+		}
+		if !held.IsZero() {
+			delete(ap.slots, s)
+			delete(ap.holders, held)
+			ap.dropped[s] = true
 		}
 		ap.freed[held] = true
 		ap.touched[key] = true
@@ -255,7 +352,7 @@ func (ap *applier) apply(op *numsync.Op) error {
 	if op.After == nil {
 		return nil
 	}
-	if err := ap.takeNumber(key, cat, op); err != nil {
+	if err := ap.takeNumber(s, op); err != nil {
 		return err
 	}
 	delete(ap.freed, op.After.Number)
@@ -265,59 +362,173 @@ func (ap *applier) apply(op *numsync.Op) error {
 
 const changedOutside = "the store changed outside this plan; make a new plan"
 
-// takeNumber gives op.After's number to the identity, adding a Direct
-// Routing number to the inventory when it is not there yet (rule R5).
-func (ap *applier) takeNumber(key string, cat numsync.Category, op *numsync.Op) error {
+// takeNumber gives op.After's number to the slot, adding a Direct Routing
+// number to the inventory when it is not there yet (rule R5).
+func (ap *applier) takeNumber(s slot, op *numsync.Op) error {
 	after := op.After
 	n := after.Number
 	if n.IsZero() {
 		return errors.New("the after state has no number")
 	}
-	var typ numsync.NumberType
-	var loc string
-	err := ap.number.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&typ, &loc)
+	row := ap.numbers[n]
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	case row == nil:
 		if after.Type != numsync.DirectRouting {
 			return fmt.Errorf("%s is not in the inventory, and only Direct Routing numbers may be assigned without being in it", n)
 		}
+		// Added at once (few applies add any), so that a refused insert
+		// fails this op.
 		caps := joinList([]numsync.Capability{numsync.CapUser, numsync.CapVoiceApp})
 		if _, err := ap.addDR.ExecContext(ap.ctx, n.E164, n.Ext, n.Country(), caps); err != nil {
 			return fmt.Errorf("add %s to the inventory: %w", n, err)
 		}
-	case err != nil:
+		row = &numberRow{typ: numsync.DirectRouting}
+		ap.numbers[n] = row
+	case after.Type != "" && after.Type != row.typ:
+		return fmt.Errorf("the plan says %s is %s but the inventory says %s", n, after.Type, row.typ)
+	}
+	if err := ap.whyNotFree(s, op); err != nil {
 		return err
-	case after.Type != "" && after.Type != typ:
-		return fmt.Errorf("the plan says %s is %s but the inventory says %s", n, after.Type, typ)
 	}
-	if _, err := ap.take.ExecContext(ap.ctx, key, string(cat), n.E164, n.Ext); err != nil {
-		return ap.whyNotTaken(key, cat, op, err)
+	ap.slots[s] = n
+	ap.holders[n] = s
+	if !ap.takenSet[s] {
+		ap.takenSet[s] = true
+		ap.taken = append(ap.taken, s)
 	}
-	if loc == after.Location {
-		return nil
+	if row.loc != after.Location {
+		row.loc = after.Location
+		if !row.moved {
+			row.moved = true
+			ap.located = append(ap.located, n)
+		}
 	}
-	_, err = ap.locate.ExecContext(ap.ctx, after.Location, n.E164, n.Ext)
-	return err
+	return nil
 }
 
-// whyNotTaken turns the constraint error of a refused assignment into the
-// rule it broke.
-func (ap *applier) whyNotTaken(key string, cat numsync.Category, op *numsync.Op, err error) error {
+// whyNotFree says which rule the assignment of op.After's number to s
+// would break, in the order the store's constraints are checked: the
+// identity must exist, hold no number in the category, and the number
+// must be free. Whether the identity exists is asked only when the
+// assignment is refused anyway; otherwise the insert of the end state
+// checks it (see [applier.opError]).
+func (ap *applier) whyNotFree(s slot, op *numsync.Op) error {
 	n := op.After.Number
-	var one int
-	if qerr := ap.userKnown.QueryRowContext(ap.ctx, key).Scan(&one); errors.Is(qerr, sql.ErrNoRows) {
-		return errors.New("no such user in the store")
+	var refused error
+	if held, ok := ap.slots[s]; ok {
+		refused = fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: %s", op.UPN, held, s.category, changedOutside)
+	} else if h, ok := ap.holders[n]; ok {
+		var holder string
+		if err := ap.tx.QueryRowContext(ap.ctx, "SELECT upn FROM users WHERE upn_key = ?", h.upnKey).Scan(&holder); err != nil {
+			holder = h.upnKey
+		}
+		refused = fmt.Errorf("%s is held by %s as %s: %s", n, holder, h.category, changedOutside)
 	}
-	var held numsync.Number
-	if qerr := ap.holds.QueryRowContext(ap.ctx, key, string(cat)).Scan(&held.E164, &held.Ext); qerr == nil {
-		return fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: %s", op.UPN, held, cat, changedOutside)
+	if refused == nil {
+		return nil
 	}
-	var holder string
-	var holderCat numsync.Category
-	if qerr := ap.holderOf.QueryRowContext(ap.ctx, n.E164, n.Ext).Scan(&holder, &holderCat); qerr == nil {
-		return fmt.Errorf("%s is held by %s as %s: %s", n, holder, holderCat, changedOutside)
+	unknown, err := ap.unknownUsers([]string{s.upnKey})
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("assign %s: %w", n, err)
+	if unknown[s.upnKey] {
+		return errNoUser
+	}
+	return refused
+}
+
+var errNoUser = errors.New("no such user in the store")
+
+// opError names op i of ops in err, unless an earlier op gave a number to
+// an identity the store does not have: that op is the one which fails.
+// Looking every identity up as its op runs would cost a query per op, so
+// the insert of the end state checks them, and the ones before a failure
+// are looked up here. i = len(ops) means the end state was refused.
+func (ap *applier) opError(ops []numsync.Op, i int, err error) error {
+	var keys []string
+	for j := range ops[:i] {
+		if ops[j].After != nil {
+			keys = append(keys, numsync.UPNKey(ops[j].UPN))
+		}
+	}
+	unknown, qerr := ap.unknownUsers(keys)
+	if qerr != nil {
+		return errors.Join(err, qerr)
+	}
+	for j := range ops[:i] {
+		if ops[j].After != nil && unknown[numsync.UPNKey(ops[j].UPN)] {
+			i, err = j, errNoUser
+			break
+		}
+	}
+	if i == len(ops) {
+		return err
+	}
+	op := &ops[i]
+	return fmt.Errorf("op %d (%s %s %s): %w", i+1, op.Action, op.UPN, op.Category, err)
+}
+
+// unknownUsers returns which of keys name no user in the store.
+func (ap *applier) unknownUsers(keys []string) (map[string]bool, error) {
+	unknown := map[string]bool{}
+	if len(keys) == 0 {
+		return unknown, nil
+	}
+	err := ap.query("look the identities up", `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT upn_key FROM users)`, keys,
+		func(rows *sql.Rows) error {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				return err
+			}
+			unknown[key] = true
+			return nil
+		})
+	return unknown, err
+}
+
+// write stores the end state of the ops: the holdings of the slots they
+// emptied go, those of the slots they filled come, and the numbers whose
+// location changed get it.
+func (ap *applier) write(ops []numsync.Op) error {
+	dropped := make([]slot, 0, len(ap.dropped))
+	for s := range ap.dropped {
+		dropped = append(dropped, s)
+	}
+	err := batchExec(ap.ctx, ap.tx, "DELETE FROM assignments WHERE (upn_key, category) IN (VALUES ", ")", nil, 2, len(dropped),
+		func(i int, args []any) ([]any, error) {
+			return append(args, dropped[i].upnKey, string(dropped[i].category)), nil
+		})
+	if err != nil {
+		return fmt.Errorf("remove assignments: %w", err)
+	}
+	type holding struct {
+		s slot
+		n numsync.Number
+	}
+	held := make([]holding, 0, len(ap.taken))
+	for _, s := range ap.taken {
+		if n, ok := ap.slots[s]; ok {
+			held = append(held, holding{s, n})
+		}
+	}
+	err = batchExec(ap.ctx, ap.tx, "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ", "", nil, 4, len(held),
+		func(i int, args []any) ([]any, error) {
+			h := &held[i]
+			return append(args, h.s.upnKey, string(h.s.category), h.n.E164, h.n.Ext), nil
+		})
+	if err != nil {
+		return ap.opError(ops, len(ops), fmt.Errorf("store assignments: %w", err))
+	}
+	err = batchExec(ap.ctx, ap.tx, "UPDATE numbers SET location_id = v.column3 FROM (VALUES ",
+		") AS v WHERE numbers.e164 = v.column1 AND numbers.ext = v.column2", nil, 3, len(ap.located),
+		func(i int, args []any) ([]any, error) {
+			n := ap.located[i]
+			return append(args, n.E164, n.Ext, ap.numbers[n].loc), nil
+		})
+	if err != nil {
+		return fmt.Errorf("set emergency locations: %w", err)
+	}
+	return nil
 }
 
 func orNone(n numsync.Number) string {

@@ -239,6 +239,13 @@ func TestApplyRefused(t *testing.T) {
 		{"SlotTaken", applyReq(3, assign("alice@contoso.com", "+14255550103")), "already holds +14255550101"},
 		{"CallingPlanNumberNotInInventory", applyReq(3, assign("carol@contoso.com", "+14255550199")), "not in the inventory"},
 		{"UnknownUser", applyReq(3, assign("zoe@contoso.com", "+14255550103")), "no such user"},
+		// The store learns that zoe is unknown only from its last insert:
+		// the op that would have failed first must still be the one named.
+		{"UnknownUserThenStaleBefore", applyReq(3,
+			assign("zoe@contoso.com", "+14255550103"),
+			remove("bob@contoso.com", "+14255550104"),
+		), "op 1 (assign zoe@contoso.com Primary): no such user"},
+		{"UnknownUserTakingAHeldNumber", applyReq(3, assign("zoe@contoso.com", "+14255550102")), "op 1 (assign zoe@contoso.com Primary): no such user"},
 		{"TypeDiffers", applyReq(3, numsync.Op{Action: numsync.Assign, UPN: "carol@contoso.com",
 			After: &numsync.Holding{Number: num("+14255550103"), Type: numsync.OperatorConnect}}), "the inventory says CallingPlan"},
 		{"UnknownAction", applyReq(3, numsync.Op{Action: "move", UPN: "carol@contoso.com", After: hold("+14255550103")}), "unknown action"},
