@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +68,6 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			freed:    map[numsync.Number]bool{},
 			touched:  map[string]bool{},
 		}
-		outbox := p.prep("INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES (?, ?, ?, ?, ?)")
 		if p.err != nil {
 			return p.err
 		}
@@ -93,6 +94,7 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		for n := range ap.freed {
 			freed = append(freed, n)
 		}
+		slices.SortFunc(freed, compareNumbers)
 		err = batchExec(ctx, tx, "UPDATE numbers SET released_at = ? WHERE (e164, ext) IN (VALUES ", ")", []any{dbTime(started)}, 2, len(freed),
 			func(i int, args []any) ([]any, error) { return append(args, freed[i].E164, freed[i].Ext), nil })
 		if err != nil {
@@ -124,10 +126,14 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
-		for _, m := range req.Messages {
-			if _, err := outbox.ExecContext(ctx, run.ID, m.UPN, m.To, m.Raw, dbTime(run.Ended)); err != nil {
-				return fmt.Errorf("queue message to %s: %w", m.To, err)
-			}
+		queued := dbTime(run.Ended)
+		err = batchExec(ctx, tx, "INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES ", "", nil, 5, len(req.Messages),
+			func(i int, args []any) ([]any, error) {
+				m := &req.Messages[i]
+				return append(args, run.ID, m.UPN, m.To, m.Raw, queued), nil
+			})
+		if err != nil {
+			return fmt.Errorf("queue messages: %w", err)
 		}
 		return nil
 	})
@@ -494,6 +500,9 @@ func (ap *applier) write(ops []numsync.Op) error {
 	for s := range ap.dropped {
 		dropped = append(dropped, s)
 	}
+	// In key order, so that each statement's rows share the B-tree
+	// pages the last one read instead of each going to a page of its own.
+	slices.SortFunc(dropped, compareSlots)
 	err := batchExec(ap.ctx, ap.tx, "DELETE FROM assignments WHERE (upn_key, category) IN (VALUES ", ")", nil, 2, len(dropped),
 		func(i int, args []any) ([]any, error) {
 			return append(args, dropped[i].upnKey, string(dropped[i].category)), nil
@@ -511,6 +520,7 @@ func (ap *applier) write(ops []numsync.Op) error {
 			held = append(held, holding{s, n})
 		}
 	}
+	slices.SortFunc(held, func(a, b holding) int { return compareSlots(a.s, b.s) })
 	err = batchExec(ap.ctx, ap.tx, "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ", "", nil, 4, len(held),
 		func(i int, args []any) ([]any, error) {
 			h := &held[i]
@@ -519,6 +529,7 @@ func (ap *applier) write(ops []numsync.Op) error {
 	if err != nil {
 		return ap.opError(ops, len(ops), fmt.Errorf("store assignments: %w", err))
 	}
+	slices.SortFunc(ap.located, compareNumbers)
 	err = batchExec(ap.ctx, ap.tx, "UPDATE numbers SET location_id = v.column3 FROM (VALUES ",
 		") AS v WHERE numbers.e164 = v.column1 AND numbers.ext = v.column2", nil, 3, len(ap.located),
 		func(i int, args []any) ([]any, error) {
@@ -529,6 +540,14 @@ func (ap *applier) write(ops []numsync.Op) error {
 		return fmt.Errorf("set emergency locations: %w", err)
 	}
 	return nil
+}
+
+func compareSlots(a, b slot) int {
+	return cmp.Or(strings.Compare(a.upnKey, b.upnKey), strings.Compare(string(a.category), string(b.category)))
+}
+
+func compareNumbers(a, b numsync.Number) int {
+	return cmp.Or(strings.Compare(a.E164, b.E164), strings.Compare(a.Ext, b.Ext))
 }
 
 func orNone(n numsync.Number) string {
