@@ -68,22 +68,12 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	digest, err := fileDigest(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("%s import: %w", k.noun, err)
-	}
-	res, problems, err := k.load(ctx, st, fs.Arg(0))
-	for _, p := range problems {
-		printIssue(e.stderr, "", p)
-	}
+	res, problems, _, err := k.loadFile(ctx, e, st, fs.Arg(0), false)
 	if err != nil {
 		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
 	}
-	if err := st.SetSourceDigest(ctx, k.noun, digest); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, len(problems)), res.Revision)
-	if len(problems) > 0 {
+	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, problems), res.Revision)
+	if problems > 0 {
 		return &exitError{code: ExitRejected}
 	}
 	return nil
@@ -99,6 +89,30 @@ func describeImport(res numsync.ImportResult, problems int) string {
 		s += fmt.Sprintf(", %d rows with problems", problems)
 	}
 	return s
+}
+
+// loadFile loads path, prints its row problems and records the file's
+// content digest. With skipUnchanged, a file whose digest is the one
+// recorded at the last load is left alone (skipped is true): loading an old
+// export again would put back the assignments numsync applied since.
+func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged bool) (res numsync.ImportResult, problems int, skipped bool, err error) {
+	digest, err := fileDigest(path)
+	if err != nil {
+		return res, 0, false, err
+	}
+	if skipUnchanged {
+		if last, err := st.SourceDigest(ctx, k.noun); err != nil || last == digest {
+			return res, 0, err == nil, err
+		}
+	}
+	res, issues, err := k.load(ctx, st, path)
+	for _, p := range issues {
+		printIssue(e.stderr, "", p)
+	}
+	if err != nil {
+		return res, len(issues), false, err
+	}
+	return res, len(issues), false, st.SetSourceDigest(ctx, k.noun, digest)
 }
 
 // fileDigest is the SHA-256 of a file's content. Runs compare it with the

@@ -147,30 +147,16 @@ func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) 
 		if path == "" {
 			continue
 		}
-		// An export loaded before and unchanged since is left alone: loading
-		// it again would put back the assignments numsync applied since.
-		digest, err := fileDigest(path)
+		res, problems, skipped, err := k.loadFile(ctx, e, st, path, true)
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", k.noun, err)
 		}
-		if last, err := st.SourceDigest(ctx, k.noun); err != nil {
-			return err
-		} else if last == digest {
+		if skipped {
 			log.Info(k.noun+" unchanged since it was last loaded", zap.String("file", path))
 			continue
 		}
-		res, problems, err := k.load(ctx, st, path)
-		for _, p := range problems {
-			printIssue(e.stderr, "", p)
-		}
-		if err != nil {
-			return fmt.Errorf("loading %s: %w", k.noun, err)
-		}
-		if err := st.SetSourceDigest(ctx, k.noun, digest); err != nil {
-			return err
-		}
 		log.Info("loaded "+k.noun, zap.String("file", path), zap.Int("added", res.Added), zap.Int("updated", res.Updated),
-			zap.Int("unchanged", res.Unchanged), zap.Int("problems", len(problems)))
+			zap.Int("unchanged", res.Unchanged), zap.Int("problems", problems))
 	}
 	return nil
 }
