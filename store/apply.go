@@ -260,23 +260,22 @@ func (ap *applier) load(ops []numsync.Op) error {
 		}
 	}
 	scanHolding := func(rows *sql.Rows) error {
-		var s slot
-		var n numsync.Number
-		if err := rows.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext); err != nil {
+		s, n, err := scanAssignment(rows)
+		if err != nil {
 			return err
 		}
 		ap.slots[s] = n
 		ap.holders[n] = s
 		return nil
 	}
-	err := ap.query("read the identities' assignments", `SELECT upn_key, category, e164, ext FROM assignments
+	err := ap.query("read the identities' assignments", `SELECT `+assignmentCols+` FROM assignments
 		WHERE upn_key IN (SELECT value FROM json_each(?))`, keys, scanHolding)
 	if err != nil {
 		return err
 	}
 	// By E.164 alone, which the indexes start with: the other extensions
 	// of a number come along, and knowing them does no harm.
-	err = ap.query("read the assigned numbers' holders", `SELECT upn_key, category, e164, ext FROM assignments
+	err = ap.query("read the assigned numbers' holders", `SELECT `+assignmentCols+` FROM assignments
 		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s, scanHolding)
 	if err != nil {
 		return err

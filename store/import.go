@@ -109,6 +109,17 @@ type slot struct {
 	category numsync.Category
 }
 
+// assignmentCols are the columns scanAssignment reads, in its order.
+const assignmentCols = "upn_key, category, e164, ext"
+
+// scanAssignment reads one row of assignmentCols.
+func scanAssignment(r *sql.Rows) (slot, numsync.Number, error) {
+	var s slot
+	var n numsync.Number
+	err := r.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext)
+	return s, n, err
+}
+
 type storedUser struct {
 	upn   string
 	voice bool
@@ -150,10 +161,9 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	}
 	im.byNumber = map[numsync.Number]slot{}
 	im.bySlot = map[slot]numsync.Number{}
-	err = eachRow(ctx, tx, "SELECT upn_key, category, e164, ext FROM assignments", func(r *sql.Rows) error {
-		var sl slot
-		var n numsync.Number
-		if err := r.Scan(&sl.upnKey, &sl.category, &n.E164, &n.Ext); err != nil {
+	err = eachRow(ctx, tx, "SELECT "+assignmentCols+" FROM assignments", func(r *sql.Rows) error {
+		sl, n, err := scanAssignment(r)
+		if err != nil {
 			return err
 		}
 		im.byNumber[n] = sl
