@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"numsync"
@@ -61,7 +63,7 @@ const (
 	MetricsFile        = "metrics.prom"
 )
 
-// Files lists every file [Write] writes, in the order it writes them.
+// Files lists every file [Write] writes.
 var Files = []string{
 	SummaryFile, PlanCSVFile, RejectsFile, BlockedFile, ReconciliationFile,
 	ADCleanupCSVFile, ADCleanupLDIFFile, ADCleanupPS1File, TeamsApplyFile,
@@ -99,13 +101,32 @@ func (r *Report) Write(dir string) error {
 		HTMLFile:           f.html,
 		MetricsFile:        f.metrics,
 	}
-	var errs []error
-	for _, name := range Files {
-		if err := writeAtomic(filepath.Join(dir, name), render[name]); err != nil {
-			errs = append(errs, err)
-		}
+	// The files only read the plan and the tables, so they are written
+	// side by side, one per core, the costliest first so that a long one
+	// does not start last.
+	errs := make([]error, len(byCost))
+	next := make(chan int, len(byCost))
+	for i := range byCost {
+		next <- i
 	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(byCost)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = writeAtomic(filepath.Join(dir, byCost[i]), render[byCost[i]])
+			}
+		})
+	}
+	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// byCost is [Files] with the files that take longest to write on a large
+// plan first.
+var byCost = []string{
+	ReconciliationFile, TeamsApplyFile, PlanCSVFile, HTMLFile, RejectsFile, BlockedFile,
+	ADCleanupCSVFile, ADCleanupLDIFFile, ADCleanupPS1File, SummaryFile, MetricsFile,
 }
 
 // Summary returns the text of summary.txt, which the command line also

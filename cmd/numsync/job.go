@@ -151,15 +151,16 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
 	rep := reports.New(in)
-	var errs []error
-	if err := rep.Write(dir); err != nil {
-		errs = append(errs, err)
-	}
-	if j.plan != nil {
-		if err := writePlanFile(filepath.Join(dir, "plan.json"), j.plan); err != nil {
-			errs = append(errs, err)
+	// plan.json is written beside the reports, while they are written.
+	planErr := make(chan error, 1)
+	go func() {
+		if j.plan == nil {
+			planErr <- nil
+			return
 		}
-	}
+		planErr <- writePlanFile(filepath.Join(dir, "plan.json"), j.plan)
+	}()
+	errs := []error{rep.Write(dir), <-planErr}
 	fmt.Fprint(e.stdout, rep.Summary())
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
