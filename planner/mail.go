@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"mime/quotedprintable"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"numsync"
+	"numsync/internal/par"
 )
 
 const (
@@ -46,27 +48,34 @@ func messages(p *numsync.Plan, t *numsync.Tenant, from string, now time.Time, di
 			domain = d
 		}
 	}
-	var out []numsync.Message
-	for i, op := range p.Ops {
-		if !op.Notify || op.After == nil {
-			continue
-		}
-		u := users[numsync.UPNKey(op.UPN)]
-		to := mail.Address{Address: op.UPN}
-		if u != nil {
-			to.Name = u.DisplayName
-			if u.Mail != "" {
-				to.Address = u.Mail
+	// Formatting the numbers is most of the work, and each message stands
+	// alone: the ops are cut into runs that the cores write side by side,
+	// and the runs are joined in plan order.
+	const run = 1024
+	parts := make([][]numsync.Message, (len(p.Ops)+run-1)/run)
+	par.Each(len(parts), func(k int) {
+		for i := k * run; i < min((k+1)*run, len(p.Ops)); i++ {
+			op := p.Ops[i]
+			if !op.Notify || op.After == nil {
+				continue
 			}
+			u := users[numsync.UPNKey(op.UPN)]
+			to := mail.Address{Address: op.UPN}
+			if u != nil {
+				to.Name = u.DisplayName
+				if u.Mail != "" {
+					to.Address = u.Mail
+				}
+			}
+			id := fmt.Sprintf("<%d.%d.%.16s@%s>", now.UnixNano(), i+1, digest, domain)
+			parts[k] = append(parts[k], numsync.Message{
+				UPN: op.UPN,
+				To:  to.Address,
+				Raw: notice(from, to, id, now, op, u, locs),
+			})
 		}
-		id := fmt.Sprintf("<%d.%d.%.16s@%s>", now.UnixNano(), i+1, digest, domain)
-		out = append(out, numsync.Message{
-			UPN: op.UPN,
-			To:  to.Address,
-			Raw: notice(from, to, id, now, op, u, locs),
-		})
-	}
-	return out
+	})
+	return slices.Concat(parts...)
 }
 
 // notice writes one RFC 5322 message with a quoted-printable UTF-8 text

@@ -3,7 +3,9 @@ package planner
 import (
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/nyaruka/phonenumbers"
 
@@ -58,5 +60,44 @@ func TestFormatNumberMatchesParse(t *testing.T) {
 	}
 	if got := (numsync.Number{E164: "+14255550101", Ext: "12"}).Display(); got != "+1 425-555-0101 ext. 12" {
 		t.Errorf("with extension: %q", got)
+	}
+}
+
+// TestMessagesInPlanOrder holds the mails of a plan larger than one run of
+// the parallel writer to one per notifying assign or change, in plan
+// order, each naming its own user and number.
+func TestMessagesInPlanOrder(t *testing.T) {
+	tenant := &numsync.Tenant{}
+	var p numsync.Plan
+	for i := range 3000 {
+		upn := "user" + strconv.Itoa(i) + "@contoso.com"
+		tenant.Users = append(tenant.Users, numsync.User{UPN: upn, DisplayName: "User " + strconv.Itoa(i)})
+		n := numsync.Number{E164: "+1425555" + strconv.Itoa(1000+i)}
+		op := numsync.Op{Action: numsync.Assign, UPN: upn, Notify: i%3 != 0, After: &numsync.Holding{Number: n}}
+		if i%5 == 0 {
+			op = numsync.Op{Action: numsync.Remove, UPN: upn, Notify: true, Before: &numsync.Holding{Number: n}}
+		}
+		p.Ops = append(p.Ops, op)
+	}
+	msgs := messages(&p, tenant, "", time.Unix(0, 0), "digest")
+	k := 0
+	for i, op := range p.Ops {
+		if !op.Notify || op.After == nil {
+			continue
+		}
+		if k >= len(msgs) {
+			t.Fatalf("%d messages, op %d has none", len(msgs), i)
+		}
+		m := msgs[k]
+		if m.UPN != op.UPN || !strings.Contains(string(m.Raw), "User "+strconv.Itoa(i)) || !strings.Contains(string(m.Raw), op.After.Number.Display()) {
+			t.Fatalf("message %d is for %s, want op %d (%s %s):\n%s", k, m.UPN, i, op.UPN, op.After.Number.Display(), m.Raw)
+		}
+		if id := "<0." + strconv.Itoa(i+1) + ".digest@localhost>"; !strings.Contains(string(m.Raw), "Message-ID: "+id) {
+			t.Errorf("message %d lacks Message-ID %s:\n%s", k, id, m.Raw)
+		}
+		k++
+	}
+	if k != len(msgs) || k < 1500 {
+		t.Fatalf("%d messages for %d notifying ops", len(msgs), k)
 	}
 }

@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"numsync"
+	"numsync/internal/par"
 )
 
 // Input is everything the reports of one plan or run are made from.
@@ -105,20 +104,9 @@ func (r *Report) Write(dir string) error {
 	// side by side, one per core, the costliest first so that a long one
 	// does not start last.
 	errs := make([]error, len(byCost))
-	next := make(chan int, len(byCost))
-	for i := range byCost {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(byCost)) {
-		wg.Go(func() {
-			for i := range next {
-				errs[i] = writeAtomic(filepath.Join(dir, byCost[i]), render[byCost[i]])
-			}
-		})
-	}
-	wg.Wait()
+	par.Each(len(byCost), func(i int) {
+		errs[i] = writeAtomic(filepath.Join(dir, byCost[i]), render[byCost[i]])
+	})
 	return errors.Join(errs...)
 }
 

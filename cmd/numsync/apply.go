@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"numsync"
 	"numsync/planner"
 )
 
@@ -29,20 +30,32 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr(err, "give the plan.json that 'numsync plan' wrote")
 	}
-	p, digest, err := planner.ReadPlanDigest(f)
-	f.Close()
-	if err != nil {
-		return usageErr(fmt.Errorf("%s: %w", fs.Arg(0), err), "give the plan.json that 'numsync plan' wrote, unedited")
-	}
-	opts.PlanDigest = digest
+	defer f.Close()
 	st, err := e.store(ctx)
 	if err != nil {
 		return err
 	}
-	j := &job{plan: p}
-	if j.tenant, err = st.Tenant(ctx); err != nil {
-		return err
+	// The snapshot the reports need is read while the plan file is read
+	// and checked: neither needs the other, and each takes a core.
+	type snapshot struct {
+		t   *numsync.Tenant
+		err error
 	}
+	snap := make(chan snapshot, 1)
+	go func() {
+		t, err := st.Tenant(ctx)
+		snap <- snapshot{t, err}
+	}()
+	p, digest, err := planner.ReadPlanDigest(f)
+	s := <-snap
+	if err != nil {
+		return usageErr(fmt.Errorf("%s: %w", fs.Arg(0), err), "give the plan.json that 'numsync plan' wrote, unedited")
+	}
+	if s.err != nil {
+		return s.err
+	}
+	opts.PlanDigest = digest
+	j := &job{plan: p, tenant: s.t}
 	j.started = time.Now()
 	return applyAndReport(ctx, e, st, j, opts, "apply-"+j.started.UTC().Format("20060102T150405.000Z"))
 }
