@@ -320,11 +320,24 @@ func TestTwoHandlesApplyAtOnce(t *testing.T) {
 }
 
 // TestTenantIsASnapshot reads the tenant over and over while another handle
-// applies a plan: every snapshot must show the tenant wholly before or wholly
-// after it, never half of it.
+// assigns every number and takes them back again, several times: every
+// snapshot must show the tenant wholly before or wholly after an apply,
+// never half of one. The users and the assignments are read on two
+// connections, so this also holds them to one revision; with splitTries 0
+// it checks the one-transaction read.
 func TestTenantIsASnapshot(t *testing.T) {
+	for _, tries := range []int{splitTries, 0} {
+		t.Run(fmt.Sprintf("splitTries=%d", tries), func(t *testing.T) {
+			defer func(was int) { splitTries = was }(splitTries)
+			splitTries = tries
+			testTenantIsASnapshot(t)
+		})
+	}
+}
+
+func testTenantIsASnapshot(t *testing.T) {
 	ctx := context.Background()
-	const n = 3000
+	const n, rounds = 2000, 4
 	writer, path := openTemp(t)
 	if _, err := writer.ImportUsers(ctx, benchUsers(n), numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
@@ -333,15 +346,26 @@ func TestTenantIsASnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	reader := openAt(t, path)
-	ops := make([]numsync.Op, n)
-	for i := range ops {
-		ops[i] = assign(fmt.Sprintf("user%06d@contoso.com", i), benchNumber(i))
+	assigns, removes := make([]numsync.Op, n), make([]numsync.Op, n)
+	for i := range assigns {
+		upn := fmt.Sprintf("user%06d@contoso.com", i)
+		assigns[i], removes[i] = assign(upn, benchNumber(i)), remove(upn, benchNumber(i))
 	}
 	done := make(chan error)
 	go func() {
-		_, err := writer.Apply(ctx, applyReq(2, ops...))
-		done <- err
+		for r := range int64(rounds) {
+			ops := assigns
+			if r%2 == 1 {
+				ops = removes
+			}
+			if _, err := writer.Apply(ctx, applyReq(2+r, ops...)); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
 	}()
+	seen := map[int64]bool{}
 	for finished := false; !finished; {
 		select {
 		case err := <-done:
@@ -352,15 +376,22 @@ func TestTenantIsASnapshot(t *testing.T) {
 		default:
 		}
 		tn := tenant(t, reader)
+		seen[tn.Revision] = true
 		voice := 0
 		for _, u := range tn.Users {
 			if u.EnterpriseVoice {
 				voice++
 			}
 		}
-		want := map[int64]int{2: 0, 3: n}[tn.Revision]
+		want := 0
+		if tn.Revision%2 == 1 { // after an assigning apply
+			want = n
+		}
 		if len(tn.Assignments) != want || voice != want {
 			t.Fatalf("snapshot at revision %d has %d assignments and %d voice users; want %d", tn.Revision, len(tn.Assignments), voice, want)
 		}
+	}
+	if len(seen) < 2 {
+		t.Errorf("every snapshot was at revision %v; the reads never overlapped an apply", seen)
 	}
 }
