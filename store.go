@@ -33,7 +33,7 @@ type Store interface {
 	// Apply carries out ops in order in one transaction, if and only if the
 	// store is still at req.Revision (else an error wrapping [ErrStale]).
 	// It records the run, one audit entry per op, the EnterpriseVoice flags
-	// and queues req.Messages in the outbox.
+	// and queues req.Messages() in the outbox.
 	Apply(ctx context.Context, req ApplyRequest) (Run, error)
 	// RecordRun records a run that changed nothing (held back, refused,
 	// failed) so that it shows in the run history.
@@ -144,8 +144,11 @@ type ApplyRequest struct {
 	Actor      string
 	PlanDigest string
 	Ops        []Op
-	Messages   []Message
-	Started    time.Time
+	// Messages, when set, is called once, after the operations are
+	// written, for the notifications to queue in the same transaction: a
+	// caller can write them while the store works.
+	Messages func() []Message
+	Started  time.Time
 	Counts     Counts
 	// Progress, when set, is told after each operation how many of the
 	// operations are done.

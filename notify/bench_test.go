@@ -25,10 +25,12 @@ func BenchmarkSend(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		req := numsync.ApplyRequest{Actor: "admin@contoso.com"}
+		var msgs []numsync.Message
 		for j := range batch {
 			to := fmt.Sprintf("user%d.%d@contoso.com", i, j)
-			req.Messages = append(req.Messages, numsync.Message{UPN: to, To: to, Raw: notice(to, "+14255550101")})
+			msgs = append(msgs, numsync.Message{UPN: to, To: to, Raw: notice(to, "+14255550101")})
 		}
+		req.Messages = func() []numsync.Message { return msgs }
 		rev, err := st.Revision(ctx)
 		if err != nil {
 			b.Fatal(err)

@@ -60,6 +60,7 @@ func queued(t *testing.T) (*store.Store, string) {
 	var users []numsync.User
 	var recs []numsync.InventoryRecord
 	var req numsync.ApplyRequest
+	var msgs []numsync.Message
 	for _, p := range people {
 		users = append(users, numsync.User{
 			UPN: p.upn, DisplayName: p.upn, Mail: p.mail, ObjectID: p.id, Kind: numsync.KindUser,
@@ -75,7 +76,7 @@ func queued(t *testing.T) (*store.Store, string) {
 			Action: numsync.Assign, UPN: p.upn, Category: numsync.Primary, Notify: true,
 			After: &numsync.Holding{Number: n, Type: numsync.CallingPlan},
 		})
-		req.Messages = append(req.Messages, numsync.Message{UPN: p.upn, To: p.mail, Raw: notice(p.mail, p.number)})
+		msgs = append(msgs, numsync.Message{UPN: p.upn, To: p.mail, Raw: notice(p.mail, p.number)})
 	}
 	if _, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
@@ -88,6 +89,7 @@ func queued(t *testing.T) (*store.Store, string) {
 		t.Fatal(err)
 	}
 	req.Revision, req.Actor, req.Counts = rev, "admin@contoso.com", numsync.Counts{Assign: len(people)}
+	req.Messages = func() []numsync.Message { return msgs }
 	if _, err := st.Apply(ctx, req); err != nil {
 		t.Fatal(err)
 	}

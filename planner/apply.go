@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"numsync"
@@ -223,12 +224,15 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		return run, nil
 	}
 
-	var msgs []numsync.Message
+	var msgs func() []numsync.Message
 	if needsMail(p) {
 		if err := loadTenant(); err != nil {
 			return numsync.Run{}, err
 		}
-		msgs = messages(p, tenant, opts.MailFrom, started, digest)
+		// The mails are written while the store applies the operations.
+		ready := make(chan []numsync.Message, 1)
+		go func() { ready <- messages(p, tenant, opts.MailFrom, started, digest) }()
+		msgs = sync.OnceValue(func() []numsync.Message { return <-ready })
 	}
 	run, err := st.Apply(ctx, numsync.ApplyRequest{
 		Revision: p.Revision, Actor: opts.Actor, PlanDigest: digest,

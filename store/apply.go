@@ -30,7 +30,7 @@ import (
 // and false for one that holds none.
 //
 // The run (status applied, new revision), one audit entry per op and
-// req.Messages (queued in the outbox under the run's id) are written in the
+// req.Messages() (queued in the outbox under the run's id) are written in the
 // same transaction, and the revision goes up by one even for an empty plan,
 // so that a plan can be applied only once.
 func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Run, error) {
@@ -45,6 +45,17 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		Counts:     req.Counts,
 		PlanDigest: req.PlanDigest,
 	}
+	// The audit's copies of the ops are encoded on another core while
+	// SQLite works on this one.
+	opJSON := make(chan []string, 1)
+	go func() {
+		js := make([]string, len(req.Ops))
+		for i := range req.Ops {
+			b, _ := json.Marshal(&req.Ops[i]) // plain data: cannot fail
+			js[i] = string(b)
+		}
+		opJSON <- js
+	}()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		rev, err := revision(ctx, tx)
 		if err != nil {
@@ -113,23 +124,24 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		if run.ID, err = insertRun(ctx, tx, run); err != nil {
 			return err
 		}
+		js := <-opJSON
 		err = batchExec(ctx, tx, "INSERT INTO audit (run_id, at, actor, action, upn_key, category, op) VALUES ", "", nil, 7, len(req.Ops),
 			func(i int, args []any) ([]any, error) {
 				op := &req.Ops[i]
-				js, err := json.Marshal(op)
-				if err != nil {
-					return nil, fmt.Errorf("op %d: %w", i+1, err)
-				}
 				return append(args, run.ID, dbTime(at[i]), req.Actor, string(op.Action), numsync.UPNKey(op.UPN),
-					string(category(op.Category)), string(js)), nil
+					string(category(op.Category)), js[i]), nil
 			})
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
+		var msgs []numsync.Message
+		if req.Messages != nil {
+			msgs = req.Messages()
+		}
 		queued := dbTime(run.Ended)
-		err = batchExec(ctx, tx, "INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES ", "", nil, 5, len(req.Messages),
+		err = batchExec(ctx, tx, "INSERT INTO outbox (run_id, upn, rcpt, raw, queued_at) VALUES ", "", nil, 5, len(msgs),
 			func(i int, args []any) ([]any, error) {
-				m := &req.Messages[i]
+				m := &msgs[i]
 				return append(args, run.ID, m.UPN, m.To, m.Raw, queued), nil
 			})
 		if err != nil {

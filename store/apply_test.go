@@ -30,7 +30,8 @@ func TestApply(t *testing.T) {
 			assign("carol@contoso.com", "+14255550102"),
 		)
 		req.Ops[1].After.Location = "loc-sea"
-		req.Messages = []numsync.Message{{UPN: "alice@contoso.com", To: "alice@contoso.com", Raw: []byte("Subject: your number\r\n\r\n+14255550103\r\n")}}
+		queue := []numsync.Message{{UPN: "alice@contoso.com", To: "alice@contoso.com", Raw: []byte("Subject: your number\r\n\r\n+14255550103\r\n")}}
+		req.Messages = func() []numsync.Message { return queue }
 		run, err := s.Apply(ctx, req)
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +86,7 @@ func TestApply(t *testing.T) {
 			t.Errorf("Run(%s) = %+v, %v; want %+v", run.ID, got, err, run)
 		}
 		msgs, err := s.Outbox(ctx)
-		if err != nil || len(msgs) != 1 || msgs[0].RunID != run.ID || msgs[0].To != "alice@contoso.com" || string(msgs[0].Raw) != string(req.Messages[0].Raw) {
+		if err != nil || len(msgs) != 1 || msgs[0].RunID != run.ID || msgs[0].To != "alice@contoso.com" || string(msgs[0].Raw) != string(queue[0].Raw) {
 			t.Fatalf("Outbox = %+v, %v", msgs, err)
 		}
 		if err := s.MarkSent(ctx, msgs[0].ID, time.Now()); err != nil {
@@ -254,7 +255,9 @@ func TestApplyRefused(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			s, _ := openTemp(t)
 			seed(t, s)
-			c.req.Messages = []numsync.Message{{UPN: "carol@contoso.com", To: "carol@contoso.com", Raw: []byte("x")}}
+			c.req.Messages = func() []numsync.Message {
+				return []numsync.Message{{UPN: "carol@contoso.com", To: "carol@contoso.com", Raw: []byte("x")}}
+			}
 			before := tenant(t, s)
 			_, err := s.Apply(ctx, c.req)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
