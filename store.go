@@ -149,7 +149,7 @@ type ApplyRequest struct {
 	// caller can write them while the store works.
 	Messages func() []Message
 	Started  time.Time
-	Counts     Counts
+	Counts   Counts
 	// Progress, when set, is told after each operation how many of the
 	// operations are done.
 	Progress func(done int)
