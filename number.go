@@ -118,15 +118,33 @@ const excelHint = "format the column as Text in Excel (or prefix the cell with a
 // refused; so is Excel damage (scientific notation, a lost "+"), with a hint
 // rather than a guess.
 func ParseNumber(s, defaultRegion string) (Number, error) {
-	if t := strings.TrimSpace(s); plainDigits(t) {
+	// Digits alone, or in the "tel:+digits;ext=digits" form of
+	// msRTCSIP-Line, are read without the regular expressions when valid.
+	t, ext := telParts(strings.TrimSpace(s))
+	if plainDigits(t) {
 		if t[0] != '+' && defaultRegion == "" {
 			t = "+" + t
 		}
 		if n, ok := validE164(t); ok {
+			n.Ext = ext
 			return n, nil
 		}
 	}
 	return parseNumber(s, defaultRegion)
+}
+
+// telParts takes a "tel:" prefix and a ";ext=" suffix of one to ten
+// digits off s, as parseNumber reads them when nothing else surrounds them.
+func telParts(s string) (number, ext string) {
+	if len(s) > 4 && strings.EqualFold(s[:4], "tel:") {
+		s = s[4:]
+	}
+	if i := strings.LastIndex(s, ";ext="); i >= 0 {
+		if e := s[i+len(";ext="):]; len(e) <= 10 && plainDigits(e) && e[0] != '+' {
+			return s[:i], e
+		}
+	}
+	return s, ""
 }
 
 // parseNumber is ParseNumber without the shortcut for valid E.164 numbers.

@@ -4,13 +4,15 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
 )
 
 // TestParseNumberShortcut holds ParseNumber, which reads valid "+digits"
-// numbers without phonenumbers.Parse, to the full parse over generated
+// numbers (bare or as "tel:+digits;ext=digits") without phonenumbers.Parse
+// or regular expressions, to the full parse over generated
 // numbers of every region the library knows (valid, too short, too long,
 // with national prefixes, random digits), with and without "+" and a
 // default region: same number, same error.
@@ -47,6 +49,15 @@ func TestParseNumberShortcut(t *testing.T) {
 		inputs = append(inputs, "+"+string(d))
 	}
 	inputs = append(inputs, "+", "+0", "+00", "+1", "+12", "+123", "+0123456789", " +14255550101 ", "+800 1234 5678", "+80012345678", "+88213001234")
+	// msRTCSIP-Line's forms: a tel: URI, with or without an extension.
+	for _, in := range inputs[:len(inputs):len(inputs)] {
+		switch rng.IntN(20) {
+		case 0:
+			inputs = append(inputs, "tel:"+in, "TEL:"+in+";ext=101", in+";ext=0012")
+		case 1:
+			inputs = append(inputs, "tel:"+in+";ext=12345678901", "tel:"+in+";ext=", "tel:"+in+";ext=+1", "tel: "+in, in+";EXT=7")
+		}
+	}
 	regions := []string{"", "US", "IT"}
 	fast := 0
 	for _, in := range inputs {
@@ -56,8 +67,10 @@ func TestParseNumberShortcut(t *testing.T) {
 			if got != want || fmt.Sprint(gerr) != fmt.Sprint(werr) {
 				t.Errorf("ParseNumber(%q, %q) = %+v, %v; the full parse gives %+v, %v", in, region, got, gerr, want, werr)
 			}
-			if _, ok := validE164(in); ok {
-				fast++
+			if t, _ := telParts(strings.TrimSpace(in)); t != "" {
+				if _, ok := validE164(t); ok {
+					fast++
+				}
 			}
 		}
 	}
