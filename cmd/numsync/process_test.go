@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -125,19 +126,48 @@ func TestKilledApplyLeavesStoreUnchanged(t *testing.T) {
 	}
 }
 
+// lockedBuffer is a bytes.Buffer a test can read while a process writes
+// to it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // TestScheduleRunsWithoutOverlapAndStopsOnSIGTERM runs numsync schedule
-// every second on a tenant whose runs take longer than that: runs happen,
-// never two at once, and SIGTERM ends the process cleanly.
+// every second on a tenant whose first run takes longer than that: runs happen,
+// never two at once, and SIGTERM ends the process cleanly. It waits for two
+// finished runs rather than a fixed time, so a slow machine (or -race)
+// changes how long it takes, not whether it passes.
 func TestScheduleRunsWithoutOverlapAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	cfg := generate(t, dir, 4000, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\nlog: {level: debug}\n")
+	// 20,000 users: the first run (loading the exports, applying ~13,000
+	// operations) takes a few seconds, so ticks come while it runs.
+	cfg := generate(t, dir, 20000, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\nlog: {level: debug}\n")
 	cmd := numsyncCmd(t, dir, "--config", cfg, "schedule")
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(6 * time.Second)
+	for deadline := time.Now().Add(3 * time.Minute); strings.Count(stderr.String(), `"msg":"scheduled run finished"`) < 2; {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("fewer than two scheduled runs finished within 3 minutes\n%s", tail(stderr.String(), 2000))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +208,9 @@ func TestScheduleRunsWithoutOverlapAndStopsOnSIGTERM(t *testing.T) {
 	}
 	if started < 2 || finished != started {
 		t.Errorf("runs started %d, finished %d; want at least 2, all finished", started, finished)
+	}
+	if skipped == 0 {
+		t.Errorf("no tick came while a run was going, so overlap was never tried; make the tenant larger")
 	}
 	if !strings.Contains(log, `"msg":"schedule stopped"`) {
 		t.Errorf("no clean stop in the log:\n%s", tail(log, 2000))
