@@ -15,8 +15,10 @@ import (
 type ApplyOptions struct {
 	// Actor is who applies; they must hold one of [numsync.Roles] (R15).
 	Actor string
-	// MaxRemoves holds the plan back when it removes more assignments;
-	// the zero value means [numsync.DefaultMaxRemoves].
+	// MaxRemoves holds the plan back when it removes more assignments. The
+	// zero value allows no removal at all ("max_removes: 0" is how an
+	// unattended job says so); a caller without a configured limit passes
+	// [numsync.DefaultMaxRemoves].
 	MaxRemoves numsync.Threshold
 	// Wait makes a locked store a reason to wait (polling every
 	// PollInterval, default 1s, until ctx is done) instead of failing.
@@ -155,9 +157,6 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 	}
 
 	threshold := opts.MaxRemoves
-	if threshold == (numsync.Threshold{}) {
-		threshold = numsync.DefaultMaxRemoves
-	}
 	var tenant *numsync.Tenant
 	loadTenant := func() error {
 		if tenant == nil && opts.Tenant != nil {
