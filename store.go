@@ -109,6 +109,10 @@ type InventoryRecord struct {
 	HolderID string   // cloud object id of the holder; empty when the number is free
 	Category Category // of the holder's assignment
 	Source   Source   // file and line, for problems
+	// LocationUpdateUnstated says the row has no LocationUpdateSupported
+	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
+	// value stays, and a new number gets true.
+	LocationUpdateUnstated bool
 }
 
 // UserImportOptions tunes [Store.ImportUsers].

@@ -148,7 +148,8 @@ func inventoryRecord(rec Record) (numsync.InventoryRecord, error) {
 			Source:                  source,
 			ActivationState:         rec.Value(invActivation),
 		},
-		Source: numsync.Source{File: rec.r.file, Line: rec.Line},
+		Source:                 numsync.Source{File: rec.r.file, Line: rec.Line},
+		LocationUpdateUnstated: strings.TrimSpace(rec.Value(invLocUpdate)) == "",
 	}
 	status := rec.Value(invStatus)
 	target := rec.Value(invTarget)

@@ -72,8 +72,12 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 				continue
 			}
 			im.seenNum[n.Number] = rec.Source
+			locUpdate := n.LocationUpdateSupported
+			if rec.LocationUpdateUnstated {
+				locUpdate = !im.operatorManaged[n.Number]
+			}
 			o, err := num.upsert(ctx, n.E164, n.Ext, string(n.Type), n.Country, joinList(n.Capabilities), n.LocationID,
-				boolInt(n.LocationUpdateSupported), n.Operator, n.Source, n.ActivationState)
+				boolInt(locUpdate), n.Operator, n.Source, n.ActivationState)
 			if err != nil {
 				return fmt.Errorf("import number %s (%s): %w", n.Number, rec.Source, err)
 			}
@@ -138,9 +142,13 @@ type numberImport struct {
 	seenSlot            map[slot]numsync.Source
 	touched             map[string]bool // users whose assignments changed
 	problems            *[]numsync.Issue
+	// operatorManaged holds the stored numbers whose emergency location
+	// cannot be updated (LocationUpdateSupported false).
+	operatorManaged map[numsync.Number]bool
 }
 
-// load reads the users and the assignments the import works against.
+// load reads the users, the assignments and the operator-managed numbers
+// the import works against.
 func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	im.users = map[string]storedUser{}
 	im.byObject = map[string][]string{}
@@ -158,6 +166,18 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	})
 	if err != nil {
 		return fmt.Errorf("read users: %w", err)
+	}
+	im.operatorManaged = map[numsync.Number]bool{}
+	err = eachRow(ctx, tx, "SELECT e164, ext FROM numbers WHERE location_update_supported = 0", func(r *sql.Rows) error {
+		var n numsync.Number
+		if err := r.Scan(&n.E164, &n.Ext); err != nil {
+			return err
+		}
+		im.operatorManaged[n] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read numbers: %w", err)
 	}
 	im.byNumber = map[numsync.Number]slot{}
 	im.bySlot = map[slot]numsync.Number{}

@@ -361,6 +361,41 @@ func TestImport(t *testing.T) {
 			t.Errorf("number = %+v", n)
 		}
 	})
+	// Export-CsAcquiredPhoneNumber has no LocationUpdateSupported column:
+	// loading it after Get-CsPhoneNumberAssignment's export must not make
+	// an operator-managed number's location updatable again (R14).
+	t.Run("UnstatedLocationUpdateKeepsTheStoredValue", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		managed := inv("+14255550103", numsync.OperatorConnect, "", 4)
+		managed.LocationUpdateSupported = false
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}); err != nil {
+			t.Fatal(err)
+		}
+		var again []numsync.InventoryRecord
+		for _, e164 := range []string{"+14255550103", "+14255550104", "+14255550199"} {
+			rec := inv(e164, numsync.OperatorConnect, "", 4)
+			rec.LocationUpdateSupported, rec.LocationUpdateUnstated = false, true
+			again = append(again, rec)
+		}
+		if _, err := s.ImportNumbers(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		tn := tenant(t, s)
+		for e164, want := range map[string]bool{"+14255550103": false, "+14255550104": true, "+14255550199": true} {
+			if got := numberOf(tn, e164).LocationUpdateSupported; got != want {
+				t.Errorf("%s: LocationUpdateSupported %v after an import that does not state it, want %v", e164, got, want)
+			}
+		}
+		// A row that states it still changes it.
+		stated := inv("+14255550103", numsync.OperatorConnect, "", 4)
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}); err != nil {
+			t.Fatal(err)
+		}
+		if !numberOf(tenant(t, s), "+14255550103").LocationUpdateSupported {
+			t.Errorf("a stated LocationUpdateSupported true did not replace the stored false")
+		}
+	})
 	t.Run("BadNumbersAreProblems", func(t *testing.T) {
 		s, _ := openTemp(t)
 		ext := inv("+14255550105", numsync.CallingPlan, "", 3)
