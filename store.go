@@ -60,8 +60,12 @@ type Store interface {
 	// whose holder stopped renewing it expires after ttl.
 	Lock(ctx context.Context, holder string, ttl time.Duration) (Lock, error)
 
-	// Outbox returns the messages not yet sent; MarkSent records one as sent.
-	Outbox(ctx context.Context) ([]Message, error)
+	// Outbox returns at most limit messages not yet sent (all of them when
+	// limit <= 0) whose id is above after, oldest first, so that a large
+	// outbox is read a page at a time; OutboxLen counts the messages not
+	// yet sent; MarkSent records one as sent.
+	Outbox(ctx context.Context, after int64, limit int) ([]Message, error)
+	OutboxLen(ctx context.Context) (int, error)
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 
 	// SourceDigest and SetSourceDigest remember the content digest of the

@@ -70,11 +70,11 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
-	msgs, err := st.Outbox(ctx)
+	total, err := st.OutboxLen(ctx)
 	if err != nil {
 		return res, fmt.Errorf("send notifications: %w", err)
 	}
-	if len(msgs) == 0 {
+	if total == 0 {
 		return res, nil
 	}
 	log = log.With(zap.String("smtp", cfg.addr()))
@@ -88,15 +88,30 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 	// The store outlives a cancelled ctx: a message the server accepted must
 	// be recorded even when the stop signal came while it was in flight.
 	record := context.WithoutCancel(ctx)
-	for i, m := range msgs {
+	// The outbox is read a page at a time: a migration queues a message per
+	// number, and their bodies need not all be in memory at once.
+	var page []numsync.Message
+	var after int64
+	for tried := 0; ; tried++ {
+		if len(page) == 0 {
+			if page, err = st.Outbox(record, after, outboxPage); err != nil {
+				res.Skipped = max(total-tried, 0)
+				return res, fmt.Errorf("send notifications: %w", err)
+			}
+			if len(page) == 0 {
+				break
+			}
+		}
+		m := page[0]
+		page, after = page[1:], m.ID
 		if err := ctx.Err(); err != nil {
-			res.Skipped = len(msgs) - i
+			res.Skipped = max(total-tried, 0)
 			return res, fmt.Errorf("send notifications: stopped with %d left in the outbox: %w", res.Skipped, err)
 		}
 		err := s.deliver(ctx, &m)
 		var down *connectError
 		if errors.As(err, &down) {
-			res.Skipped = len(msgs) - i
+			res.Skipped = max(total-tried, 0)
 			return res, err
 		}
 		if err != nil {
@@ -108,7 +123,7 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 			continue
 		}
 		if err := st.MarkSent(record, m.ID, time.Now()); err != nil {
-			res.Skipped = len(msgs) - i - 1
+			res.Skipped = max(total-tried-1, 0)
 			return res, fmt.Errorf("notification %d to %s was delivered but not recorded, so the next run sends it again: %w", m.ID, m.To, err)
 		}
 		res.Sent++
@@ -118,6 +133,9 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 	log.Info("notifications sent", zap.Int("sent", res.Sent), zap.Int("failed", res.Failed))
 	return res, nil
 }
+
+// outboxPage is how many messages [Send] reads from the outbox at a time.
+const outboxPage = 256
 
 // Check connects to the server as [Send] would (STARTTLS, certificate,
 // AUTH) and says goodbye without sending anything, for `numsync config

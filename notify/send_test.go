@@ -11,6 +11,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,7 +168,7 @@ func deliveredOnce(t *testing.T, ms *mailServer) {
 
 func outboxUPNs(t *testing.T, st numsync.Store) []string {
 	t.Helper()
-	msgs, err := st.Outbox(context.Background())
+	msgs, err := st.Outbox(context.Background(), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,5 +531,53 @@ func TestWarnsAboutAReadablePasswordFile(t *testing.T) {
 	}
 	if logs.FilterMessageSnippet("chmod 600").FilterField(zap.String("file", passFile)).Len() != 1 {
 		t.Errorf("no warning about the password file's mode; logs: %v", logs.All())
+	}
+}
+
+// TestSendsAnOutboxOfSeveralPages queues more messages than Send reads at
+// once, two of them refused (one on each page): every other message is
+// delivered once, in queue order, and only the refused two stay queued.
+func TestSendsAnOutboxOfSeveralPages(t *testing.T) {
+	const n = 300
+	ctx := context.Background()
+	ms := startServer(t, serverOptions{})
+	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	var msgs []numsync.Message
+	for i := range n {
+		to := fmt.Sprintf("user%03d@contoso.com", i)
+		msgs = append(msgs, numsync.Message{UPN: to, To: to, Raw: notice(to, fmt.Sprintf("+1425555%04d", i))})
+	}
+	req := numsync.ApplyRequest{Actor: "admin@contoso.com", Messages: func() []numsync.Message { return msgs }}
+	if _, err := st.Apply(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	refused := []string{msgs[10].To, msgs[280].To}
+	for _, r := range refused {
+		ms.setReject(r, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"})
+	}
+
+	res, err := notify.Send(ctx, st, config(ms), zap.NewNop())
+	if err != nil || res.Sent != n-2 || res.Failed != 2 || res.Skipped != 0 {
+		t.Fatalf("Send = %+v, %v; want %d sent, 2 failed", res, err, n-2)
+	}
+	got := ms.received()
+	want := 0
+	for _, r := range got {
+		for want < n && slices.Contains(refused, msgs[want].To) {
+			want++
+		}
+		if want >= n || r.To != msgs[want].To {
+			t.Fatalf("delivered %s out of order or twice (expected %d: %s)", r.To, want, msgs[min(want, n-1)].To)
+		}
+		want++
+	}
+	if len(got) != n-2 {
+		t.Errorf("server got %d messages, want %d", len(got), n-2)
+	}
+	if left := outboxUPNs(t, st); !slices.Equal(left, refused) {
+		t.Errorf("outbox = %v; want the refused %v", left, refused)
+	}
+	if l, err := st.OutboxLen(ctx); err != nil || l != 2 {
+		t.Errorf("OutboxLen = %d, %v; want 2", l, err)
 	}
 }

@@ -158,7 +158,7 @@ func TestApply(t *testing.T) {
 			}
 		}
 
-		msgs, err := st.Outbox(ctx)
+		msgs, err := st.Outbox(ctx, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

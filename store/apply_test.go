@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ func TestApply(t *testing.T) {
 		if got, err := s.Run(ctx, run.ID); err != nil || got.Revision != 4 || !got.Ended.Equal(run.Ended) {
 			t.Errorf("Run(%s) = %+v, %v; want %+v", run.ID, got, err, run)
 		}
-		msgs, err := s.Outbox(ctx)
+		msgs, err := s.Outbox(ctx, 0, 0)
 		if err != nil || len(msgs) != 1 || msgs[0].RunID != run.ID || msgs[0].To != "alice@contoso.com" || string(msgs[0].Raw) != string(queue[0].Raw) {
 			t.Fatalf("Outbox = %+v, %v", msgs, err)
 		}
@@ -95,7 +96,7 @@ func TestApply(t *testing.T) {
 		if err := s.MarkSent(ctx, msgs[0].ID, time.Now()); err != nil {
 			t.Errorf("marking a sent message sent again: %v", err)
 		}
-		if msgs, _ := s.Outbox(ctx); len(msgs) != 0 {
+		if msgs, _ := s.Outbox(ctx, 0, 0); len(msgs) != 0 {
 			t.Errorf("outbox after sending = %+v", msgs)
 		}
 		if err := s.MarkSent(ctx, 999, time.Now()); !errors.Is(err, numsync.ErrNotFound) {
@@ -276,7 +277,7 @@ func TestApplyRefused(t *testing.T) {
 			}
 			runs, _ := s.Runs(ctx, 0)
 			audit, _ := s.Audit(ctx, "", 0)
-			msgs, _ := s.Outbox(ctx)
+			msgs, _ := s.Outbox(ctx, 0, 0)
 			if len(runs)+len(audit)+len(msgs) != 0 {
 				t.Errorf("refused apply left %d runs, %d audit entries, %d messages", len(runs), len(audit), len(msgs))
 			}
@@ -396,5 +397,54 @@ func testTenantIsASnapshot(t *testing.T) {
 	}
 	if len(seen) < 2 {
 		t.Errorf("every snapshot was at revision %v; the reads never overlapped an apply", seen)
+	}
+}
+
+// TestOutboxPages reads the outbox a page at a time: ids above the last
+// one read, oldest first, sent messages left out, and the count of those
+// still to send.
+func TestOutboxPages(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	var queue []numsync.Message
+	for i := range 5 {
+		to := fmt.Sprintf("user%d@contoso.com", i)
+		queue = append(queue, numsync.Message{UPN: to, To: to, Raw: []byte("Subject: " + to)})
+	}
+	req := applyReq(0)
+	req.Messages = func() []numsync.Message { return queue }
+	if _, err := s.Apply(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Outbox(ctx, 0, 0)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("Outbox(0, 0) = %d messages, %v; want all 5", len(all), err)
+	}
+	if err := s.MarkSent(ctx, all[2].ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for after := int64(0); ; {
+		page, err := s.Outbox(ctx, after, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		if len(page) > 2 {
+			t.Fatalf("page of %d messages, limit 2", len(page))
+		}
+		for _, m := range page {
+			got = append(got, m.UPN)
+			after = m.ID
+		}
+	}
+	want := []string{queue[0].UPN, queue[1].UPN, queue[3].UPN, queue[4].UPN}
+	if !slices.Equal(got, want) {
+		t.Errorf("paged outbox = %v, want %v", got, want)
+	}
+	if n, err := s.OutboxLen(ctx); err != nil || n != 4 {
+		t.Errorf("OutboxLen = %d, %v; want 4", n, err)
 	}
 }

@@ -10,9 +10,13 @@ import (
 	"numsync"
 )
 
-// Outbox returns the messages not yet sent, oldest first.
-func (s *Store) Outbox(ctx context.Context) ([]numsync.Message, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, run_id, upn, rcpt, raw FROM outbox WHERE sent_at IS NULL ORDER BY id")
+// Outbox returns at most limit messages not yet sent (all when limit <= 0)
+// whose id is above after, oldest first.
+func (s *Store) Outbox(ctx context.Context, after int64, limit int) ([]numsync.Message, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT id, run_id, upn, rcpt, raw FROM outbox WHERE sent_at IS NULL AND id > ? ORDER BY id LIMIT ?", after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
@@ -31,6 +35,15 @@ func (s *Store) Outbox(ctx context.Context) ([]numsync.Message, error) {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
 	return msgs, nil
+}
+
+// OutboxLen returns how many messages are not yet sent.
+func (s *Store) OutboxLen(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM outbox WHERE sent_at IS NULL").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count outbox: %w", err)
+	}
+	return n, nil
 }
 
 // MarkSent records that message id was sent at the given time. Marking a

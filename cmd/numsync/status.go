@@ -27,6 +27,13 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printStatus(e, t, time.Now())
+	waiting, err := st.OutboxLen(ctx)
+	if err != nil {
+		return err
+	}
+	if waiting > 0 {
+		fmt.Fprintf(e.stdout, "notifications waiting to be sent: %d\n", waiting)
+	}
 	runs, err := st.Runs(ctx, 1)
 	if err != nil {
 		return err
