@@ -112,6 +112,18 @@ type Counts struct {
 	Sheets    int `json:"sheets"`
 }
 
+// Add counts one operation of action a as an assign, change or remove.
+func (c *Counts) Add(a Action) {
+	switch a {
+	case Assign:
+		c.Assign++
+	case Change:
+		c.Change++
+	case Remove:
+		c.Remove++
+	}
+}
+
 // Plan is the validated difference between what the sheets want and what
 // the store holds, computed against one store revision. It is built once,
 // printed, saved as plan.json, reviewed and applied as it is.

@@ -220,14 +220,7 @@ func (f *facts) counts() numsync.Counts {
 	c := f.plan.Counts
 	c.Assign, c.Change, c.Remove = 0, 0, 0
 	for _, op := range f.plan.Ops {
-		switch op.Action {
-		case numsync.Assign:
-			c.Assign++
-		case numsync.Change:
-			c.Change++
-		case numsync.Remove:
-			c.Remove++
-		}
+		c.Add(op.Action)
 	}
 	c.Rejected, c.Blocked, c.Warnings = len(f.plan.Rejects), len(f.plan.Blocked), len(f.plan.Warnings)
 	return c

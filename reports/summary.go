@@ -13,8 +13,8 @@ import (
 
 // countryCounts is one line of the per-country table.
 type countryCounts struct {
-	Country                                   string
-	Assign, Change, Remove, Rejected, Blocked int
+	Country string
+	numsync.Counts
 }
 
 // perCountry counts operations, rejects and blocked rows per country
@@ -28,15 +28,7 @@ func (f *facts) perCountry() []countryCounts {
 		return idx[c]
 	}
 	for _, op := range f.plan.Ops {
-		c := get(f.numberCountry(opNumber(op)))
-		switch op.Action {
-		case numsync.Assign:
-			c.Assign++
-		case numsync.Change:
-			c.Change++
-		case numsync.Remove:
-			c.Remove++
-		}
+		get(f.numberCountry(opNumber(op))).Add(op.Action)
 	}
 	for _, is := range f.plan.Rejects {
 		get(f.issueCountry(is)).Rejected++
