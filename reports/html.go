@@ -208,7 +208,7 @@ func (f *facts) html(w *bufio.Writer) {
 		}
 		if op.After != nil {
 			after = op.After.Number.String() + " " + string(op.After.Type)
-			loc = op.After.Location
+			loc = f.locationLabel(op.After.Location)
 		}
 		notify := ""
 		if op.Notify {

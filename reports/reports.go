@@ -193,6 +193,8 @@ type facts struct {
 	plan   *numsync.Plan
 	tenant *numsync.Tenant
 	x      *numsync.TenantIndex
+	// locations are the emergency locations by lower-case id.
+	locations map[string]*numsync.EmergencyLocation
 }
 
 func newFacts(in Input) *facts {
@@ -210,7 +212,21 @@ func newFacts(in Input) *facts {
 		f.tenant = &numsync.Tenant{}
 	}
 	f.x = numsync.IndexOf(in.Index, f.tenant)
+	f.locations = make(map[string]*numsync.EmergencyLocation, len(f.tenant.Locations))
+	for i := range f.tenant.Locations {
+		f.locations[strings.ToLower(f.tenant.Locations[i].ID)] = &f.tenant.Locations[i]
+	}
 	return f
+}
+
+// locationLabel names an emergency location for people: its description
+// with the id, or the id alone when the store does not know it or it has
+// no description.
+func (f *facts) locationLabel(id string) string {
+	if l := f.locations[strings.ToLower(id)]; l != nil && strings.TrimSpace(l.Description) != "" {
+		return oneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
+	}
+	return id
 }
 
 // counts returns the plan's counts, with those that can be derived from
