@@ -101,21 +101,11 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		if err := ap.write(req.Ops); err != nil {
 			return err
 		}
-		freed := make([]numsync.Number, 0, len(ap.freed))
-		for n := range ap.freed {
-			freed = append(freed, n)
+		if err := markReleased(ctx, tx, started, ap.freed); err != nil {
+			return err
 		}
-		slices.SortFunc(freed, compareNumbers)
-		err = batchExec(ctx, tx, "UPDATE numbers SET released_at = ? WHERE (e164, ext) IN (VALUES ", ")", []any{dbTime(started)}, 2, len(freed),
-			func(i int, args []any) ([]any, error) { return append(args, freed[i].E164, freed[i].Ext), nil })
-		if err != nil {
-			return fmt.Errorf("mark freed numbers released: %w", err)
-		}
-		touched := sortedKeys(ap.touched)
-		err = batchExec(ctx, tx, setVoiceSQL+" IN (", ")", nil, 1, len(touched),
-			func(i int, args []any) ([]any, error) { return append(args, touched[i]), nil })
-		if err != nil {
-			return fmt.Errorf("set enterprise voice: %w", err)
+		if err := setVoice(ctx, tx, ap.touched); err != nil {
+			return err
 		}
 		if run.Revision, err = bump(ctx, tx); err != nil {
 			return err
@@ -154,11 +144,6 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 	}
 	return run, nil
 }
-
-// setVoiceSQL makes users' EnterpriseVoice flags say whether they hold a
-// number; the list of keys follows.
-const setVoiceSQL = `UPDATE users SET enterprise_voice = EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key)
-	WHERE upn_key`
 
 // batchRows is how many rows one multi-row statement carries: one
 // statement per row was most of an apply's store time, and 200 rows of up
@@ -511,37 +496,17 @@ func (ap *applier) write(ops []numsync.Op) error {
 	for s := range ap.dropped {
 		dropped = append(dropped, s)
 	}
-	// In key order, so that each statement's rows share the B-tree
-	// pages the last one read instead of each going to a page of its own.
-	slices.SortFunc(dropped, compareSlots)
-	err := batchExec(ap.ctx, ap.tx, "DELETE FROM assignments WHERE (upn_key, category) IN (VALUES ", ")", nil, 2, len(dropped),
-		func(i int, args []any) ([]any, error) {
-			return append(args, dropped[i].upnKey, string(dropped[i].category)), nil
-		})
-	if err != nil {
-		return fmt.Errorf("remove assignments: %w", err)
-	}
-	type holding struct {
-		s slot
-		n numsync.Number
-	}
 	held := make([]holding, 0, len(ap.taken))
 	for _, s := range ap.taken {
 		if n, ok := ap.slots[s]; ok {
 			held = append(held, holding{s, n})
 		}
 	}
-	slices.SortFunc(held, func(a, b holding) int { return compareSlots(a.s, b.s) })
-	err = batchExec(ap.ctx, ap.tx, "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ", "", nil, 4, len(held),
-		func(i int, args []any) ([]any, error) {
-			h := &held[i]
-			return append(args, h.s.upnKey, string(h.s.category), h.n.E164, h.n.Ext), nil
-		})
-	if err != nil {
-		return ap.opError(ops, len(ops), fmt.Errorf("store assignments: %w", err))
+	if err := writeAssignments(ap.ctx, ap.tx, dropped, held); err != nil {
+		return ap.opError(ops, len(ops), err)
 	}
 	slices.SortFunc(ap.located, compareNumbers)
-	err = batchExec(ap.ctx, ap.tx, "UPDATE numbers SET location_id = v.column3 FROM (VALUES ",
+	err := batchExec(ap.ctx, ap.tx, "UPDATE numbers SET location_id = v.column3 FROM (VALUES ",
 		") AS v WHERE numbers.e164 = v.column1 AND numbers.ext = v.column2", nil, 3, len(ap.located),
 		func(i int, args []any) ([]any, error) {
 			n := ap.located[i]

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -40,19 +41,11 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 			return err
 		}
 		im := &numberImport{
-			ctx:      ctx,
-			now:      time.Now(),
-			free:     p.prep("DELETE FROM assignments WHERE e164 = ? AND ext = ?"),
-			take:     p.prep("INSERT INTO assignments (upn_key, category, e164, ext) VALUES (?, ?, ?, ?)"),
-			release:  p.prep("UPDATE numbers SET released_at = ? WHERE e164 = ? AND ext = ?"),
 			seenNum:  map[numsync.Number]numsync.Source{},
 			seenSlot: map[slot]numsync.Source{},
 			touched:  map[string]bool{},
+			released: map[numsync.Number]bool{},
 			problems: &res.Problems,
-		}
-		voice := p.prep("UPDATE users SET enterprise_voice = ? WHERE upn_key = ?")
-		if p.err != nil {
-			return p.err
 		}
 		if err := im.load(ctx, tx); err != nil {
 			return err
@@ -81,23 +74,15 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 			if err != nil {
 				return fmt.Errorf("import number %s (%s): %w", n.Number, rec.Source, err)
 			}
-			moved, err := im.assign(rec)
-			if err != nil {
-				return fmt.Errorf("import number %s (%s): %w", n.Number, rec.Source, err)
-			}
-			if moved && o == unchanged {
+			if im.assign(rec) && o == unchanged {
 				o = updated
 			}
 			count(&res, o)
 		}
-		for _, k := range sortedKeys(im.touched) {
-			_, primary := im.bySlot[slot{k, numsync.Primary}]
-			_, private := im.bySlot[slot{k, numsync.Private}]
-			if holds := primary || private; holds != im.users[k].voice {
-				if _, err := voice.ExecContext(ctx, boolInt(holds), k); err != nil {
-					return fmt.Errorf("set enterprise voice of %s: %w", k, err)
-				}
-			}
+		// The assignments were worked out in memory; the store gets the
+		// difference in a few multi-row statements, as an apply does.
+		if err := im.write(ctx, tx); err != nil {
+			return err
 		}
 		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
 	})
@@ -124,24 +109,20 @@ func scanAssignment(r *sql.Rows) (slot, numsync.Number, error) {
 	return s, n, err
 }
 
-type storedUser struct {
-	upn   string
-	voice bool
-}
-
 // numberImport is the state of one ImportNumbers transaction.
 type numberImport struct {
-	ctx                 context.Context
-	now                 time.Time
-	free, take, release *sql.Stmt
-	users               map[string]storedUser // by upn_key
-	byObject            map[string][]string   // object key -> upn_keys
-	byNumber            map[numsync.Number]slot
-	bySlot              map[slot]numsync.Number
-	seenNum             map[numsync.Number]numsync.Source
-	seenSlot            map[slot]numsync.Source
-	touched             map[string]bool // users whose assignments changed
-	problems            *[]numsync.Issue
+	upns     map[string]string   // upn_key -> upn
+	byObject map[string][]string // object key -> upn_keys
+	// byNumber and bySlot are the assignments as the import goes; initial
+	// is what the store held before it.
+	byNumber map[numsync.Number]slot
+	bySlot   map[slot]numsync.Number
+	initial  map[slot]numsync.Number
+	seenNum  map[numsync.Number]numsync.Source
+	seenSlot map[slot]numsync.Source
+	touched  map[string]bool         // users whose assignments changed
+	released map[numsync.Number]bool // numbers freed by the export
+	problems *[]numsync.Issue
 	// operatorManaged holds the stored numbers whose emergency location
 	// cannot be updated (LocationUpdateSupported false).
 	operatorManaged map[numsync.Number]bool
@@ -150,15 +131,14 @@ type numberImport struct {
 // load reads the users, the assignments and the operator-managed numbers
 // the import works against.
 func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
-	im.users = map[string]storedUser{}
+	im.upns = map[string]string{}
 	im.byObject = map[string][]string{}
-	err := eachRow(ctx, tx, "SELECT upn_key, upn, object_key, enterprise_voice FROM users", func(r *sql.Rows) error {
-		var key, obj string
-		var u storedUser
-		if err := r.Scan(&key, &u.upn, &obj, &u.voice); err != nil {
+	err := eachRow(ctx, tx, "SELECT upn_key, upn, object_key FROM users", func(r *sql.Rows) error {
+		var key, upn, obj string
+		if err := r.Scan(&key, &upn, &obj); err != nil {
 			return err
 		}
-		im.users[key] = u
+		im.upns[key] = upn
 		if obj != "" {
 			im.byObject[obj] = append(im.byObject[obj], key)
 		}
@@ -193,6 +173,7 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return fmt.Errorf("read assignments: %w", err)
 	}
+	im.initial = maps.Clone(im.bySlot)
 	return nil
 }
 
@@ -234,10 +215,10 @@ func (im *numberImport) wanted(rec *numsync.InventoryRecord) slot {
 	case 1:
 	default:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned",
-			rec.HolderID, im.users[keys[0]].upn, im.users[keys[1]].upn), "give each user its own object id")
+			rec.HolderID, im.upns[keys[0]], im.upns[keys[1]]), "give each user its own object id")
 		return slot{}
 	}
-	upn := im.users[keys[0]].upn
+	upn := im.upns[keys[0]]
 	cat, err := numsync.ParseCategory(string(rec.Category))
 	if err != nil {
 		im.problem(rec, numsync.BadRow, upn, err.Error()+"; the number is loaded unassigned", "")
@@ -256,50 +237,63 @@ func (im *numberImport) wanted(rec *numsync.InventoryRecord) slot {
 
 // assign makes the number's assignment what the record says, reporting
 // whether it changed.
-func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, error) {
+func (im *numberImport) assign(rec *numsync.InventoryRecord) bool {
 	n := rec.Number
 	want := im.wanted(rec)
 	cur, held := im.byNumber[n]
 	if cur == want {
-		return false, nil
+		return false
 	}
 	if held {
-		if err := im.unassign(n, cur, want.upnKey == ""); err != nil {
-			return false, err
-		}
+		im.unassign(n, cur, want.upnKey == "")
 	}
 	if want.upnKey == "" {
-		return true, nil
+		return true
 	}
 	// The export is the truth: whatever number the holder had in this
 	// category before is no longer theirs.
 	if old, ok := im.bySlot[want]; ok {
-		if err := im.unassign(old, want, true); err != nil {
-			return false, err
-		}
-	}
-	if _, err := im.take.ExecContext(im.ctx, want.upnKey, string(want.category), n.E164, n.Ext); err != nil {
-		return false, fmt.Errorf("assign to %s: %w", im.users[want.upnKey].upn, err)
+		im.unassign(old, want, true)
 	}
 	im.byNumber[n] = want
 	im.bySlot[want] = n
 	im.touched[want.upnKey] = true
-	return true, nil
+	return true
 }
 
 // unassign frees n from sl, starting its quarantine if it stays free.
-func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) error {
-	if _, err := im.free.ExecContext(im.ctx, n.E164, n.Ext); err != nil {
-		return err
-	}
+func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
 	delete(im.byNumber, n)
 	delete(im.bySlot, sl)
 	im.touched[sl.upnKey] = true
-	if !released {
-		return nil
+	if released {
+		im.released[n] = true
 	}
-	_, err := im.release.ExecContext(im.ctx, dbTime(im.now), n.E164, n.Ext)
-	return err
+}
+
+// write stores the assignments the import ended with: the rows that
+// differ from what the store held, the released numbers' quarantine start
+// and the EnterpriseVoice flag of every identity whose numbers changed.
+func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
+	var dropped []slot
+	for s, n := range im.initial {
+		if now, ok := im.bySlot[s]; !ok || now != n {
+			dropped = append(dropped, s)
+		}
+	}
+	var held []holding
+	for s, n := range im.bySlot {
+		if was, ok := im.initial[s]; !ok || was != n {
+			held = append(held, holding{s, n})
+		}
+	}
+	if err := writeAssignments(ctx, tx, dropped, held); err != nil {
+		return err
+	}
+	if err := markReleased(ctx, tx, time.Now(), im.released); err != nil {
+		return err
+	}
+	return setVoice(ctx, tx, im.touched)
 }
 
 // eachRow calls fn for every row of query.
