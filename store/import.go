@@ -72,12 +72,15 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 			o, err := num.upsert(ctx, n.E164, n.Ext, string(n.Type), n.Country, joinList(n.Capabilities), n.LocationID,
 				boolInt(locUpdate), n.Operator, n.Source, n.ActivationState)
 			if err != nil {
-				return fmt.Errorf("import number %s (%s): %w", n.Number, rec.Source, err)
+				return err
 			}
 			if im.assign(rec) && o == unchanged {
 				o = updated
 			}
 			count(&res, o)
+		}
+		if err := num.flush(ctx); err != nil {
+			return err
 		}
 		// The assignments were worked out in memory; the store gets the
 		// difference in a few multi-row statements, as an apply does.
@@ -375,26 +378,32 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 			rows = append(rows, row{key, u})
 		}
 		slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
-		for _, r := range rows {
-			if err := ctx.Err(); err != nil {
-				return err
+		err = bulkLoad(ctx, tx, "users", len(up.stored) == 0, func() error {
+			for _, r := range rows {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				u := r.u
+				kind := u.Kind
+				if kind == "" {
+					kind = numsync.KindUser
+				}
+				src := u.Source
+				if opts.Source != "" {
+					src = opts.Source
+				}
+				lic := slices.Compact(slices.Sorted(slices.Values(u.Licenses)))
+				o, err := up.upsert(ctx, r.key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, objectKey(u.ObjectID), u.DN,
+					string(kind), u.UsageLocation, boolInt(u.Enabled), joinList(lic), u.OnPremLine, src, 0)
+				if err != nil {
+					return err
+				}
+				count(&res, o)
 			}
-			u := r.u
-			kind := u.Kind
-			if kind == "" {
-				kind = numsync.KindUser
-			}
-			src := u.Source
-			if opts.Source != "" {
-				src = opts.Source
-			}
-			lic := slices.Compact(slices.Sorted(slices.Values(u.Licenses)))
-			o, err := up.upsert(ctx, r.key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, objectKey(u.ObjectID), u.DN,
-				string(kind), u.UsageLocation, boolInt(u.Enabled), joinList(lic), u.OnPremLine, src, 0)
-			if err != nil {
-				return fmt.Errorf("import user %s: %w", u.UPN, err)
-			}
-			count(&res, o)
+			return up.flush(ctx)
+		})
+		if err != nil {
+			return err
 		}
 		if opts.MarkAbsent {
 			n, err := markAbsent(ctx, tx, opts.Source, seen)
@@ -478,9 +487,12 @@ func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLoc
 			seen[l.ID] = true
 			o, err := up.upsert(ctx, l.ID, l.Description, l.Country, l.CompanyName, l.HouseNumber, l.StreetName, l.City, l.StateOrProv, l.PostalCode)
 			if err != nil {
-				return fmt.Errorf("import location %s: %w", l.ID, err)
+				return err
 			}
 			count(&res, o)
+		}
+		if err := up.flush(ctx); err != nil {
+			return err
 		}
 		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
 	})

@@ -54,11 +54,19 @@ const (
 // upserter inserts a row that is not there and updates one that differs,
 // telling which happened. It reads a 64-bit hash of every stored row of the
 // table once, so that an unchanged row (the common case of a nightly
-// re-import) costs no statement at all, a new or changed one costs one.
+// re-import) costs no statement at all and a changed one costs one. New
+// rows are inserted batchRows at a time (a first import is nearly all new
+// rows): the caller calls flush before it relies on them being in the
+// table.
 type upserter struct {
-	ins, upd *sql.Stmt
-	nkeys    int
-	stored   map[string]uint64 // joined key columns -> hash of the value columns
+	tx        *sql.Tx
+	table     string
+	insPrefix string // multi-row INSERT up to VALUES
+	ins, upd  *sql.Stmt
+	nkeys     int
+	ncols     int
+	stored    map[string]uint64 // joined key columns -> hash of the value columns
+	pending   []any             // arguments of the rows still to insert, ncols each
 }
 
 // newUpserter prepares the statements for table, whose arguments are the
@@ -77,10 +85,14 @@ func newUpserter(p *stmts, table string, keys, cols []string) (*upserter, error)
 		set = append(set, c+" = "+params[len(keys)+i])
 	}
 	u := &upserter{
-		ins:    p.prep("INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"),
-		upd:    p.prep("UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + strings.Join(where, " AND ")),
-		nkeys:  len(keys),
-		stored: map[string]uint64{},
+		tx:        p.tx,
+		table:     table,
+		insPrefix: "INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES ",
+		ins:       p.prep("INSERT INTO " + table + " (" + strings.Join(all, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"),
+		upd:       p.prep("UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + strings.Join(where, " AND ")),
+		nkeys:     len(keys),
+		ncols:     len(all),
+		stored:    map[string]uint64{},
 	}
 	if p.err != nil {
 		return nil, p.err
@@ -109,25 +121,61 @@ func newUpserter(p *stmts, table string, keys, cols []string) (*upserter, error)
 	return u, nil
 }
 
+// upsert inserts or updates the row of args: the key columns, then the
+// value columns. Its errors name the table and the row's key.
 func (u *upserter) upsert(ctx context.Context, args ...any) (outcome, error) {
 	key, h := rowKey(args[:u.nkeys]), rowHash(args[u.nkeys:])
 	old, ok := u.stored[key]
 	switch {
 	case !ok:
-		if _, err := u.ins.ExecContext(ctx, args...); err != nil {
-			return unchanged, err
-		}
+		u.pending = append(u.pending, args...)
 		u.stored[key] = h
+		if len(u.pending) == batchRows*u.ncols {
+			return added, u.flush(ctx)
+		}
 		return added, nil
 	case old == h:
 		return unchanged, nil
 	}
+	// An update sees every row inserted before it.
+	if err := u.flush(ctx); err != nil {
+		return unchanged, err
+	}
 	// The update's arguments are the same as the insert's: keys, then values.
 	if _, err := u.upd.ExecContext(ctx, args...); err != nil {
-		return unchanged, err
+		return unchanged, u.rowError(args, err)
 	}
 	u.stored[key] = h
 	return updated, nil
+}
+
+// flush inserts the rows upsert has queued. When the multi-row statement
+// fails (which leaves none of its rows), the rows go in one at a time, so
+// that the error names the row at fault.
+func (u *upserter) flush(ctx context.Context) error {
+	rows := u.pending
+	u.pending = u.pending[:0]
+	n := len(rows) / u.ncols
+	err := batchExec(ctx, u.tx, u.insPrefix, "", nil, u.ncols, n,
+		func(i int, args []any) ([]any, error) { return append(args, rows[i*u.ncols:(i+1)*u.ncols]...), nil })
+	if err == nil {
+		return nil
+	}
+	for i := range n {
+		row := rows[i*u.ncols : (i+1)*u.ncols]
+		if _, rerr := u.ins.ExecContext(ctx, row...); rerr != nil {
+			return u.rowError(row, rerr)
+		}
+	}
+	return fmt.Errorf("%s: %w", u.table, err)
+}
+
+func (u *upserter) rowError(args []any, err error) error {
+	key := make([]string, u.nkeys)
+	for i := range key {
+		key[i] = text(args[i])
+	}
+	return fmt.Errorf("%s %s: %w", u.table, strings.Join(key, " "), err)
 }
 
 // text renders an upsert argument as SQLite's text form of it.
@@ -184,4 +232,44 @@ func count(res *numsync.ImportResult, o outcome) {
 	default:
 		res.Unchanged++
 	}
+}
+
+// bulkLoad runs load, and when the table is empty (a first import) drops
+// the table's secondary indexes before and builds them again after: one
+// sort per index instead of an insert into it in random order per row,
+// which at a million users is a third of the import. The definitions are
+// read from the schema, so the migrations stay their only source.
+func bulkLoad(ctx context.Context, tx *sql.Tx, table string, empty bool, load func() error) error {
+	if !empty {
+		return load()
+	}
+	type index struct{ name, sql string }
+	var indexes []index
+	// table is one of our own names, never input.
+	err := eachRow(ctx, tx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '"+table+"' AND sql IS NOT NULL",
+		func(r *sql.Rows) error {
+			var ix index
+			if err := r.Scan(&ix.name, &ix.sql); err != nil {
+				return err
+			}
+			indexes = append(indexes, ix)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("read the indexes of %s: %w", table, err)
+	}
+	for _, ix := range indexes {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+ix.name+`"`); err != nil {
+			return fmt.Errorf("drop index %s: %w", ix.name, err)
+		}
+	}
+	if err := load(); err != nil {
+		return err
+	}
+	for _, ix := range indexes {
+		if _, err := tx.ExecContext(ctx, ix.sql); err != nil {
+			return fmt.Errorf("build index %s: %w", ix.name, err)
+		}
+	}
+	return nil
 }
