@@ -164,11 +164,23 @@ func (r *reconcileRow) withOp(op *numsync.Op) {
 // small entries first).
 func (f *facts) reconcile() iter.Seq[*reconcileRow] {
 	return func(yield func(*reconcileRow) bool) {
+		// The identity rows are gathered and sorted while the number rows
+		// are written: on a large tenant this file is the longest report.
+		type identities struct {
+			entries []identityEntry
+			holds   map[string][]*numsync.Assignment
+		}
+		ready := make(chan identities, 1)
+		go func() {
+			e, h := f.identityEntries()
+			ready <- identities{e, h}
+		}()
 		x := f.reconcileIndex()
 		if !f.numberRows(x, yield) {
 			return
 		}
-		entries, holds := f.identityEntries()
+		ids := <-ready
+		entries, holds := ids.entries, ids.holds
 		var r reconcileRow
 		for i := range entries {
 			f.identityRow(x, &entries[i], holds, &r)
@@ -245,7 +257,7 @@ type identityEntry struct {
 // name, by UPN key and category, and the holdings of identities only
 // rejected or blocked rows name.
 func (f *facts) identityEntries() ([]identityEntry, map[string][]*numsync.Assignment) {
-	entries := make([]identityEntry, 0, len(f.in.Wishes))
+	entries := make([]identityEntry, 0, len(f.in.Wishes)+len(f.plan.Rejects)+len(f.plan.Blocked))
 	named := make(map[string]bool, len(f.in.Wishes))
 	seen := make(map[identityKey]bool, len(f.in.Wishes))
 	for i := range f.in.Wishes {

@@ -17,8 +17,8 @@ import (
 // locations by id, assignments by UPN and category) so that plans made
 // from it are deterministic.
 //
-// The users are read on one connection while the numbers, locations and
-// assignments are read on another, each in its own read transaction, so
+// The users and assignments are read on one connection while the numbers
+// and locations are read on another, each in its own read transaction, so
 // a large snapshot takes about half the time. Every change to the tenant
 // raises the store revision (the stale-plan check relies on it too), so
 // two reads at the same revision saw the same store; when a writer
@@ -56,7 +56,7 @@ func (s *Store) Tenant(ctx context.Context) (*numsync.Tenant, error) {
 // before it reads them in one transaction.
 var splitTries = 3
 
-// tenantSplit reads the users and the rest side by side; nil, nil when
+// tenantSplit reads the two parts side by side; nil, nil when
 // the two reads saw different revisions.
 func (s *Store) tenantSplit(ctx context.Context) (*numsync.Tenant, error) {
 	var u, n tenantPart
@@ -74,14 +74,15 @@ func (s *Store) tenantSplit(ctx context.Context) (*numsync.Tenant, error) {
 	return join(&u, &n)
 }
 
-// tenantPart is what one read transaction of a snapshot found: the users,
-// or the numbers, locations and assignments; with its own interner, so the
-// two parts can be read at once.
+// tenantPart is what one read transaction of a snapshot found: the users
+// and assignments, or the numbers and locations (about the same work at
+// any size); with its own interner, so the two parts can be read at once.
 type tenantPart struct {
-	revision int64
-	in       interner
-	t        numsync.Tenant
-	keys     []string // the users' or the assignments' UPN keys, row by row
+	revision   int64
+	in         interner
+	t          numsync.Tenant
+	userKeys   []string // the users' UPN keys, row by row
+	holderKeys []string // the assignments' UPN keys, row by row
 }
 
 func (p *tenantPart) readUsers(ctx context.Context, tx *sql.Tx) error {
@@ -90,7 +91,7 @@ func (p *tenantPart) readUsers(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	p.in = interner{}
-	return scanAll(ctx, tx, &p.t.Users, "users", `SELECT upn_key, upn, display_name, mail, object_id, dn, kind, usage_location,
+	err = scanAll(ctx, tx, &p.t.Users, "users", `SELECT upn_key, upn, display_name, mail, object_id, dn, kind, usage_location,
 		enabled, licenses, onprem_line, source, absent, enterprise_voice FROM users ORDER BY upn_key`,
 		func(r *sql.Rows) (numsync.User, error) {
 			var u numsync.User
@@ -99,8 +100,20 @@ func (p *tenantPart) readUsers(ctx context.Context, tx *sql.Tx) error {
 				&u.Enabled, &lic, &u.OnPremLine, &u.Source, &u.Absent, &u.EnterpriseVoice)
 			u.Licenses = internList[numsync.License](p.in, lic)
 			u.Kind, u.UsageLocation, u.Source = numsync.UserKind(p.in.of(string(u.Kind))), p.in.of(u.UsageLocation), p.in.of(u.Source)
-			p.keys = append(p.keys, key)
+			p.userKeys = append(p.userKeys, key)
 			return u, err
+		})
+	if err != nil {
+		return err
+	}
+	return scanAll(ctx, tx, &p.t.Assignments, "assignments", "SELECT upn_key, category, e164, ext FROM assignments ORDER BY upn_key, category",
+		func(r *sql.Rows) (numsync.Assignment, error) {
+			var a numsync.Assignment
+			var key string
+			err := r.Scan(&key, &a.Category, &a.Number.E164, &a.Number.Ext)
+			a.Category = numsync.Category(p.in.of(string(a.Category)))
+			p.holderKeys = append(p.holderKeys, key)
+			return a, err
 		})
 }
 
@@ -130,24 +143,13 @@ func (p *tenantPart) readNumbers(ctx context.Context, tx *sql.Tx) error {
 		}); err != nil {
 		return err
 	}
-	if err := scanAll(ctx, tx, &p.t.Locations, "locations", `SELECT id, description, country, company_name, house_number,
+	return scanAll(ctx, tx, &p.t.Locations, "locations", `SELECT id, description, country, company_name, house_number,
 		street_name, city, state_or_prov, postal_code FROM locations ORDER BY id`,
 		func(r *sql.Rows) (numsync.EmergencyLocation, error) {
 			var l numsync.EmergencyLocation
 			err := r.Scan(&l.ID, &l.Description, &l.Country, &l.CompanyName, &l.HouseNumber,
 				&l.StreetName, &l.City, &l.StateOrProv, &l.PostalCode)
 			return l, err
-		}); err != nil {
-		return err
-	}
-	return scanAll(ctx, tx, &p.t.Assignments, "assignments", "SELECT upn_key, category, e164, ext FROM assignments ORDER BY upn_key, category",
-		func(r *sql.Rows) (numsync.Assignment, error) {
-			var a numsync.Assignment
-			var key string
-			err := r.Scan(&key, &a.Category, &a.Number.E164, &a.Number.Ext)
-			a.Category = numsync.Category(in.of(string(a.Category)))
-			p.keys = append(p.keys, key)
-			return a, err
 		})
 }
 
@@ -157,21 +159,21 @@ func (p *tenantPart) readNumbers(ctx context.Context, tx *sql.Tx) error {
 // SQLite. Users are in upn_key order and numbers in (e164, ext) order,
 // both byte order (BINARY collation), so a binary search finds them
 // without a map over the tenant; the assignment shares their strings.
-func join(users, rest *tenantPart) (*numsync.Tenant, error) {
+func join(users, numbers *tenantPart) (*numsync.Tenant, error) {
 	// A copy, so that the parts' keys and interners are garbage once
 	// joined.
 	t := new(numsync.Tenant)
-	*t = rest.t
-	t.Revision, t.Users = rest.revision, users.t.Users
+	*t = numbers.t
+	t.Revision, t.Users, t.Assignments = numbers.revision, users.t.Users, users.t.Assignments
 	for i := range t.Assignments {
 		a := &t.Assignments[i]
-		u, uok := slices.BinarySearch(users.keys, rest.keys[i])
+		u, uok := slices.BinarySearch(users.userKeys, users.holderKeys[i])
 		n, nok := sort.Find(len(t.Numbers), func(j int) int {
 			return cmp.Or(strings.Compare(a.Number.E164, t.Numbers[j].E164), strings.Compare(a.Number.Ext, t.Numbers[j].Ext))
 		})
 		if !uok || !nok {
 			// The foreign keys make this impossible in one snapshot.
-			return nil, fmt.Errorf("assignment of %s to %s names a missing user or number", a.Number, rest.keys[i])
+			return nil, fmt.Errorf("assignment of %s to %s names a missing user or number", a.Number, users.holderKeys[i])
 		}
 		a.UPN = t.Users[u].UPN
 		a.Number = t.Numbers[n].Number
