@@ -164,23 +164,11 @@ func (r *reconcileRow) withOp(op *numsync.Op) {
 // small entries first).
 func (f *facts) reconcile() iter.Seq[*reconcileRow] {
 	return func(yield func(*reconcileRow) bool) {
-		// The identity rows are gathered and sorted while the number rows
-		// are written: on a large tenant this file is the longest report.
-		type identities struct {
-			entries []identityEntry
-			holds   map[string][]*numsync.Assignment
-		}
-		ready := make(chan identities, 1)
-		go func() {
-			e, h := f.identityEntries()
-			ready <- identities{e, h}
-		}()
 		x := f.reconcileIndex()
 		if !f.numberRows(x, yield) {
 			return
 		}
-		ids := <-ready
-		entries, holds := ids.entries, ids.holds
+		entries, holds := f.identityEntries()
 		var r reconcileRow
 		for i := range entries {
 			f.identityRow(x, &entries[i], holds, &r)
