@@ -92,10 +92,11 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 	// number, and their bodies need not all be in memory at once.
 	var page []numsync.Message
 	var after int64
+	left := func(done int) int { return max(total-done, 0) }
 	for tried := 0; ; tried++ {
 		if len(page) == 0 {
 			if page, err = st.Outbox(record, after, outboxPage); err != nil {
-				res.Skipped = max(total-tried, 0)
+				res.Skipped = left(tried)
 				return res, fmt.Errorf("send notifications: %w", err)
 			}
 			if len(page) == 0 {
@@ -105,13 +106,13 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 		m := page[0]
 		page, after = page[1:], m.ID
 		if err := ctx.Err(); err != nil {
-			res.Skipped = max(total-tried, 0)
+			res.Skipped = left(tried)
 			return res, fmt.Errorf("send notifications: stopped with %d left in the outbox: %w", res.Skipped, err)
 		}
 		err := s.deliver(ctx, &m)
 		var down *connectError
 		if errors.As(err, &down) {
-			res.Skipped = max(total-tried, 0)
+			res.Skipped = left(tried)
 			return res, err
 		}
 		if err != nil {
@@ -123,7 +124,7 @@ func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (R
 			continue
 		}
 		if err := st.MarkSent(record, m.ID, time.Now()); err != nil {
-			res.Skipped = max(total-tried-1, 0)
+			res.Skipped = left(tried + 1)
 			return res, fmt.Errorf("notification %d to %s was delivered but not recorded, so the next run sends it again: %w", m.ID, m.To, err)
 		}
 		res.Sent++

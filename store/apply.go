@@ -256,15 +256,7 @@ func (ap *applier) load(ops []numsync.Op) error {
 			e164s = append(e164s, a.Number.E164)
 		}
 	}
-	scanHolding := func(rows *sql.Rows) error {
-		s, n, err := scanAssignment(rows)
-		if err != nil {
-			return err
-		}
-		ap.slots[s] = n
-		ap.holders[n] = s
-		return nil
-	}
+	scanHolding := scanHoldings(ap.slots, ap.holders)
 	err := ap.query("read the identities' assignments", `SELECT `+assignmentCols+` FROM assignments
 		WHERE upn_key IN (SELECT value FROM json_each(?))`, keys, scanHolding)
 	if err != nil {

@@ -101,15 +101,23 @@ type slot struct {
 	category numsync.Category
 }
 
-// assignmentCols are the columns scanAssignment reads, in its order.
+// assignmentCols are the columns scanHoldings reads, in its order.
 const assignmentCols = "upn_key, category, e164, ext"
 
-// scanAssignment reads one row of assignmentCols.
-func scanAssignment(r *sql.Rows) (slot, numsync.Number, error) {
-	var s slot
-	var n numsync.Number
-	err := r.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext)
-	return s, n, err
+// scanHoldings returns a row scanner that reads one row of assignmentCols
+// into both directions of the assignments: who holds which number, and
+// which number each slot holds.
+func scanHoldings(bySlot map[slot]numsync.Number, byNumber map[numsync.Number]slot) func(*sql.Rows) error {
+	return func(r *sql.Rows) error {
+		var s slot
+		var n numsync.Number
+		if err := r.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext); err != nil {
+			return err
+		}
+		bySlot[s] = n
+		byNumber[n] = s
+		return nil
+	}
 }
 
 // numberImport is the state of one ImportNumbers transaction.
@@ -164,15 +172,7 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	}
 	im.byNumber = map[numsync.Number]slot{}
 	im.bySlot = map[slot]numsync.Number{}
-	err = eachRow(ctx, tx, "SELECT "+assignmentCols+" FROM assignments", func(r *sql.Rows) error {
-		sl, n, err := scanAssignment(r)
-		if err != nil {
-			return err
-		}
-		im.byNumber[n] = sl
-		im.bySlot[sl] = n
-		return nil
-	})
+	err = eachRow(ctx, tx, "SELECT "+assignmentCols+" FROM assignments", scanHoldings(im.bySlot, im.byNumber))
 	if err != nil {
 		return fmt.Errorf("read assignments: %w", err)
 	}

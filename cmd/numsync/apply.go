@@ -41,16 +41,20 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		t   *numsync.Tenant
 		err error
 	}
+	snapCtx, stopSnap := context.WithCancel(ctx)
+	defer stopSnap()
 	snap := make(chan snapshot, 1)
 	go func() {
-		t, err := st.Tenant(ctx)
+		t, err := st.Tenant(snapCtx)
 		snap <- snapshot{t, err}
 	}()
 	p, digest, err := planner.ReadPlanDigest(f)
-	s := <-snap
 	if err != nil {
+		stopSnap() // a refused plan needs no snapshot
+		<-snap
 		return usageErr(fmt.Errorf("%s: %w", fs.Arg(0), err), "give the plan.json that 'numsync plan' wrote, unedited")
 	}
+	s := <-snap
 	if s.err != nil {
 		return s.err
 	}
