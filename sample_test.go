@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
-	"numsync/importer"
-	"numsync/ldapsync"
-	"numsync/planner"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/ldapsync"
+	"github.com/numsync/numsync/planner"
+	"github.com/numsync/numsync/store"
 )
 
 // TestSampleTenantPlansAsDocumented loads the sample tenant the way a run

@@ -15,7 +15,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Dialect is how a CSV file turned out to be written.

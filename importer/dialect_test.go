@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode/utf16"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 var testSchema = []Column{

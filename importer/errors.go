@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // RowError is a problem with one row (or, with Line at the header, one

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func readSheetBytes(t *testing.T, data []byte, workers int) *SheetResult {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Columns of the two Microsoft exports a number inventory can come from.

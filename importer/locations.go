@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 const (

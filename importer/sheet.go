@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 const (

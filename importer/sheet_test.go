@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 var corpus = filepath.Join("..", "testdata", "sheets")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // problemsAt renders problems as "CODE file:line column" for comparison.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // parseBool reads the yes/no spellings spreadsheets and PowerShell write

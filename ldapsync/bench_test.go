@@ -12,8 +12,8 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"numsync"
-	"numsync/ldapsync"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // benchUsers is the directory size of the benchmarks: 20,000 users, or

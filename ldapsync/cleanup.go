@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // CleanupEntry is one user of an ad-cleanup.csv: whose msRTCSIP-Line to

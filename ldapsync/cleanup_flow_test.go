@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
-	"numsync/ldapsync"
-	"numsync/planner"
-	"numsync/reports"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
+	"github.com/numsync/numsync/planner"
+	"github.com/numsync/numsync/reports"
+	"github.com/numsync/numsync/store"
 )
 
 // flowUsers is the directory size of the end-to-end clean-up test.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
-	"numsync/ldapsync"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // writeCleanup writes content as a file named ad-cleanup.csv.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"numsync/ldapsync"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // clearUsers is the size of the directories the clean-up tests write to.

@@ -10,8 +10,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"numsync"
-	"numsync/ldapsync"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // decodeDirectory reads the `directory:` section of a numsync config.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"numsync"
-	"numsync/ldapsync"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // The test directory: users generated from their index by the rules of

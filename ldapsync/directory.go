@@ -8,7 +8,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 	"go.uber.org/zap"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Directory reads users from a live directory over LDAP or from an LDIF

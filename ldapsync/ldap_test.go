@@ -18,9 +18,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	"numsync"
-	"numsync/internal/testpki"
-	"numsync/ldapsync"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/testpki"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // passwordFile writes the bind password where a config can point to it.

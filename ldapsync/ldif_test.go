@@ -16,8 +16,8 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"numsync"
-	"numsync/ldapsync"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
 )
 
 // ldapsearchExport writes the users 0..n-1 as `ldapsearch -L` prints the

@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Record is one directory entry mapped to a user, with what the user type

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net"
-	"numsync/internal/testpki"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/numsync/numsync/internal/testpki"
 )
 
 // This file starts a real OpenLDAP slapd for the tests: a temporary

@@ -8,8 +8,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"numsync"
-	"numsync/notify"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/notify"
 )
 
 // BenchmarkSend measures a batch of 100 notifications through STARTTLS and

@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"numsync/notify"
+	"github.com/numsync/numsync/notify"
 )
 
 func TestValidateNamesTheKey(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Result says what one [Send] did. It is meaningful even when Send returns

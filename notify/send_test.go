@@ -22,10 +22,10 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
-	"numsync"
-	"numsync/internal/testpki"
-	"numsync/notify"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/testpki"
+	"github.com/numsync/numsync/notify"
+	"github.com/numsync/numsync/store"
 )
 
 const (

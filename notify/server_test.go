@@ -6,7 +6,6 @@ import (
 	"io"
 	"log"
 	"net"
-	"numsync/internal/testpki"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/numsync/numsync/internal/testpki"
 )
 
 // mailServer is a real SMTP server on loopback (emersion/go-smtp) that keeps

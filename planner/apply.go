@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // ApplyOptions says who applies a plan and how the guards are set.

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/store"
 )
 
 const admin = "admin@example.com"

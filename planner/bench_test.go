@@ -5,7 +5,7 @@ import (
 	"io"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // BenchmarkPlan100k plans 100,000 rows against 100,000 users and 150,000

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // now is the clock of every test plan.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
-	"numsync/internal/par"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/par"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // TestFormatNumberMatchesParse holds the mails' number formatting, which

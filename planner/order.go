@@ -3,7 +3,7 @@ package planner
 import (
 	"slices"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Operation order

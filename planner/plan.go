@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Input is everything a plan is computed from. Planning reads it and does

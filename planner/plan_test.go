@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 type planCase struct {

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // WritePlan writes p as plan.json (schema in PLANFILE.md): indented JSON

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // samplePlan is a plan with every kind of content: a swap, a remove by

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // RollbackOptions tunes [Rollback].

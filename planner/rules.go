@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // decide runs the rules that look at one row alone (everything but R8,

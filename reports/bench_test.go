@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // bigInput is a migration wave: n users each moving to a new number, with

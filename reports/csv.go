@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // isE164Cell reports whether a cell is exactly one number as numsync

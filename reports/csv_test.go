@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // readCSV reads a report CSV as a spreadsheet would: a UTF-8 BOM, then

@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 var (

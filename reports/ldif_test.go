@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // TestLDIFAcceptedByLdapmodify has OpenLDAP's ldapmodify parse the file

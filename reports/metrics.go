@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // runStatuses are the values of numsync_run_status's status label; all are

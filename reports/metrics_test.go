@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Prometheus text format, strictly: HELP and TYPE lines, and samples of a

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // psQuoted matches one PowerShell single-quoted string: any character but

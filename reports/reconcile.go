@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Reconciliation statuses, as written in reconciliation.csv.

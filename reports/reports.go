@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
-	"numsync/internal/par"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/par"
 )
 
 // Input is everything the reports of one plan or run are made from.

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Hostile values that the sample carries into every report.

@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // countryCounts is one line of the per-country table.

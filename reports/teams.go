@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // frees reports whether an operation must take its old number away before

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func TestWriteReplacesFilesAtomically(t *testing.T) {

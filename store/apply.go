@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Apply carries out req.Ops in order in one transaction, if and only if the

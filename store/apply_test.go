@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func applyReq(rev int64, ops ...numsync.Op) numsync.ApplyRequest {

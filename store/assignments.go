@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // holding is one row of the assignments table: a slot and its number.

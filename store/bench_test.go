@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // benchRows is the size of the benchmark tenant; -store.rows changes it to

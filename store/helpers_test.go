@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func openTemp(t testing.TB) (*Store, string) {

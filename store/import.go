@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 var numberCols = []string{"type", "country", "capabilities", "location_id", "location_update_supported", "operator", "source", "activation_state"}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Lock takes the single-writer lock for holder (the caller puts what an

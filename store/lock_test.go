@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func TestLock(t *testing.T) {

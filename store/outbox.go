@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Outbox returns at most limit messages not yet sent (all when limit <= 0)

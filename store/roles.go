@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // GrantRole gives g.Principal the role g.Role (rule R15), reporting whether

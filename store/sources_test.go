@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {

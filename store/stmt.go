@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // stmts prepares the statements of one transaction, remembering the first

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // TestUpserterNamesTheRowAtFault queues more new rows than one multi-row

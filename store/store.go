@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func TestOpen(t *testing.T) {

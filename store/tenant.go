@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // Tenant returns a consistent snapshot of the whole tenant, every list in

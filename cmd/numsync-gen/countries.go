@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // A block is a run of 10^tail consecutive numbers sharing prefix (E.164

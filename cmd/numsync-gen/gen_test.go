@@ -15,7 +15,7 @@ import (
 	"sync"
 	"testing"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // The tenant most tests read: big enough for every country (extra ones

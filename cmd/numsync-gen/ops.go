@@ -3,7 +3,7 @@ package main
 import (
 	"strconv"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // An op writes the rows of one scenario for identity ui, or reports false

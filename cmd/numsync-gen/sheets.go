@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // SheetHeader is the header of the assignment sheets (DESIGN.md section 5).

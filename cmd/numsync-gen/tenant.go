@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // kind is what a number is for: its type, capabilities and operator

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // outFile is one output file written through a large buffer.

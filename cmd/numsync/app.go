@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"numsync"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/store"
 )
 
 // command is one numsync command with its own flag set.

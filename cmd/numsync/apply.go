@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"numsync"
-	"numsync/planner"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/planner"
 )
 
 func init() {

@@ -13,9 +13,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"numsync"
-	"numsync/ldapsync"
-	"numsync/notify"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
+	"github.com/numsync/numsync/notify"
 )
 
 // Config is the YAML configuration file. numsync.example.yaml documents

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"numsync/importer"
-	"numsync/notify"
+	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/notify"
 )
 
 func init() {

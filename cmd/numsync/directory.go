@@ -7,9 +7,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"numsync"
-	"numsync/ldapsync"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/ldapsync"
+	"github.com/numsync/numsync/store"
 )
 
 func init() {

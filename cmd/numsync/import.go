@@ -8,9 +8,9 @@ import (
 	"io"
 	"os"
 
-	"numsync"
-	"numsync/importer"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/store"
 )
 
 // importKind is one of the files an admin loads into the store.

@@ -13,12 +13,12 @@ import (
 
 	"go.uber.org/zap"
 
-	"numsync"
-	"numsync/importer"
-	"numsync/notify"
-	"numsync/planner"
-	"numsync/reports"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/notify"
+	"github.com/numsync/numsync/planner"
+	"github.com/numsync/numsync/reports"
+	"github.com/numsync/numsync/store"
 )
 
 // job is one plan on its way through numsync: what it was computed from,

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 		os.Exit(Main())
 	}
 	testscript.Main(m, map[string]func(){
-		"numsync": func() { os.Exit(Main()) },
+		"github.com/numsync/numsync": func() { os.Exit(Main()) },
 	})
 }
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 // printIssue writes one issue as one line, "file:line: CODE: message",

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"numsync/store"
+	"github.com/numsync/numsync/store"
 )
 
 // numsyncCmd runs this test binary as numsync in dir.

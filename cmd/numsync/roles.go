@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func init() {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"numsync"
-	"numsync/planner"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/planner"
+	"github.com/numsync/numsync/store"
 )
 
 func init() {

@@ -9,9 +9,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"numsync"
-	"numsync/planner"
-	"numsync/store"
+	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/planner"
+	"github.com/numsync/numsync/store"
 )
 
 func init() {

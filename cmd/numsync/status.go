@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func init() {

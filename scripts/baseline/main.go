@@ -23,7 +23,7 @@ import (
 	"sort"
 	"strings"
 
-	"numsync"
+	"github.com/numsync/numsync"
 )
 
 func main() {
