@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -69,6 +70,7 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		ap := &applier{
 			ctx: ctx,
 			tx:  tx,
+			eng: s.eng,
 			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
 				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
 			slots:    map[slot]numsync.Number{},
@@ -220,6 +222,7 @@ func category(c numsync.Category) numsync.Category {
 type applier struct {
 	ctx     context.Context
 	tx      *sql.Tx
+	eng     *engine
 	addDR   *sql.Stmt
 	slots   map[slot]numsync.Number // who holds what after the ops so far
 	holders map[numsync.Number]slot // the same, by number
@@ -244,8 +247,8 @@ type numberRow struct {
 
 // load reads the store as far as ops touch it: the assignments of their
 // identities and of the numbers they assign, and those numbers. Each is
-// one query over a JSON list of keys, which SQLite looks up in the tables'
-// indexes.
+// one query over a JSON list of keys, which the database looks up in the
+// tables' indexes.
 func (ap *applier) load(ops []numsync.Op) error {
 	keys := make([]string, 0, len(ops))
 	var e164s []string
@@ -258,19 +261,19 @@ func (ap *applier) load(ops []numsync.Op) error {
 	}
 	scanHolding := scanHoldings(ap.slots, ap.holders)
 	err := ap.query("read the identities' assignments", `SELECT `+assignmentCols+` FROM assignments
-		WHERE upn_key IN (SELECT value FROM json_each(?))`, keys, scanHolding)
+		WHERE upn_key IN (SELECT value FROM `+ap.eng.jsonValues+`)`, keys, scanHolding)
 	if err != nil {
 		return err
 	}
 	// By E.164 alone, which the indexes start with: the other extensions
 	// of a number come along, and knowing them does no harm.
 	err = ap.query("read the assigned numbers' holders", `SELECT `+assignmentCols+` FROM assignments
-		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s, scanHolding)
+		WHERE e164 IN (SELECT value FROM `+ap.eng.jsonValues+`)`, e164s, scanHolding)
 	if err != nil {
 		return err
 	}
 	return ap.query("read the assigned numbers", `SELECT e164, ext, type, location_id FROM numbers
-		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s,
+		WHERE e164 IN (SELECT value FROM `+ap.eng.jsonValues+`)`, e164s,
 		func(rows *sql.Rows) error {
 			var n numsync.Number
 			row := &numberRow{}
@@ -285,6 +288,9 @@ func (ap *applier) load(ops []numsync.Op) error {
 // query runs q with list as its one argument, a JSON array, and scan on
 // each row.
 func (ap *applier) query(what, q string, list []string, scan func(*sql.Rows) error) error {
+	if list == nil {
+		list = []string{} // "[]", not "null", which PostgreSQL will not take apart
+	}
 	js, err := json.Marshal(list)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -373,7 +379,11 @@ func (ap *applier) takeNumber(s slot, op *numsync.Op) error {
 		// Added at once (few applies add any), so that a refused insert
 		// fails this op.
 		caps := joinList([]numsync.Capability{numsync.CapUser, numsync.CapVoiceApp})
-		if _, err := ap.addDR.ExecContext(ap.ctx, n.E164, n.Ext, n.Country(), caps); err != nil {
+		err := tryExec(ap.ctx, ap.tx, func() error {
+			_, err := ap.addDR.ExecContext(ap.ctx, n.E164, n.Ext, n.Country(), caps)
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("add %s to the inventory: %w", n, err)
 		}
 		row = &numberRow{typ: numsync.DirectRouting}
@@ -468,7 +478,7 @@ func (ap *applier) unknownUsers(keys []string) (map[string]bool, error) {
 	if len(keys) == 0 {
 		return unknown, nil
 	}
-	err := ap.query("look the identities up", `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT upn_key FROM users)`, keys,
+	err := ap.query("look the identities up", `SELECT value FROM `+ap.eng.jsonValues+` WHERE value NOT IN (SELECT upn_key FROM users)`, keys,
 		func(rows *sql.Rows) error {
 			var key string
 			if err := rows.Scan(&key); err != nil {
@@ -494,7 +504,8 @@ func (ap *applier) write(ops []numsync.Op) error {
 			held = append(held, holding{s, n})
 		}
 	}
-	if err := writeAssignments(ap.ctx, ap.tx, dropped, held); err != nil {
+	// In a savepoint, so that opError can still look the identities up.
+	if err := tryExec(ap.ctx, ap.tx, func() error { return writeAssignments(ap.ctx, ap.tx, dropped, held) }); err != nil {
 		return ap.opError(ops, len(ops), err)
 	}
 	slices.SortFunc(ap.located, compareNumbers)
@@ -623,7 +634,7 @@ func (s *Store) Run(ctx context.Context, id string) (numsync.Run, error) {
 // them; limit <= 0 means all.
 func (s *Store) Runs(ctx context.Context, limit int) ([]numsync.Run, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+runCols+" FROM runs ORDER BY started DESC, id DESC LIMIT ?", limit)
 	if err != nil {

@@ -20,10 +20,12 @@ func applyReq(rev int64, ops ...numsync.Op) numsync.ApplyRequest {
 	}
 }
 
-func TestApply(t *testing.T) {
+func TestApply(t *testing.T) { bothEngines(t, testApply) }
+
+func testApply(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	t.Run("AssignChangeRemove", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s) // alice 0101, bob 0102, revision 3
 		req := applyReq(3,
 			remove("bob@contoso.com", "+14255550102"),
@@ -107,7 +109,7 @@ func TestApply(t *testing.T) {
 		}
 	})
 	t.Run("SwapTwoUsers", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		_, err := s.Apply(ctx, applyReq(3,
 			remove("alice@contoso.com", "+14255550101"),
@@ -134,7 +136,7 @@ func TestApply(t *testing.T) {
 		}
 	})
 	t.Run("PrivateNextToPrimary", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		op := assign("alice@contoso.com", "+14255550103")
 		op.Category = numsync.Private
@@ -146,7 +148,7 @@ func TestApply(t *testing.T) {
 		}
 	})
 	t.Run("LocationOnlyChange", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		op := change("alice@contoso.com", "+14255550101", "+14255550101")
 		op.After.Location = "loc-sea"
@@ -163,7 +165,7 @@ func TestApply(t *testing.T) {
 		}
 	})
 	t.Run("EnterpriseVoiceStaysWhileANumberIsLeft", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		private := assign("alice@contoso.com", "+14255550103")
 		private.Category = numsync.Private
@@ -184,7 +186,7 @@ func TestApply(t *testing.T) {
 		}
 	})
 	t.Run("DirectRoutingNumberJoinsInventory", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		op := assign("carol@contoso.com", "+12065550123")
 		op.After = &numsync.Holding{Number: numsync.Number{E164: "+12065550123", Ext: "55"}, Type: numsync.DirectRouting}
@@ -207,7 +209,7 @@ func TestApply(t *testing.T) {
 		}
 	})
 	t.Run("EmptyPlanMovesRevision", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		run, err := s.Apply(ctx, applyReq(0))
 		if err != nil || run.Revision != 1 {
 			t.Fatalf("Apply(empty) = %+v, %v; want revision 1", run, err)
@@ -221,7 +223,9 @@ func TestApply(t *testing.T) {
 // TestApplyRefused checks that an apply that cannot go through whole writes
 // nothing at all: not the earlier ops, not the run, not the audit, not the
 // outbox, not the revision.
-func TestApplyRefused(t *testing.T) {
+func TestApplyRefused(t *testing.T) { bothEngines(t, testApplyRefused) }
+
+func testApplyRefused(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	cases := []struct {
 		name string
@@ -254,7 +258,7 @@ func TestApplyRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, _ := openTemp(t)
+			s, _ := e.openTemp(t)
 			seed(t, s)
 			c.req.Messages = func() []numsync.Message {
 				return []numsync.Message{{UPN: "carol@contoso.com", To: "carol@contoso.com", Raw: []byte("x")}}
@@ -288,9 +292,11 @@ func TestApplyRefused(t *testing.T) {
 // TestTwoHandlesApplyAtOnce opens the file twice, as two numsync processes
 // would, and applies two plans made at the same revision concurrently:
 // exactly one wins, the other is refused as stale.
-func TestTwoHandlesApplyAtOnce(t *testing.T) {
+func TestTwoHandlesApplyAtOnce(t *testing.T) { bothEngines(t, testTwoHandlesApplyAtOnce) }
+
+func testTwoHandlesApplyAtOnce(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s1, path := openTemp(t)
+	s1, path := e.openTemp(t)
 	seed(t, s1)
 	s2 := openAt(t, path)
 	reqs := []numsync.ApplyRequest{
@@ -330,19 +336,21 @@ func TestTwoHandlesApplyAtOnce(t *testing.T) {
 // connections, so this also holds them to one revision; with splitTries 0
 // it checks the one-transaction read.
 func TestTenantIsASnapshot(t *testing.T) {
-	for _, tries := range []int{splitTries, 0} {
-		t.Run(fmt.Sprintf("splitTries=%d", tries), func(t *testing.T) {
-			defer func(was int) { splitTries = was }(splitTries)
-			splitTries = tries
-			testTenantIsASnapshot(t)
-		})
-	}
+	bothEngines(t, func(t *testing.T, e *testEngine) {
+		for _, tries := range []int{splitTries, 0} {
+			t.Run(fmt.Sprintf("splitTries=%d", tries), func(t *testing.T) {
+				defer func(was int) { splitTries = was }(splitTries)
+				splitTries = tries
+				testTenantIsASnapshot(t, e)
+			})
+		}
+	})
 }
 
-func testTenantIsASnapshot(t *testing.T) {
+func testTenantIsASnapshot(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	const n, rounds = 2000, 4
-	writer, path := openTemp(t)
+	writer, path := e.openTemp(t)
 	if _, err := writer.ImportUsers(ctx, benchUsers(n), numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
@@ -403,9 +411,11 @@ func testTenantIsASnapshot(t *testing.T) {
 // TestOutboxPages reads the outbox a page at a time: ids above the last
 // one read, oldest first, sent messages left out, and the count of those
 // still to send.
-func TestOutboxPages(t *testing.T) {
+func TestOutboxPages(t *testing.T) { bothEngines(t, testOutboxPages) }
+
+func testOutboxPages(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	var queue []numsync.Message
 	for i := range 5 {
 		to := fmt.Sprintf("user%d@contoso.com", i)

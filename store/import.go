@@ -299,9 +299,9 @@ func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
 	return setVoice(ctx, tx, im.touched)
 }
 
-// eachRow calls fn for every row of query.
-func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
+// eachRow calls fn for every row of query with args.
+func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -378,7 +378,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 			rows = append(rows, row{key, u})
 		}
 		slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
-		err = bulkLoad(ctx, tx, "users", len(up.stored) == 0, func() error {
+		err = bulkLoad(ctx, tx, s.eng, "users", len(up.stored) == 0, func() error {
 			for _, r := range rows {
 				if err := ctx.Err(); err != nil {
 					return err

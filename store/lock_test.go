@@ -14,10 +14,12 @@ import (
 	"github.com/numsync/numsync"
 )
 
-func TestLock(t *testing.T) {
+func TestLock(t *testing.T) { bothEngines(t, testLock) }
+
+func testLock(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	t.Run("SecondHandleIsRefusedWithTheHolder", func(t *testing.T) {
-		s1, path := openTemp(t)
+		s1, path := e.openTemp(t)
 		s2 := openAt(t, path)
 		l, err := s1.Lock(ctx, "ops@host1 pid 100", time.Hour)
 		if err != nil {
@@ -56,6 +58,21 @@ func TestLock(t *testing.T) {
 		}
 		l2.Release(ctx)
 	})
+	t.Run("BadArguments", func(t *testing.T) {
+		s, _ := e.openTemp(t)
+		if _, err := s.Lock(ctx, "", time.Hour); err == nil {
+			t.Error("lock without holder taken")
+		}
+		if _, err := s.Lock(ctx, "x", 0); err == nil {
+			t.Error("lock with zero ttl taken")
+		}
+	})
+}
+
+// TestSQLiteLockExpiresWhenNotRenewed: a SQLite lock is a row with an
+// expiry, which a holder that stopped renewing gives up to the next taker.
+func TestSQLiteLockExpiresWhenNotRenewed(t *testing.T) {
+	ctx := context.Background()
 	t.Run("ExpiresWhenNotRenewed", func(t *testing.T) {
 		s1, path := openTemp(t)
 		s2 := openAt(t, path)
@@ -71,15 +88,6 @@ func TestLock(t *testing.T) {
 			t.Errorf("Renew after being taken over = %v; want ErrLocked", err)
 		}
 	})
-	t.Run("BadArguments", func(t *testing.T) {
-		s, _ := openTemp(t)
-		if _, err := s.Lock(ctx, "", time.Hour); err == nil {
-			t.Error("lock without holder taken")
-		}
-		if _, err := s.Lock(ctx, "x", 0); err == nil {
-			t.Error("lock with zero ttl taken")
-		}
-	})
 }
 
 // lockHolderEnv makes the test binary a lock holder that waits to be killed.
@@ -90,7 +98,9 @@ func TestMain(m *testing.M) {
 		holdLockUntilKilled(path)
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	pgServer.Stop()
+	os.Exit(code)
 }
 
 func holdLockUntilKilled(path string) {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -10,9 +9,13 @@ import (
 )
 
 func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {
+	bothEngines(t, testSourceDigestSurvivesReopenAndLeavesRevision)
+}
+
+func testSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "s.db")
-	s, err := Open(ctx, path)
+	path := e.target(t)
+	s, err := open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +31,7 @@ func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {
 		t.Errorf("recording a digest moved the revision to %d", rev)
 	}
 	s.Close()
-	if s, err = Open(ctx, path); err != nil {
+	if s, err = open(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
@@ -41,12 +44,12 @@ func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {
 }
 
 func TestDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T) {
+	bothEngines(t, testDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand)
+}
+
+func testDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := e.openTemp(t)
 	if _, err := s.GrantRole(ctx, numsync.RoleGrant{Principal: "Ann@contoso.com", Role: numsync.RoleTeamsAdmin}); err != nil {
 		t.Fatal(err)
 	}

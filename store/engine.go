@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+)
+
+// engine is what differs between the two databases a store can live in:
+// everything else, every statement included, is shared. Statements are
+// written with SQLite's "?" and "?N" parameters; the PostgreSQL connection
+// rewrites them (see [rebind]).
+type engine struct {
+	name string
+	// migrations is the glob of the engine's schema migrations; the two
+	// engines have the same steps under the same numbers.
+	migrations string
+	// lockWriters runs first in every write transaction, so that writers
+	// take turns and the revision a writer checks cannot move before it
+	// commits. SQLite needs none: its write transactions begin IMMEDIATE.
+	lockWriters string
+	// readOpts begins a read transaction that sees one snapshot throughout.
+	readOpts *sql.TxOptions
+	// jsonValues is a table expression with one text column, value, that
+	// holds the elements of the JSON array given as its one parameter.
+	jsonValues string
+	// indexes lists name and definition of the secondary indexes of the
+	// table given as its parameter (not those of its constraints).
+	indexes string
+	// version and setVersion read and write the schema version in the
+	// migration's transaction.
+	version    func(ctx context.Context, tx *sql.Tx) (int, error)
+	setVersion func(ctx context.Context, tx *sql.Tx, v int) error
+}
+
+var sqliteEngine = &engine{
+	name:       "sqlite",
+	migrations: "migrations/*.sql",
+	readOpts:   &sql.TxOptions{ReadOnly: true},
+	jsonValues: "json_each(?)",
+	indexes:    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+	version: func(ctx context.Context, tx *sql.Tx) (int, error) {
+		var v int
+		err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+		return v, err
+	},
+	setVersion: func(ctx context.Context, tx *sql.Tx, v int) error {
+		// PRAGMA takes no parameters; the value is an int we computed.
+		_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v))
+		return err
+	},
+}
+
+// migrateLockKey is the transaction-level advisory lock two numsync
+// processes that open a new PostgreSQL database at once take turns on.
+const migrateLockKey = 0x6e756d73796e6301 // "numsync" 1
+
+var postgresEngine = &engine{
+	name:        "postgres",
+	migrations:  "migrations/postgres/*.sql",
+	lockWriters: "SELECT revision FROM meta WHERE id = 1 FOR UPDATE",
+	readOpts:    &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+	jsonValues:  "json_array_elements_text(CAST(? AS json)) AS j(value)",
+	indexes: `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ?
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY 1`,
+	version: func(ctx context.Context, tx *sql.Tx) (int, error) {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(migrateLockKey)); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"); err != nil {
+			return 0, err
+		}
+		var v int
+		err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
+		return v, err
+	},
+	setVersion: func(ctx context.Context, tx *sql.Tx, v int) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", v)
+		return err
+	},
+}
