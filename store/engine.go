@@ -27,6 +27,9 @@ type engine struct {
 	// indexes lists name and definition of the secondary indexes of the
 	// table given as its parameter (not those of its constraints).
 	indexes string
+	// sessionLock says the writer lock is an advisory lock of a database
+	// session (see [Store.sessionLock]) rather than a row with an expiry.
+	sessionLock bool
 	// version and setVersion read and write the schema version in the
 	// migration's transaction.
 	version    func(ctx context.Context, tx *sql.Tx) (int, error)
@@ -59,6 +62,7 @@ var postgresEngine = &engine{
 	name:        "postgres",
 	migrations:  "migrations/postgres/*.sql",
 	lockWriters: "SELECT revision FROM meta WHERE id = 1 FOR UPDATE",
+	sessionLock: true,
 	readOpts:    &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 	jsonValues:  "json_array_elements_text(CAST(? AS json)) AS j(value)",
 	indexes: `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ?
