@@ -28,9 +28,9 @@ func IsURL(target string) bool {
 func OpenPostgres(ctx context.Context, rawURL, password string) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || !IsURL(rawURL) {
-		return nil, fmt.Errorf("open store: %q is not a postgres:// URL", redact(rawURL))
+		return nil, fmt.Errorf("open store: %q is not a postgres:// URL", RedactURL(rawURL))
 	}
-	shown := redact(rawURL)
+	shown := RedactURL(rawURL)
 	q := u.Query()
 	if q.Get("sslmode") == "" {
 		q.Set("sslmode", "verify-full")
@@ -52,8 +52,8 @@ func OpenPostgres(ctx context.Context, rawURL, password string) (*Store, error) 
 	return s, nil
 }
 
-// redact drops the password from a URL, for messages and logs.
-func redact(rawURL string) string {
+// RedactURL drops the password from a URL, for messages and logs.
+func RedactURL(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return "(a URL that does not parse)"

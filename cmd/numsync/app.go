@@ -48,7 +48,7 @@ func (e *env) store(ctx context.Context) (*store.Store, error) {
 	if e.st != nil {
 		return e.st, nil
 	}
-	st, err := store.Open(ctx, e.cfg.resolve(e.cfg.Store.Path))
+	st, err := e.cfg.openStore(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -22,6 +22,6 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "store %s ready at revision %d\n", e.cfg.resolve(e.cfg.Store.Path), rev)
+	fmt.Fprintf(e.stdout, "store %s ready at revision %d\n", e.cfg.storeName(), rev)
 	return nil
 }

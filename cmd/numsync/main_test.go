@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/numsync/numsync/internal/pgtest"
 )
 
 // TestMain lets the scripts run the real numsync main as a command, and
@@ -19,9 +24,53 @@ func TestMain(m *testing.M) {
 	if os.Getenv("NUMSYNC_TEST_MAIN") == "1" {
 		os.Exit(Main())
 	}
-	testscript.Main(m, map[string]func(){
-		"github.com/numsync/numsync": func() { os.Exit(Main()) },
+	testscript.Main(stopPostgres{m}, map[string]func(){
+		"numsync": func() { os.Exit(Main()) },
 	})
+}
+
+// pgServer is the PostgreSQL cluster of the postgres_* scripts and the
+// process tests, started on first use.
+var pgServer pgtest.Shared
+
+// pgPasswordEnv is the variable the scripts' configs read the password
+// from (store.password_env).
+const pgPasswordEnv = "NUMSYNC_PG_PASSWORD"
+
+// stopPostgres stops the cluster when the tests are done.
+type stopPostgres struct{ m *testing.M }
+
+func (s stopPostgres) Run() int {
+	defer pgServer.Stop()
+	return s.m.Run()
+}
+
+// usePostgres points the sample's config at a new PostgreSQL database
+// (store.url, password in $NUMSYNC_PG_PASSWORD) and sets $PGURL to it and
+// $PGURL2 to a second, empty one.
+func usePostgres(env *testscript.Env, sample string) error {
+	ctx := context.Background()
+	var urls [2]string
+	for i := range urls {
+		var err error
+		if urls[i], err = pgServer.NewURL(ctx); err != nil {
+			return err
+		}
+	}
+	cfg := filepath.Join(sample, "numsync.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		return err
+	}
+	const sqlite = "store:\n  path: numsync.db\n"
+	if !bytes.Contains(b, []byte(sqlite)) {
+		return fmt.Errorf("%s: no %q to replace", cfg, sqlite)
+	}
+	pg := fmt.Sprintf("store:\n  url: %q\n  password_env: %s\n", urls[0], pgPasswordEnv)
+	env.Setenv("PGURL", urls[0])
+	env.Setenv("PGURL2", urls[1])
+	env.Setenv(pgPasswordEnv, pgtest.Password)
+	return os.WriteFile(cfg, bytes.Replace(b, []byte(sqlite), []byte(pg), 1), 0o644)
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each drives
@@ -33,7 +82,14 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			dst := filepath.Join(env.WorkDir, "sample")
 			env.Setenv("SAMPLE", dst)
-			return copySample(dst)
+			if err := copySample(dst); err != nil {
+				return err
+			}
+			// postgres_* scripts skip themselves under -short.
+			if strings.HasPrefix(filepath.Base(env.WorkDir), "script-postgres") && !testing.Short() {
+				return usePostgres(env, dst)
+			}
+			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,

@@ -226,15 +226,23 @@ type Shared struct {
 	err  error
 }
 
-// Get returns the shared cluster, starting it on first use; it fails tb
-// when the cluster cannot start.
-func (sh *Shared) Get(tb testing.TB) *Server {
-	tb.Helper()
+// Server returns the shared cluster, starting it on first use.
+func (sh *Shared) Server() (*Server, error) {
 	sh.once.Do(func() { sh.s, sh.err = Start() })
-	if sh.err != nil {
-		tb.Fatal(sh.err)
+	return sh.s, sh.err
+}
+
+// NewURL creates a database in the shared cluster and returns its URL.
+func (sh *Shared) NewURL(ctx context.Context) (string, error) {
+	s, err := sh.Server()
+	if err != nil {
+		return "", err
 	}
-	return sh.s
+	name, err := s.NewDatabase(ctx)
+	if err != nil {
+		return "", err
+	}
+	return s.URL(name), nil
 }
 
 // Stop stops the cluster if it was started.
@@ -244,16 +252,14 @@ func (sh *Shared) Stop() {
 	}
 }
 
-// NewDatabase is [Server.NewDatabase] of the shared cluster, failing tb on
-// error; it returns the database's URL.
+// NewDatabase is [Shared.NewURL], failing tb on error.
 func (sh *Shared) NewDatabase(tb testing.TB) string {
 	tb.Helper()
-	s := sh.Get(tb)
-	name, err := s.NewDatabase(context.Background())
+	u, err := sh.NewURL(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return s.URL(name)
+	return u
 }
 
 // runAs is the credential the cluster runs under: nil unless we are root.
