@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -543,5 +545,25 @@ func TestSQLiteFileHoldsWithoutNumsync(t *testing.T) {
 		if _, err := raw.ExecContext(ctx, q); err == nil {
 			t.Errorf("%s: accepted on a plain connection", q)
 		}
+	}
+}
+
+// TestEnginesHaveTheSameMigrations: every schema step exists for both
+// engines under the same number and name, so a step added for SQLite
+// without its PostgreSQL twin (or the other way round) fails here, and a
+// store copied between engines is at the same version on both.
+func TestEnginesHaveTheSameMigrations(t *testing.T) {
+	var names [2][]string
+	for i, e := range []*engine{sqliteEngine, postgresEngine} {
+		steps, err := e.steps()
+		if err != nil {
+			t.Fatalf("%s: %v", e.name, err)
+		}
+		for _, st := range steps {
+			names[i] = append(names[i], path.Base(st))
+		}
+	}
+	if !slices.Equal(names[0], names[1]) {
+		t.Fatalf("SQLite migrations %v, PostgreSQL migrations %v; want the same steps", names[0], names[1])
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numsync/numsync/internal/pgtest"
 	"github.com/numsync/numsync/store"
 )
 
@@ -27,16 +29,30 @@ func numsyncCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// sqliteStore is the store section of a config for a SQLite store in the
+// config's directory.
+const sqliteStore = "store: {path: numsync.db, lock_ttl: 2s}\n"
+
+// pgStore is the store section of a config for a new database of the test
+// cluster; it sets the password variable for the numsync processes the
+// test starts.
+func pgStore(t *testing.T) string {
+	t.Helper()
+	t.Setenv(pgPasswordEnv, pgtest.Password)
+	return fmt.Sprintf("store: {url: %q, password_env: %s}\n", pgServer.NewDatabase(t), pgPasswordEnv)
+}
+
 // generate writes a synthetic tenant of n users into dir with numsync-gen,
-// plus a config for it, and returns the config path.
-func generate(t *testing.T, dir string, n int, extra string) string {
+// plus a config for it with the store section storeYAML, and returns the
+// config path.
+func generate(t *testing.T, dir string, n int, storeYAML, extra string) string {
 	t.Helper()
 	gen := exec.Command("go", "run", "../numsync-gen", "-users", strconv.Itoa(n), "-out", dir)
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("numsync-gen: %v\n%s", err, out)
 	}
 	cfg := filepath.Join(dir, "numsync.yaml")
-	body := "store: {path: numsync.db, lock_ttl: 2s}\n" +
+	body := storeYAML +
 		"tenant: {inventory: inventory.csv, locations: locations.csv, users: users.csv}\n" +
 		"sheets: [sheets]\npolicy: {max_removes: \"100%\"}\nactor: admin@contoso.com\n" + extra
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
@@ -62,10 +78,16 @@ func run(t *testing.T, cmd *exec.Cmd, want int) string {
 	return string(out)
 }
 
-func revision(t *testing.T, db string) (int64, int) {
+// revision opens the store of cfg and returns its revision and how many
+// assignments it holds.
+func revision(t *testing.T, cfg string) (int64, int) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, db)
+	c, err := loadConfig(cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.openStore(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,12 +104,12 @@ func revision(t *testing.T, db string) (int64, int) {
 // process's lock expires, and applying the same plan then converges.
 func TestKilledApplyLeavesStoreUnchanged(t *testing.T) {
 	dir := t.TempDir()
-	cfg := generate(t, dir, 20000, "")
+	cfg := generate(t, dir, 20000, sqliteStore, "")
 	db := filepath.Join(dir, "numsync.db")
 	// Load the tenant (the exports) without applying: a dry run.
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
-	rev, assigned := revision(t, db)
+	rev, assigned := revision(t, cfg)
 
 	killed := false
 	for attempt := 0; attempt < 5 && !killed; attempt++ {
@@ -111,13 +133,13 @@ func TestKilledApplyLeavesStoreUnchanged(t *testing.T) {
 			t.Fatalf("the apply finished before it could be killed; make the plan larger")
 		}
 	}
-	if r, a := revision(t, db); r != rev || a != assigned {
+	if r, a := revision(t, cfg); r != rev || a != assigned {
 		t.Fatalf("after SIGKILL the store moved: revision %d -> %d, assignments %d -> %d", rev, r, assigned, a)
 	}
 	// The killed process's lock expires (lock_ttl 2s); then the same plan applies.
 	time.Sleep(2500 * time.Millisecond)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "apply", "plan.json"), 3)
-	if r, _ := revision(t, db); r != rev+1 {
+	if r, _ := revision(t, cfg); r != rev+1 {
 		t.Fatalf("after the second apply: revision %d, want %d", r, rev+1)
 	}
 	out := run(t, numsyncCmd(t, dir, "--config", cfg, "run"), 3)
@@ -154,7 +176,7 @@ func TestScheduleRunsWithoutOverlapAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	// 20,000 users: the first run (loading the exports, applying ~13,000
 	// operations) takes a few seconds, so ticks come while it runs.
-	cfg := generate(t, dir, 20000, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\nlog: {level: debug}\n")
+	cfg := generate(t, dir, 20000, sqliteStore, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\nlog: {level: debug}\n")
 	cmd := numsyncCmd(t, dir, "--config", cfg, "schedule")
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
@@ -230,7 +252,7 @@ func tail(s string, n int) string {
 // through once the holder lets go.
 func TestLockedStoreFailsFastOrWaits(t *testing.T) {
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "")
+	cfg := generate(t, dir, 200, sqliteStore, "")
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
 
