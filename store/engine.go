@@ -30,6 +30,9 @@ type engine struct {
 	// sessionLock says the writer lock is an advisory lock of a database
 	// session (see [Store.sessionLock]) rather than a row with an expiry.
 	sessionLock bool
+	// afterCopy runs after [Copy] has filled the store, to carry on its
+	// sequences after the copied rows.
+	afterCopy []string
 	// version and setVersion read and write the schema version in the
 	// migration's transaction.
 	version    func(ctx context.Context, tx *sql.Tx) (int, error)
@@ -63,8 +66,12 @@ var postgresEngine = &engine{
 	migrations:  "migrations/postgres/*.sql",
 	lockWriters: "SELECT revision FROM meta WHERE id = 1 FOR UPDATE",
 	sessionLock: true,
-	readOpts:    &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
-	jsonValues:  "json_array_elements_text(CAST(? AS json)) AS j(value)",
+	afterCopy: []string{
+		"SELECT setval(pg_get_serial_sequence('audit', 'seq'), coalesce(max(seq), 0) + 1, false) FROM audit",
+		"SELECT setval(pg_get_serial_sequence('outbox', 'id'), coalesce(max(id), 0) + 1, false) FROM outbox",
+	},
+	readOpts:   &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
+	jsonValues: "json_array_elements_text(CAST(? AS json)) AS j(value)",
 	indexes: `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ?
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY 1`,
 	version: func(ctx context.Context, tx *sql.Tx) (int, error) {

@@ -45,17 +45,14 @@ func (s stopPostgres) Run() int {
 	return s.m.Run()
 }
 
-// usePostgres points the sample's config at a new PostgreSQL database
-// (store.url, password in $NUMSYNC_PG_PASSWORD) and sets $PGURL to it and
-// $PGURL2 to a second, empty one.
+// usePostgres writes numsync-pg.yaml beside the sample's config: the same
+// config with the store in a new PostgreSQL database (store.url, password
+// in $NUMSYNC_PG_PASSWORD). It sets $PGURL to that database.
 func usePostgres(env *testscript.Env, sample string) error {
 	ctx := context.Background()
-	var urls [2]string
-	for i := range urls {
-		var err error
-		if urls[i], err = pgServer.NewURL(ctx); err != nil {
-			return err
-		}
+	url, err := pgServer.NewURL(ctx)
+	if err != nil {
+		return err
 	}
 	cfg := filepath.Join(sample, "numsync.yaml")
 	b, err := os.ReadFile(cfg)
@@ -66,11 +63,10 @@ func usePostgres(env *testscript.Env, sample string) error {
 	if !bytes.Contains(b, []byte(sqlite)) {
 		return fmt.Errorf("%s: no %q to replace", cfg, sqlite)
 	}
-	pg := fmt.Sprintf("store:\n  url: %q\n  password_env: %s\n", urls[0], pgPasswordEnv)
-	env.Setenv("PGURL", urls[0])
-	env.Setenv("PGURL2", urls[1])
+	pg := fmt.Sprintf("store:\n  url: %q\n  password_env: %s\n", url, pgPasswordEnv)
+	env.Setenv("PGURL", url)
 	env.Setenv(pgPasswordEnv, pgtest.Password)
-	return os.WriteFile(cfg, bytes.Replace(b, []byte(sqlite), []byte(pg), 1), 0o644)
+	return os.WriteFile(filepath.Join(sample, "numsync-pg.yaml"), bytes.Replace(b, []byte(sqlite), []byte(pg), 1), 0o644)
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each drives
