@@ -2,7 +2,8 @@
 // store and of the command line: initdb into a temporary directory, a
 // server on a free loopback port with TLS (a certificate of a CA made here)
 // and password authentication, one new database per test, and the server
-// stopped and its files removed at the end. Only tests import it.
+// stopped and its files removed at the end. Only tests and the benchmark
+// script's server (scripts/pgserver) import it.
 //
 // PostgreSQL refuses to run as root, so as root the cluster belongs to the
 // unprivileged user nobody.
@@ -77,8 +78,11 @@ func binDir() (string, error) {
 	return "", errors.New("initdb not found: " + InstallHint)
 }
 
-// Start makes a cluster in a new temporary directory and starts it.
-func Start() (*Server, error) {
+// Start makes a cluster in a new temporary directory and starts it. A
+// durable cluster syncs its commits to disk (for benchmarks, which compare
+// it with a SQLite store that does); otherwise it does not, since it dies
+// with the tests.
+func Start(durable bool) (*Server, error) {
 	bin, err := binDir()
 	if err != nil {
 		return nil, err
@@ -87,7 +91,7 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := start(bin, dir)
+	s, err := start(bin, dir, durable)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -95,7 +99,7 @@ func Start() (*Server, error) {
 	return s, nil
 }
 
-func start(bin, dir string) (*Server, error) {
+func start(bin, dir string, durable bool) (*Server, error) {
 	cred, err := runAs()
 	if err != nil {
 		return nil, err
@@ -128,12 +132,11 @@ func start(bin, dir string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{dir: dir, Port: port, CAFile: filepath.Join(dir, "ca.pem"), log: &syncBuffer{}, exited: make(chan struct{})}
-	// In the foreground, where the tests can stop or kill it; fsync off,
-	// since the cluster dies with the tests.
+	// In the foreground, where the tests can stop or kill it.
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=",
 		"-c", "ssl=on", "-c", "ssl_cert_file="+filepath.Join(dir, "server.pem"), "-c", "ssl_key_file="+filepath.Join(dir, "server-key.pem"),
-		"-c", "fsync=off", "-c", "max_connections=200")
+		"-c", "fsync="+map[bool]string{true: "on", false: "off"}[durable], "-c", "max_connections=200")
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
@@ -228,7 +231,7 @@ type Shared struct {
 
 // Server returns the shared cluster, starting it on first use.
 func (sh *Shared) Server() (*Server, error) {
-	sh.once.Do(func() { sh.s, sh.err = Start() })
+	sh.once.Do(func() { sh.s, sh.err = Start(false) })
 	return sh.s, sh.err
 }
 
