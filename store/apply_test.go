@@ -330,8 +330,9 @@ func testTwoHandlesApplyAtOnce(t *testing.T, e *testEngine) {
 }
 
 // TestTenantIsASnapshot reads the tenant over and over while another handle
-// assigns every number and takes them back again, several times: every
-// snapshot must show the tenant wholly before or wholly after an apply,
+// assigns every number and takes them back again (by an apply, or by
+// importing an export that lists them free), several times: every snapshot
+// must show the tenant wholly before or wholly after an apply or import,
 // never half of one. The users and the assignments are read on two
 // connections, so this also holds them to one revision; with splitTries 0
 // it checks the one-transaction read.
@@ -366,11 +367,16 @@ func testTenantIsASnapshot(t *testing.T, e *testEngine) {
 	done := make(chan error)
 	go func() {
 		for r := range int64(rounds) {
-			ops := assigns
-			if r%2 == 1 {
-				ops = removes
+			var err error
+			switch r % 4 {
+			case 0, 2:
+				_, err = writer.Apply(ctx, applyReq(2+r, assigns...))
+			case 1: // an export that lists every number free, imported
+				_, err = writer.ImportNumbers(ctx, benchInventory(n, false))
+			case 3:
+				_, err = writer.Apply(ctx, applyReq(2+r, removes...))
 			}
-			if _, err := writer.Apply(ctx, applyReq(2+r, ops...)); err != nil {
+			if err != nil {
 				done <- err
 				return
 			}
