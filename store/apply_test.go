@@ -254,6 +254,14 @@ func testApplyRefused(t *testing.T, e *testEngine) {
 		{"UnknownUserTakingAHeldNumber", applyReq(3, assign("zoe@contoso.com", "+14255550102")), "op 1 (assign zoe@contoso.com Primary): no such user"},
 		{"TypeDiffers", applyReq(3, numsync.Op{Action: numsync.Assign, UPN: "carol@contoso.com",
 			After: &numsync.Holding{Number: num("+14255550103"), Type: numsync.OperatorConnect}}), "the inventory says CallingPlan"},
+		// Numbers join the inventory in one statement at the end; the op
+		// whose number the schema refuses is still the one named.
+		{"DirectRoutingNumberTheSchemaRefuses", applyReq(3,
+			numsync.Op{Action: numsync.Assign, UPN: "carol@contoso.com", Category: numsync.Primary,
+				After: &numsync.Holding{Number: num("+12065550001"), Type: numsync.DirectRouting}},
+			numsync.Op{Action: numsync.Assign, UPN: "alice@contoso.com", Category: numsync.Private,
+				After: &numsync.Holding{Number: num("2065550002"), Type: numsync.DirectRouting}},
+		), "op 2 (assign alice@contoso.com Private): add 2065550002 to the inventory"},
 		{"UnknownAction", applyReq(3, numsync.Op{Action: "move", UPN: "carol@contoso.com", After: hold("+14255550103")}), "unknown action"},
 	}
 	for _, c := range cases {
