@@ -214,7 +214,7 @@ func (f *facts) html(w *bufio.Writer) {
 		if op.Notify {
 			notify = "yes"
 		}
-		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
+		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(op.Category.OrPrimary()),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)

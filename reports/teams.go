@@ -39,7 +39,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 			s.blank()
 			if s.writing() {
 				s.comment("op ", strconv.Itoa(i+1), " ", op.Action.Symbol(), " ", string(op.Action), " ", op.UPN,
-					" (", string(category(op.Category)), "): free ", op.Before.Number.String(), " ", sourceNote(op.Source))
+					" (", string(op.Category.OrPrimary()), "): free ", op.Before.Number.String(), " ", sourceNote(op.Source))
 			}
 			s.call("Remove-CsPhoneNumberAssignment", []psArg{
 				{name: "Identity", value: op.UPN},
@@ -56,7 +56,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 			s.blank()
 			if s.writing() {
 				s.comment("op ", strconv.Itoa(i+1), " ", op.Action.Symbol(), " ", string(op.Action), " ", op.UPN,
-					" (", string(category(op.Category)), "): set ", op.After.Number.String(), " ", sourceNote(op.Source))
+					" (", string(op.Category.OrPrimary()), "): set ", op.After.Number.String(), " ", sourceNote(op.Source))
 			}
 			args = append(args[:0],
 				psArg{name: "Identity", value: op.UPN},
@@ -68,7 +68,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 			case op.Before != nil && !frees(op) && op.Before.Location != "":
 				args = append(args, psArg{name: "LocationId", value: "null"})
 			}
-			if category(op.Category) == numsync.Private {
+			if op.Category.OrPrimary() == numsync.Private {
 				args = append(args, psArg{name: "AssignmentCategory", value: string(numsync.Private)})
 			}
 			if op.Notify {

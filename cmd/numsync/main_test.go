@@ -38,6 +38,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"capture":  cmdCapture,
+			"perm":     cmdPerm,
 		},
 	})
 }
@@ -76,6 +77,25 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture: no match for %s in stdout", args[1])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// cmdPerm checks the permission bits of files and directories, which decide
+// who else may read numsync's output: perm MODE PATH...
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: perm MODE PATH...")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("perm: %v", err)
+	}
+	for _, p := range args[1:] {
+		fi, err := os.Stat(ts.MkAbs(p))
+		ts.Check(err)
+		if got := fi.Mode().Perm(); got != os.FileMode(want) {
+			ts.Fatalf("%s has mode %03o, want %03o", p, got, want)
+		}
+	}
 }
 
 // copySample copies the sample tenant's inputs to dst, leaving out what a
