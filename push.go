@@ -47,3 +47,17 @@ type OpOutcome struct {
 	// file, or the identity the executor runs as), for the outcome log.
 	Actor string
 }
+
+// PushOp is an applied operation that has not (as far as numsync knows)
+// landed in Teams: the operation as its run applied it, the digest of that
+// run's plan (which, with the step, names it in teams-apply.ps1 and its
+// results), and its outcome so far.
+type PushOp struct {
+	Outcome    OpOutcome
+	PlanDigest string
+	Op         Op
+}
+
+// Landed reports whether the operation is in Teams as its run left it:
+// carried out, or found already done.
+func (s PushState) Landed() bool { return s == PushSucceeded || s == PushSkipped }

@@ -32,6 +32,15 @@ type Input struct {
 	Wishes []numsync.Wish
 	// Run is the outcome of an apply; nil for a dry-run plan.
 	Run *numsync.Run
+	// PlanDigest is the digest of the plan's plan.json (the one its run
+	// records once applied): teams-apply.ps1 names its steps, in its step
+	// log and results, by this digest and the step number.
+	PlanDigest string
+	// Unfinished are the applied operations that have not landed in Teams
+	// (pending, submitted or failed), oldest first; when this run applied,
+	// its own are among them. teams-apply.ps1 carries those of earlier runs
+	// out before the plan's own steps; the other reports show them all.
+	Unfinished []numsync.PushOp
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time

@@ -142,7 +142,7 @@ func sampleInputs() map[string]Input {
 		Plan: plan, Tenant: sampleTenant(now), Wishes: sampleWishes(),
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
-		RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+		PlanDigest: "sha256:77aa", RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
 	}
 	dry := applied
 	dry.Run = nil
