@@ -107,18 +107,21 @@ func TestTeamsApplyScript(t *testing.T) {
 	if len(throws) > 0 {
 		t.Errorf("unexpected throw: %q", throws)
 	}
-	if !slices.Equal(plans, []string{"sha256:77aa"}) {
-		t.Errorf("plans = %q, want the run's plan digest", plans)
+	if !slices.Equal(plans, []string{"sha256:77aa", "sha256:66bb"}) {
+		t.Errorf("plans = %q, want the run's plan digest, then the earlier run's", plans)
 	}
-	// The swap of bob's and alice's numbers works because bob's number is
-	// freed just before alice takes it, and alice's change (one Set) frees
-	// hers just before o’connor takes it.
+	// The earlier run's failed step first, then the plan's. The swap of
+	// bob's and alice's numbers works because bob's number is freed just
+	// before alice takes it, and alice's change (one Set) frees hers just
+	// before o’connor takes it.
 	want := []psStep{
+		{Plan: 1, Step: 4, Name: "step 4 of run 20240430T020000Z", Kind: "set", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect",
+			Category: "Primary", Need: -1, Text: "assign aa-main@contoso.com: none -> +442071838751"},
 		{Step: 1, Name: "step 1", Kind: "remove", Identity: "bob@contoso.com", Number: "+14255550103", Type: "CallingPlan", Category: "Primary", Need: -1,
 			Text: "remove bob@contoso.com: +14255550103 -> none"},
-		{Step: 2, Name: "step 2", Kind: "set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", Location: "loc-sea", Category: "Primary", Notify: true, Need: 0,
+		{Step: 2, Name: "step 2", Kind: "set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", Location: "loc-sea", Category: "Primary", Notify: true, Need: 1,
 			Text: "change alice@contoso.com: +14255550101 -> +14255550103"},
-		{Step: 3, Name: "step 3", Kind: "set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan", Category: "Primary", Need: 1,
+		{Step: 3, Name: "step 3", Kind: "set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan", Category: "Primary", Need: 2,
 			Text: "assign " + typographicUPN + ": none -> +14255550101"},
 		{Step: 4, Name: "step 4", Kind: "set", Identity: "cq-sales@contoso.com", Number: "+14255550104", Type: "OperatorConnect", Location: "null", Category: "Primary", Notify: true, Need: -1,
 			Text: "change cq-sales@contoso.com: +14255550104 -> +14255550104"},
@@ -163,8 +166,8 @@ func TestScriptsRefuseUnquotableValues(t *testing.T) {
 	// teams-apply.ps1 lists the other steps as data, but the runner that
 	// would carry them out is replaced by the throw.
 	_, steps, throws := parseTeamsPS(t, rendered(f.teamsApplyPS1))
-	if len(throws) != 1 || len(steps) != len(in.Plan.Ops)-1 {
-		t.Errorf("%s: %d steps and throws %q, want the %d quotable steps and one throw", TeamsApplyFile, len(steps), throws, len(in.Plan.Ops)-1)
+	if want := len(in.Plan.Ops) - 1 + 1; len(throws) != 1 || len(steps) != want {
+		t.Errorf("%s: %d steps and throws %q, want the %d quotable steps (one carried) and one throw", TeamsApplyFile, len(steps), throws, want)
 	}
 }
 

@@ -72,6 +72,10 @@ type reconcileIndex struct {
 	opByIdentity    map[identityKey]*numsync.Op
 	wishByNumber    map[string]*numsync.Wish
 	held            map[identityKey]*numsync.Assignment
+	// teamsByNumber and teamsByIdentity hold the latest applied operation
+	// on a number or identity that has not landed in Teams.
+	teamsByNumber   map[string]*numsync.PushOp
+	teamsByIdentity map[identityKey]*numsync.PushOp
 }
 
 // setFirst keeps the first value stored under a key.
@@ -92,6 +96,17 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		opByIdentity:    make(map[identityKey]*numsync.Op, len(ops)),
 		wishByNumber:    make(map[string]*numsync.Wish, len(f.in.Wishes)),
 		held:            make(map[identityKey]*numsync.Assignment, len(f.tenant.Assignments)),
+		teamsByNumber:   make(map[string]*numsync.PushOp, len(f.in.Unfinished)),
+		teamsByIdentity: make(map[identityKey]*numsync.PushOp, len(f.in.Unfinished)),
+	}
+	for i := range f.in.Unfinished {
+		u := &f.in.Unfinished[i]
+		for _, h := range []*numsync.Holding{u.Op.Before, u.Op.After} {
+			if h != nil {
+				x.teamsByNumber[h.Number.String()] = u
+			}
+		}
+		x.teamsByIdentity[identityKey{numsync.UPNKey(u.Op.UPN), category(u.Op.Category)}] = u
 	}
 	for i := range f.plan.Rejects {
 		is := &f.plan.Rejects[i]
@@ -138,15 +153,27 @@ func issueSource(is numsync.Issue) numsync.Source {
 	return numsync.Source{File: is.File, Line: is.Line}
 }
 
-// reconcileRow is one line of reconciliation.csv.
+// reconcileRow is one line of reconciliation.csv. teams and teamsError
+// say where the latest applied operation on the number or identity stands
+// in Teams when it has not landed there yet (pending, submitted or failed,
+// with the tenant's error); both are empty when nothing is outstanding.
 type reconcileRow struct {
 	record, key, category, typ, country, wanted, store, status, reason, source string
+	teams, teamsError                                                          string
 }
 
 // putCells sets the row's cells in order of the header.
 func (r *reconcileRow) putCells(cells []string) {
 	cells[0], cells[1], cells[2], cells[3], cells[4] = r.record, r.key, r.category, r.typ, r.country
 	cells[5], cells[6], cells[7], cells[8], cells[9] = r.wanted, r.store, r.status, r.reason, r.source
+	cells[10], cells[11] = r.teams, r.teamsError
+}
+
+// withTeams sets the Teams cells from an operation that has not landed.
+func (r *reconcileRow) withTeams(u *numsync.PushOp) {
+	if u != nil {
+		r.teams, r.teamsError = string(u.Outcome.State), oneLine(u.Outcome.Error)
+	}
 }
 
 // withIssue sets status, reason and source from an issue.
@@ -222,6 +249,7 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		} else {
 			r.status = StatusFree
 		}
+		r.withTeams(x.teamsByNumber[num])
 		if !yield(&r) {
 			return false
 		}
@@ -304,6 +332,7 @@ func (f *facts) identityRow(x *reconcileIndex, e *identityEntry, holds map[strin
 		r.withIssue(e.status, is)
 		return
 	}
+	defer r.withTeams(x.teamsByIdentity[identityKey{e.upnKey, e.cat}])
 	w := &f.in.Wishes[e.wish]
 	k := identityKey{e.upnKey, e.cat}
 	*r = reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source)}
@@ -344,7 +373,7 @@ func holdings(as []*numsync.Assignment) string {
 }
 
 func (f *facts) reconciliationCSV(w *bufio.Writer) {
-	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source"}
+	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source", "teams", "teams_error"}
 	writeCSV(w, header, func(yield func([]string) bool) {
 		cells := make([]string, len(header))
 		for r := range f.reconcile() {

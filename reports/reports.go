@@ -291,6 +291,15 @@ func (f *facts) issueCountry(is numsync.Issue) string {
 	return ""
 }
 
+// unlanded counts the applied operations not landed in Teams by state.
+func (f *facts) unlanded() map[numsync.PushState]int {
+	n := map[numsync.PushState]int{}
+	for i := range f.in.Unfinished {
+		n[f.in.Unfinished[i].Outcome.State]++
+	}
+	return n
+}
+
 // applied reports whether the run changed the store.
 func (f *facts) applied() bool {
 	return f.in.Err == nil && f.in.Run != nil && f.in.Run.Status == numsync.RunApplied
@@ -403,6 +412,10 @@ func oneLine(s string) string {
 		return r
 	}, s)
 }
+
+// OneLine is [oneLine] for the command line, which prints values from
+// outside (the tenant's errors in a results file) on the terminal.
+func OneLine(s string) string { return oneLine(s) }
 
 // isControl reports whether r could break a line or steer a terminal.
 func isControl(r rune) bool {

@@ -38,6 +38,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"capture":  cmdCapture,
+			"envsubst": cmdEnvsubst,
 		},
 	})
 }
@@ -76,6 +77,17 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture: no match for %s in stdout", args[1])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// cmdEnvsubst replaces $VAR and ${VAR} in a file of the script with the
+// script's variables, for inputs that name what an earlier command made
+// (a run's plan digest): envsubst FILE
+func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: envsubst FILE")
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.WriteFile(path, []byte(os.Expand(ts.ReadFile(args[0]), ts.Getenv)), 0o644))
 }
 
 // copySample copies the sample tenant's inputs to dst, leaving out what a
