@@ -14,8 +14,11 @@ type PushState string
 
 // Push states. An applied operation starts pending; it is submitted when
 // Teams accepted it and is carrying it out, and ends succeeded, failed (with
-// the tenant's error) or skipped (not attempted, because an operation it
-// depends on failed or the tenant already matched).
+// the tenant's error) or skipped (not sent, because the tenant already
+// matched). Succeeded and skipped have landed; pending, submitted and
+// failed are what [Store.UnfinishedOutcomes] hands to the next run, so an
+// operation not attempted because one it depends on failed stays pending
+// (with the reason as its error) rather than skipped.
 const (
 	PushPending   PushState = "pending"
 	PushSubmitted PushState = "submitted"
