@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"capture":  cmdCapture,
 			"perm":     cmdPerm,
+			"envsubst": cmdEnvsubst,
 		},
 	})
 }
@@ -96,6 +97,17 @@ func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s has mode %03o, want %03o", p, got, want)
 		}
 	}
+}
+
+// cmdEnvsubst replaces $VAR and ${VAR} in a file of the script with the
+// script's variables, for inputs that name what an earlier command made
+// (a run's plan digest): envsubst FILE
+func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: envsubst FILE")
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.WriteFile(path, []byte(os.Expand(ts.ReadFile(args[0]), ts.Getenv)), 0o644))
 }
 
 // copySample copies the sample tenant's inputs to dst, leaving out what a
