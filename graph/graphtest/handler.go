@@ -1,0 +1,382 @@
+package graphtest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/numsync/numsync/graph"
+)
+
+var (
+	discoveryPath = regexp.MustCompile(`^/([^/]+)/v2\.0/\.well-known/openid-configuration$`)
+	tokenPath     = regexp.MustCompile(`^/([^/]+)/oauth2/v2\.0/token$`)
+	operationPath = regexp.MustCompile(`^` + regexp.QuoteMeta(graph.PathOperations) + `(?:\('([^']+)'\)|/([^/]+))$`)
+	filterNumber  = regexp.MustCompile(`^telephoneNumber eq '([^']+)'$`)
+)
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if m := discoveryPath.FindStringSubmatch(r.URL.Path); m != nil {
+		s.discovery(w, m[1])
+		return
+	}
+	if m := tokenPath.FindStringSubmatch(r.URL.Path); m != nil {
+		s.token(w, r, m[1])
+		return
+	}
+	p, ok := strings.CutPrefix(r.URL.Path, "/v1.0")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	s.graph(w, r, p)
+}
+
+// discovery answers the tenant's OpenID configuration, which MSAL reads
+// before it asks for a token.
+func (s *Server) discovery(w http.ResponseWriter, tenant string) {
+	base := s.srv.URL + "/" + tenant
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token_endpoint":                        base + "/oauth2/v2.0/token",
+		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
+		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
+		"issuer":                                base + "/v2.0",
+		"jwks_uri":                              s.srv.URL + "/common/discovery/v2.0/keys",
+		"response_types_supported":              []string{"code", "id_token", "token"},
+		"subject_types_supported":               []string{"pairwise"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"tenant_region_scope":                   "EU",
+	})
+}
+
+// token is the client-credentials grant: a secret or a client assertion
+// (certificate) for the known app gets a bearer token whose roles claim
+// holds the granted application permissions.
+func (s *Server) token(w http.ResponseWriter, r *http.Request, tenant string) {
+	if err := r.ParseForm(); err != nil {
+		oauthError(w, "invalid_request", err.Error())
+		return
+	}
+	f := r.PostForm
+	switch {
+	case tenant != TenantID:
+		oauthError(w, "invalid_tenant", "AADSTS90002: Tenant '"+tenant+"' not found.")
+		return
+	case f.Get("grant_type") != "client_credentials":
+		oauthError(w, "unsupported_grant_type", "AADSTS70003: only client_credentials is served here")
+		return
+	case f.Get("client_id") != ClientID:
+		oauthError(w, "unauthorized_client", "AADSTS700016: Application with identifier '"+f.Get("client_id")+"' was not found in the directory.")
+		return
+	case f.Get("client_assertion") == "" && f.Get("client_secret") != ClientSecret:
+		oauthError(w, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+		return
+	}
+	s.mu.Lock()
+	s.tokenSeq++
+	claims, _ := json.Marshal(map[string]any{
+		"aud": "https://graph.microsoft.com", "iss": "https://sts.windows.net/" + tenant + "/", "tid": tenant,
+		"appid": ClientID, "roles": s.roles, "jti": strconv.Itoa(s.tokenSeq), "exp": time.Now().Add(time.Hour).Unix(),
+	})
+	tok := enc([]byte(`{"typ":"JWT","alg":"none"}`)) + "." + enc(claims) + "." + enc([]byte("unsigned"))
+	s.tokens[tok] = true
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok})
+}
+
+func enc(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func oauthError(w http.ResponseWriter, code, desc string) {
+	status := http.StatusBadRequest
+	if code == "invalid_client" {
+		status = http.StatusUnauthorized
+	}
+	writeJSON(w, status, map[string]any{"error": code, "error_description": desc, "error_codes": []int{}, "timestamp": time.Now().UTC().Format(time.DateTime)})
+}
+
+// graph serves the Graph resources under /v1.0.
+func (s *Server) graph(w http.ResponseWriter, r *http.Request, p string) {
+	var body struct {
+		TelephoneNumber    string  `json:"telephoneNumber"`
+		AssignmentTargetID string  `json:"assignmentTargetId"`
+		NumberType         string  `json:"numberType"`
+		AssignmentCategory string  `json:"assignmentCategory"`
+		LocationID         *string `json:"locationId"`
+	}
+	if r.Method == http.MethodPost {
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			graphError(w, http.StatusBadRequest, "BadRequest", "the request body is not JSON: "+err.Error())
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	req := Request{Method: r.Method, Path: p, Number: body.TelephoneNumber}
+	status := s.answer(w, r, p, &req, body.TelephoneNumber, body.AssignmentTargetID, body.NumberType, body.AssignmentCategory, body.LocationID)
+	req.Status = status
+	s.requests = append(s.requests, req)
+	s.cond.Broadcast()
+}
+
+// answer writes the answer to one Graph request (s.mu held) and returns
+// its status.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, p string, req *Request, number, target, numberType, category string, location *string) int {
+	if s.latency > 0 {
+		s.mu.Unlock()
+		time.Sleep(s.latency)
+		s.mu.Lock()
+	}
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !s.tokens[tok] {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="", error="invalid_token"`)
+		return graphError(w, http.StatusUnauthorized, "InvalidAuthenticationToken", "Access token has expired or is not valid yet.")
+	}
+	if s.throttleBurst > 0 || s.overCeiling() {
+		if s.throttleBurst > 0 {
+			s.throttleBurst--
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(s.retryAfter))
+		return graphError(w, http.StatusTooManyRequests, "TooManyRequests", "Too many requests; retry after the time in Retry-After.")
+	}
+	need := graph.PermNumbers
+	if p == graph.PathUsers {
+		need = graph.PermUsers
+	}
+	if !s.granted(tok, need) {
+		return graphError(w, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	}
+	switch {
+	case r.Method == http.MethodGet && p == graph.PathNumbers:
+		return s.listNumbers(w, r.URL.Query())
+	case r.Method == http.MethodGet && p == graph.PathUsers:
+		return s.listUsers(w, r.URL.Query())
+	case r.Method == http.MethodGet && operationPath.MatchString(p):
+		m := operationPath.FindStringSubmatch(p)
+		return s.poll(w, m[1]+m[2])
+	case r.Method == http.MethodPost && (p == graph.PathAssign || p == graph.PathUnassign || p == graph.PathUpdate):
+		if s.holdAfter > 0 && s.actionCount() >= s.holdAfter && !s.released {
+			s.held++
+			s.cond.Broadcast()
+			for !s.released {
+				s.cond.Wait()
+			}
+		}
+		return s.action(w, p, number, target, numberType, category, location)
+	}
+	return graphError(w, http.StatusNotFound, "ResourceNotFound", "Resource not found for the segment '"+p+"'.")
+}
+
+// actionCount counts the actions received so far.
+func (s *Server) actionCount() int {
+	n := 0
+	for _, r := range s.requests {
+		if r.Method == http.MethodPost {
+			n++
+		}
+	}
+	return n
+}
+
+// overCeiling counts a request against the per-second ceiling.
+func (s *Server) overCeiling() bool {
+	if s.ceiling == 0 {
+		return false
+	}
+	sec := time.Now().Unix()
+	s.window[sec]++
+	return s.window[sec] > s.ceiling
+}
+
+func (s *Server) granted(tok, perm string) bool {
+	parts := strings.Split(tok, ".")
+	b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var c struct{ Roles []string }
+	_ = json.Unmarshal(b, &c)
+	return slices.Contains(c.Roles, perm) || (perm == graph.PermUsers && slices.Contains(c.Roles, "User.ReadWrite.All"))
+}
+
+// listNumbers pages the numbers in number order; $top up to 1000 (500
+// when not given), $filter on one telephoneNumber, $skiptoken to go on.
+func (s *Server) listNumbers(w http.ResponseWriter, q url.Values) int {
+	keys := make([]string, 0, len(s.numbers))
+	for k := range s.numbers {
+		keys = append(keys, k)
+	}
+	if f := q.Get("$filter"); f != "" {
+		m := filterNumber.FindStringSubmatch(f)
+		if m == nil {
+			return graphError(w, http.StatusBadRequest, "BadRequest", "Invalid filter clause: "+f)
+		}
+		keys = slices.DeleteFunc(keys, func(k string) bool { return k != m[1] })
+	}
+	slices.Sort(keys)
+	items := make([]any, len(keys))
+	for i, k := range keys {
+		items[i] = *s.numbers[k]
+	}
+	return s.page(w, graph.PathNumbers, q, items, 500, 1000)
+}
+
+// listUsers pages the users; $top up to 999 (100 when not given).
+func (s *Server) listUsers(w http.ResponseWriter, q url.Values) int {
+	if q.Get("$select") == "" {
+		return graphError(w, http.StatusBadRequest, "BadRequest", "numsync's contract: the users list must be read with $select")
+	}
+	items := make([]any, len(s.users))
+	for i, u := range s.users {
+		items[i] = u
+	}
+	return s.page(w, graph.PathUsers, q, items, 100, 999)
+}
+
+// page writes one page of items with @odata.nextLink when more follow.
+func (s *Server) page(w http.ResponseWriter, p string, q url.Values, items []any, def, most int) int {
+	top := def
+	if v := q.Get("$top"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > most {
+			return graphError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("Invalid page size specified: '%s'. Must be between 1 and %d inclusive.", v, most))
+		}
+		top = n
+	}
+	from := 0
+	if t := q.Get("$skiptoken"); t != "" {
+		b, err := base64.RawURLEncoding.DecodeString(t)
+		if err != nil {
+			return graphError(w, http.StatusBadRequest, "BadRequest", "Invalid skip token.")
+		}
+		from, _ = strconv.Atoi(string(b))
+	}
+	from = min(from, len(items))
+	end := min(from+top, len(items))
+	out := map[string]any{"@odata.context": s.URL() + "/$metadata#" + p, "value": items[from:end]}
+	if end < len(items) {
+		next := url.Values{}
+		for k, v := range q {
+			if k != "$skiptoken" {
+				next[k] = v
+			}
+		}
+		next.Set("$skiptoken", enc([]byte(strconv.Itoa(end))))
+		out["@odata.nextLink"] = s.URL() + p + "?" + next.Encode()
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// action starts an assign, unassign or update as a long-running
+// operation: 202 with its Location. The change is made at once; the
+// operation reports it done after it has been polled a few times.
+func (s *Server) action(w http.ResponseWriter, p, number, target, numberType, category string, location *string) int {
+	a, ok := s.numbers[number]
+	switch {
+	case number == "":
+		return graphError(w, http.StatusBadRequest, "BadRequest", "telephoneNumber is a mandatory parameter.")
+	case !ok:
+		return graphError(w, http.StatusNotFound, "NotFound", "The telephone number "+number+" was not found in the tenant.")
+	case numberType == "" && p != graph.PathUpdate:
+		return graphError(w, http.StatusBadRequest, "BadRequest", "numberType is a mandatory parameter.")
+	case p == graph.PathAssign && target == "":
+		return graphError(w, http.StatusBadRequest, "BadRequest", "assignmentTargetId is a mandatory parameter.")
+	}
+	s.opSeq++
+	op := &operation{id: enc([]byte(fmt.Sprintf("%s|%d", strings.TrimPrefix(p, graph.PathNumbers+"/"), s.opSeq))), number: number}
+	s.ops[op.id] = op
+	switch p {
+	case graph.PathAssign:
+		switch {
+		case s.failNumbers[number] > 0:
+			s.failNumbers[number]--
+			op.fail = "Telephone number " + number + " is already assigned to another user."
+		case a.AssignmentTargetID != "" && a.AssignmentTargetID != target:
+			op.fail = "Telephone number " + number + " is already assigned to another user."
+		default:
+			assign(a, target, category)
+			if location != nil {
+				a.LocationID = *location
+			}
+		}
+	case graph.PathUnassign:
+		assign(a, "", "")
+	case graph.PathUpdate:
+		if location != nil {
+			a.LocationID = *location
+		}
+	}
+	w.Header().Set("Location", s.URL()+graph.PathOperations+"('"+op.id+"')")
+	if s.failAfter > 0 {
+		s.failAfter--
+		return graphError(w, http.StatusBadGateway, "BadGateway", "The server did not answer in time.")
+	}
+	w.WriteHeader(http.StatusAccepted)
+	return http.StatusAccepted
+}
+
+// assign sets or clears the holder of a.
+func assign(a *graph.NumberAssignment, target, category string) {
+	a.AssignmentTargetID = target
+	a.ActivationState = graph.ActivationActivated
+	if target == "" {
+		a.AssignmentStatus, a.AssignmentCategory = graph.StatusUnassigned, ""
+		return
+	}
+	a.AssignmentStatus = "userAssigned"
+	if category == "" {
+		category = "primary"
+	}
+	a.AssignmentCategory = category
+}
+
+// poll answers a long-running operation, moving it on one step.
+func (s *Server) poll(w http.ResponseWriter, id string) int {
+	op, ok := s.ops[id]
+	if !ok {
+		return graphError(w, http.StatusNotFound, "NotFound", "Operation "+id+" was not found.")
+	}
+	op.polls++
+	status, detail := "notStarted", ""
+	switch {
+	case op.polls >= s.pollsToFinish && op.fail != "":
+		status, detail = "failed", op.fail
+	case op.polls >= s.pollsToFinish:
+		status = "succeeded"
+	case op.polls > 1:
+		status = "running"
+	}
+	loc := s.URL() + graph.PathOperations + "('" + id + "')"
+	return writeJSON(w, http.StatusOK, map[string]any{
+		"@odata.context":  s.URL() + "/$metadata#admin/teams/telephoneNumberManagement/operations/$entity",
+		"@odata.type":     "#microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation",
+		"id":              id,
+		"createdDateTime": time.Now().UTC().Format(time.RFC3339),
+		"status":          status,
+		"numbers": []map[string]any{{
+			"@odata.type":      "#microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperationDetails",
+			"telephoneNumber":  op.number,
+			"resourceLocation": loc,
+			"status":           status,
+			"statusDetail":     detail,
+		}},
+	})
+}
+
+func graphError(w http.ResponseWriter, status int, code, msg string) int {
+	return writeJSON(w, status, map[string]any{"error": map[string]any{
+		"code": code, "message": msg,
+		"innerError": map[string]any{"date": time.Now().UTC().Format("2006-01-02T15:04:05"), "request-id": "00000000-0000-0000-0000-000000000000"},
+	}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) int {
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+	return status
+}
