@@ -40,5 +40,10 @@ type OpOutcome struct {
 	Error        string
 	Attempts     int
 	Via          string // ViaGraph or ViaPowerShell
-	At           time.Time
+	// At is when the executor saw the outcome (zero for an operation
+	// nothing was recorded for).
+	At time.Time
+	// Actor is who recorded the outcome (the admin importing a results
+	// file, or the identity the executor runs as), for the outcome log.
+	Actor string
 }

@@ -74,6 +74,21 @@ type Store interface {
 	SourceDigest(ctx context.Context, name string) (string, error)
 	SetSourceDigest(ctx context.Context, name, digest string) error
 
+	// RecordOutcomes upserts what became of applied operations in Teams,
+	// keyed by run id and step, in one transaction that also logs each
+	// outcome with its actor. An outcome naming a run that was not applied
+	// or a step the run does not have is an error wrapping [ErrNotFound],
+	// and nothing is recorded. The revision does not change: Teams
+	// catching up with the store makes no plan stale.
+	RecordOutcomes(ctx context.Context, outs []OpOutcome) error
+	// Outcomes returns the outcome of every operation of an applied run,
+	// by step; an operation nothing was recorded for is pending.
+	Outcomes(ctx context.Context, runID string) ([]OpOutcome, error)
+	// UnfinishedOutcomes returns the pending, submitted and failed
+	// outcomes of every applied run, oldest operation first: what the next
+	// run must carry out or retry in Teams.
+	UnfinishedOutcomes(ctx context.Context) ([]OpOutcome, error)
+
 	Close() error
 }
 
