@@ -276,6 +276,13 @@ func (s *Server) page(w http.ResponseWriter, p string, q url.Values, items []any
 // operation reports it done after it has been polled a few times.
 func (s *Server) action(w http.ResponseWriter, p, number, target, numberType, category string, location *string) int {
 	a, ok := s.numbers[number]
+	if !ok && p == graph.PathAssign && numberType == "directRouting" {
+		// Direct Routing numbers need not be acquired: Teams lists one
+		// from its first assignment on.
+		a = &graph.NumberAssignment{ID: strings.TrimPrefix(number, "+"), TelephoneNumber: number, NumberType: numberType,
+			Capabilities: []string{"userAssignment"}, NumberSource: "onPremises", AssignmentStatus: graph.StatusUnassigned}
+		s.numbers[number], ok = a, true
+	}
 	switch {
 	case number == "":
 		return graphError(w, http.StatusBadRequest, "BadRequest", "telephoneNumber is a mandatory parameter.")
