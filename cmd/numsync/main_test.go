@@ -125,6 +125,7 @@ var graphServers sync.Map // *testscript.TestScript -> *graphtest.Server
 //	graph hold-after N                   actions after the first N wait for 'graph release'
 //	graph wait-held N                    wait until N actions wait
 //	graph release                        let them go on
+//	graph wait-actions N                 wait until N actions were answered
 //	graph count VAR                      set VAR to the number of accepted actions so far
 //	graph actions N                      exactly N actions were accepted so far
 //	graph no-duplicates                  no action was accepted twice for one number
@@ -171,6 +172,8 @@ func cmdGraph(ts *testscript.TestScript, neg bool, args []string) {
 		s.WaitHeld(atoi(args[1]))
 	case "release":
 		s.Release()
+	case "wait-actions":
+		s.WaitActions(atoi(args[1]))
 	case "count":
 		ts.Setenv(args[1], strconv.Itoa(total()))
 	case "actions":

@@ -112,7 +112,7 @@ func importTeams(ctx context.Context, e *env, st *store.Store) error {
 		return fmt.Errorf("reading users from Graph: %w", err)
 	}
 	if len(cloud)+len(synced) == 0 {
-		return errors.New("Graph listed no users; importing none would mark every cloud user absent")
+		return errors.New("no users listed by Graph; importing none would mark every cloud user absent")
 	}
 	if _, err := st.ImportUsers(ctx, synced, numsync.UserImportOptions{}); err != nil {
 		return fmt.Errorf("importing synced users from Graph: %w", err)

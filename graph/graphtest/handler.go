@@ -162,7 +162,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, p string, req *R
 		m := operationPath.FindStringSubmatch(p)
 		return s.poll(w, m[1]+m[2])
 	case r.Method == http.MethodPost && (p == graph.PathAssign || p == graph.PathUnassign || p == graph.PathUpdate):
-		if s.holdAfter > 0 && s.actionCount() >= s.holdAfter && !s.released {
+		if s.holdAfter > 0 && s.actionsAnswered() >= s.holdAfter && !s.released {
 			s.held++
 			s.cond.Broadcast()
 			for !s.released {
@@ -174,8 +174,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, p string, req *R
 	return graphError(w, http.StatusNotFound, "ResourceNotFound", "Resource not found for the segment '"+p+"'.")
 }
 
-// actionCount counts the actions received so far.
-func (s *Server) actionCount() int {
+// actionsAnswered counts the actions answered so far.
+func (s *Server) actionsAnswered() int {
 	n := 0
 	for _, r := range s.requests {
 		if r.Method == http.MethodPost {

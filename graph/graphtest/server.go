@@ -202,6 +202,15 @@ func (s *Server) WaitHeld(n int) {
 	}
 }
 
+// WaitActions blocks until n actions were answered.
+func (s *Server) WaitActions(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.actionsAnswered() < n {
+		s.cond.Wait()
+	}
+}
+
 // Release lets held actions go on.
 func (s *Server) Release() {
 	s.mu.Lock()
