@@ -125,7 +125,11 @@ func (c *Client) newCredential() (azcore.TokenCredential, error) {
 		return azidentity.NewClientCertificateCredential(c.cfg.TenantID, c.cfg.ClientID, certs, key,
 			&azidentity.ClientCertificateCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: discovery})
 	}
-	secret, err := numsync.ReadSecret("client secret", c.cfg.ClientSecretEnv, "teams.client_secret_env", c.cfg.ClientSecretFile, "teams.client_secret_file")
+	env := c.cfg.ClientSecretEnv
+	if c.cfg.ClientSecretFile != "" {
+		env = "" // the file was chosen over the default variable
+	}
+	secret, err := numsync.ReadSecret("client secret", env, "teams.client_secret_env", c.cfg.ClientSecretFile, "teams.client_secret_file")
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	creds := 0
-	if c.ClientSecretEnv != "" || c.ClientSecretFile != "" {
+	// The default variable name (as numsync.example.yaml writes it) does
+	// not count as a choice of credential.
+	if c.ClientSecretFile != "" || (c.ClientSecretEnv != "" && c.ClientSecretEnv != DefaultSecretEnv) {
 		creds++
 	}
 	if c.CertificateFile != "" {
@@ -124,7 +126,7 @@ func (c *Config) Validate() error {
 	case creds > 1:
 		bad("client_secret_env", "give one credential: a client secret (client_secret_env or client_secret_file), certificate_file, or managed_identity")
 	}
-	if c.ClientSecretEnv != "" && c.ClientSecretFile != "" {
+	if c.ClientSecretEnv != "" && c.ClientSecretEnv != DefaultSecretEnv && c.ClientSecretFile != "" {
 		bad("client_secret_file", "set client_secret_env or client_secret_file, not both")
 	}
 	for key, f := range map[string]string{"client_secret_file": c.ClientSecretFile, "certificate_file": c.CertificateFile, "ca_file": c.CAFile} {

@@ -39,6 +39,12 @@ func runTeamsCheck(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
+	return checkTeams(ctx, e)
+}
+
+// checkTeams gets a token, says which permissions it grants and which are
+// missing, and reads a page of numbers and of users.
+func checkTeams(ctx context.Context, e *env) error {
 	c, err := e.graphClient()
 	if err != nil {
 		return err
