@@ -235,26 +235,155 @@ func (p *pusher) dryRun(todo []int) {
 	}
 }
 
-// phase runs the given phase of every operation of todo, Concurrency at a
-// time.
+// task is the next thing to do for one operation in a phase: send its
+// action (url empty), or read the long-running operation at url.
+type task struct {
+	i   int
+	url string
+	// resumed marks an operation a stopped push left behind: once its
+	// operation ends, Teams is asked what is left instead of trusting it.
+	resumed bool
+}
+
+// phase runs the given phase of every operation of todo. Concurrency
+// workers send requests; an accepted action's operation is read again
+// after PollInterval without holding a worker, so many operations can be
+// under way while only Concurrency requests are in flight.
 func (p *pusher) phase(ctx context.Context, phase int, todo []int) {
-	work := make(chan int)
-	var wg sync.WaitGroup
+	// Each operation has at most one task queued at a time.
+	queue := make(chan task, len(todo))
+	var open sync.WaitGroup // operations not finished in this phase
+	for _, i := range todo {
+		open.Add(1)
+		p.mu.Lock()
+		t := task{i: i}
+		if p.check[i] && p.outs[i].OperationURL != "" {
+			t.url, t.resumed = p.outs[i].OperationURL, true
+		}
+		p.mu.Unlock()
+		queue <- t
+	}
+	later := func(t task) {
+		time.AfterFunc(p.c.cfg.PollInterval, func() {
+			if ctx.Err() != nil {
+				open.Done()
+				return
+			}
+			queue <- t
+		})
+	}
+	var workers sync.WaitGroup
 	for range p.c.cfg.Concurrency {
-		wg.Go(func() {
-			for i := range work {
-				p.step(ctx, phase, i)
+		workers.Go(func() {
+			for t := range queue {
+				if ctx.Err() != nil || p.run(ctx, phase, t, later) {
+					open.Done()
+				}
 			}
 		})
 	}
-	for _, i := range todo {
-		if ctx.Err() != nil {
-			break
-		}
-		work <- i
+	open.Wait()
+	close(queue)
+	workers.Wait()
+}
+
+// run does task t of the given phase and reports whether the operation is
+// finished with this phase; when it is not, it has handed a next task to
+// later.
+func (p *pusher) run(ctx context.Context, phase int, t task, later func(task)) bool {
+	i := t.i
+	op := p.req.Ops[i]
+	p.mu.Lock()
+	failed, check := p.failed[i], p.check[i]
+	p.mu.Unlock()
+	if failed {
+		return true
 	}
-	close(work)
-	wg.Wait()
+	target, known := p.req.ObjectID(op.UPN)
+	acts := actions(op, target)
+	a, last := acts[phase], phase == 1 || acts[1] == nil
+	done := func() bool {
+		if last {
+			p.set(i, numsync.PushSucceeded, "", "", "")
+		}
+		return true
+	}
+	if t.url != "" {
+		finished, code, msg, err := p.c.poll(ctx, t.url)
+		switch {
+		case err != nil:
+			return true // still submitted: the next push reads it again
+		case !finished:
+			later(t)
+			return false
+		case t.resumed:
+			// Fall through to ask Teams what the stopped push achieved.
+		case code != "":
+			p.fail(i, numsync.PushFailed, code, msg)
+			return true
+		default:
+			return done()
+		}
+	}
+	if a == nil {
+		return true
+	}
+	if phase == 1 && op.After != nil {
+		if j, ok := p.freedBy[op.After.Number.String()]; ok && j != i {
+			p.mu.Lock()
+			blocked := p.failed[j] && p.outs[j].State == numsync.PushFailed
+			p.mu.Unlock()
+			if blocked {
+				p.fail(i, numsync.PushSkipped, "", fmt.Sprintf("step %d, which frees %s, failed", j+1, op.After.Number))
+				return true
+			}
+		}
+	}
+	if !known && a.path == PathAssign {
+		p.fail(i, numsync.PushFailed, "UnknownTarget", op.UPN+" has no cloud object id; sync the directory or read users from Graph (teams.source)")
+		return true
+	}
+	if check {
+		// A push that stopped may have sent this already: ask Teams first.
+		reached, err := p.c.reached(ctx, op, target, phase)
+		if err != nil {
+			return true
+		}
+		if reached {
+			return done()
+		}
+	}
+	for try := 0; ; try++ {
+		r, err := p.c.do(ctx, http.MethodPost, p.c.url(a.path, nil), a.body)
+		if errors.Is(err, errUnknownFate) && try < 2 {
+			reached, cerr := p.c.reached(ctx, op, target, phase)
+			if cerr != nil {
+				return true
+			}
+			if reached {
+				return done()
+			}
+			continue
+		}
+		var ge *Error
+		switch {
+		case errors.As(err, &ge):
+			p.fail(i, numsync.PushFailed, ge.Code, ge.Message)
+			return true
+		case ctx.Err() != nil:
+			return true
+		case err != nil:
+			p.fail(i, numsync.PushFailed, "RequestFailed", err.Error())
+			return true
+		}
+		loc := r.header.Get("Location")
+		if loc == "" {
+			return done()
+		}
+		p.set(i, numsync.PushSubmitted, loc, "", "")
+		later(task{i: i, url: loc})
+		return false
+	}
 }
 
 // set records a new outcome of step i.
@@ -271,106 +400,6 @@ func (p *pusher) set(i int, state numsync.PushState, url, code, msg string) {
 	}
 	p.mu.Unlock()
 	p.rec.add(out)
-}
-
-// step carries out one phase of operation i.
-func (p *pusher) step(ctx context.Context, phase, i int) {
-	op := p.req.Ops[i]
-	p.mu.Lock()
-	failed, check, url := p.failed[i], p.check[i], p.outs[i].OperationURL
-	p.mu.Unlock()
-	if failed {
-		return
-	}
-	target, ok := p.req.ObjectID(op.UPN)
-	acts := actions(op, target)
-	a := acts[phase]
-	last := phase == 1 || acts[1] == nil
-	if phase == 1 && op.After != nil {
-		if j, ok := p.freedBy[op.After.Number.String()]; ok && j != i {
-			p.mu.Lock()
-			blocked := p.failed[j]
-			p.mu.Unlock()
-			if blocked {
-				p.fail(i, numsync.PushSkipped, "", fmt.Sprintf("step %d, which frees %s, failed", j+1, op.After.Number))
-				return
-			}
-		}
-	}
-	if a == nil {
-		return
-	}
-	if !ok && a.path == PathAssign {
-		p.fail(i, numsync.PushFailed, "UnknownTarget", op.UPN+" has no cloud object id; sync the directory or read users from Graph (teams.source)")
-		return
-	}
-	if check {
-		// A push that stopped left this operation in flight or unknown:
-		// finish polling what Teams accepted, then ask Teams what is left.
-		if url != "" {
-			if code, msg, err := p.c.wait(ctx, url); err != nil {
-				return
-			} else if code != "" && phase == 0 {
-				p.fail(i, numsync.PushFailed, code, msg)
-				return
-			}
-		}
-		done, err := p.c.reached(ctx, op, target, phase)
-		if err != nil {
-			return
-		}
-		if done {
-			if last {
-				p.set(i, numsync.PushSucceeded, "", "", "")
-			}
-			return
-		}
-	}
-	for try := 0; ; try++ {
-		r, err := p.c.do(ctx, http.MethodPost, p.c.url(a.path, nil), a.body)
-		if errors.Is(err, errUnknownFate) && try < 2 {
-			done, cerr := p.c.reached(ctx, op, target, phase)
-			if cerr != nil {
-				return
-			}
-			if done {
-				if last {
-					p.set(i, numsync.PushSucceeded, "", "", "")
-				}
-				return
-			}
-			continue
-		}
-		var ge *Error
-		switch {
-		case errors.As(err, &ge):
-			p.fail(i, numsync.PushFailed, ge.Code, ge.Message)
-			return
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			p.fail(i, numsync.PushFailed, "RequestFailed", err.Error())
-			return
-		}
-		loc := r.header.Get("Location")
-		if loc == "" {
-			if last {
-				p.set(i, numsync.PushSucceeded, "", "", "")
-			}
-			return
-		}
-		p.set(i, numsync.PushSubmitted, loc, "", "")
-		code, msg, err := p.c.wait(ctx, loc)
-		switch {
-		case err != nil:
-			return // still submitted: the next push polls it
-		case code != "":
-			p.fail(i, numsync.PushFailed, code, msg)
-		case last:
-			p.set(i, numsync.PushSucceeded, "", "", "")
-		}
-		return
-	}
 }
 
 // fail ends operation i as failed or skipped.
@@ -391,38 +420,25 @@ type operationStatus struct {
 	} `json:"numbers"`
 }
 
-// wait polls the long-running operation at u until it ends, and returns
-// the failure code and detail when it failed. err is set only when the
-// operation could not be read (it is then still in flight as far as numsync
-// knows).
-func (c *Client) wait(ctx context.Context, u string) (code, msg string, err error) {
-	for first := true; ; first = false {
-		if !first {
-			t := time.NewTimer(c.cfg.PollInterval)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return "", "", ctx.Err()
-			case <-t.C:
-			}
-		}
-		var st operationStatus
-		if err := c.getJSON(ctx, u, &st); err != nil {
-			return "", "", err
-		}
-		switch st.Status {
-		case "succeeded", "skipped":
-			return "", "", nil
-		case "failed":
-			detail := ""
-			for _, n := range st.Numbers {
-				if n.StatusDetail != "" {
-					detail = n.StatusDetail
-				}
-			}
-			return "OperationFailed", detail, nil
-		}
+// poll reads the long-running operation at u once: whether it ended, and
+// the failure code and detail when it failed.
+func (c *Client) poll(ctx context.Context, u string) (finished bool, code, msg string, err error) {
+	var st operationStatus
+	if err := c.getJSON(ctx, u, &st); err != nil {
+		return false, "", "", err
 	}
+	switch st.Status {
+	case "succeeded", "skipped":
+		return true, "", "", nil
+	case "failed":
+		for _, n := range st.Numbers {
+			if n.StatusDetail != "" {
+				msg = n.StatusDetail
+			}
+		}
+		return true, "OperationFailed", msg, nil
+	}
+	return false, "", "", nil
 }
 
 // reached reports whether Teams already shows the given phase of op done:
