@@ -186,3 +186,10 @@ func TestRequestsSurvive(t *testing.T) {
 		}
 	})
 }
+
+func writeFile(t testing.TB, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

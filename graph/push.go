@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -460,31 +462,54 @@ func holds(a NumberAssignment, op numsync.Op, target string) bool {
 }
 
 // verify reads back every number the pushed operations touched and
-// returns those that did not reach the planned state.
+// returns those that did not reach the planned state. A few numbers are
+// read one by one; more than a page's worth are read by listing the
+// tenant's numbers once.
 func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs []numsync.OpOutcome) ([]Drift, error) {
-	var drift []Drift
+	var steps []int
+	want := map[string]numsync.Number{}
 	for _, i := range todo {
-		op, o := req.Ops[i], outs[i]
-		if o.State != numsync.PushSucceeded {
+		if outs[i].State != numsync.PushSucceeded {
 			continue
 		}
-		target, _ := req.ObjectID(op.UPN)
-		if op.After == nil {
-			done, err := c.reached(ctx, op, target, 0)
-			if err != nil {
-				return drift, fmt.Errorf("verifying step %d: %w", i+1, err)
+		steps = append(steps, i)
+		n := verifiedNumber(req.Ops[i])
+		want[n.String()] = n
+	}
+	live := make(map[string]NumberAssignment, len(want))
+	if len(want) > maxPageSize {
+		err := c.numberAssignments(ctx, url.Values{"$top": {strconv.Itoa(maxPageSize)}}, func(a NumberAssignment) error {
+			if _, ok := want[a.TelephoneNumber]; ok {
+				live[a.TelephoneNumber] = a
 			}
-			if !done {
-				drift = append(drift, Drift{Step: i + 1, UPN: op.UPN, Number: op.Before.Number.String(), Reason: "still assigned to the identity"})
-			}
-			continue
-		}
-		a, found, err := c.Number(ctx, op.After.Number)
+			return nil
+		})
 		if err != nil {
-			return drift, fmt.Errorf("verifying step %d: %w", i+1, err)
+			return nil, fmt.Errorf("verifying the push: %w", err)
 		}
+	} else {
+		for n, num := range want {
+			a, found, err := c.Number(ctx, num)
+			if err != nil {
+				return nil, fmt.Errorf("verifying the push: %w", err)
+			}
+			if found {
+				live[n] = a
+			}
+		}
+	}
+	var drift []Drift
+	for _, i := range steps {
+		op := req.Ops[i]
+		target, _ := req.ObjectID(op.UPN)
+		n := verifiedNumber(op)
+		a, found := live[n.String()]
 		var reason string
 		switch {
+		case op.After == nil:
+			if found && a.AssignmentTargetID == target {
+				reason = "still assigned to the identity"
+			}
 		case !found:
 			reason = "the tenant does not have the number"
 		case a.ActivationState == ActivationAssignmentFailed:
@@ -497,10 +522,19 @@ func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs [
 			reason = fmt.Sprintf("assignment category is %q, not %s", a.AssignmentCategory, categoryOf(op))
 		}
 		if reason != "" {
-			drift = append(drift, Drift{Step: i + 1, UPN: op.UPN, Number: op.After.Number.String(), Reason: reason})
+			drift = append(drift, Drift{Step: i + 1, UPN: op.UPN, Number: n.String(), Reason: reason})
 		}
 	}
 	return drift, nil
+}
+
+// verifiedNumber is the number whose state shows whether op happened: the
+// one it sets, or the one a removal frees.
+func verifiedNumber(op numsync.Op) numsync.Number {
+	if op.After != nil {
+		return op.After.Number
+	}
+	return op.Before.Number
 }
 
 // batcher records outcomes a batch at a time, so that a large push does

@@ -227,6 +227,14 @@ func (s *Server) SetLatency(d time.Duration, perSecond int) {
 	s.latency, s.ceiling = d, perSecond
 }
 
+// FinishAfterPolls makes every operation end on its nth read (2 unless
+// set: notStarted on the first, then succeeded or failed).
+func (s *Server) FinishAfterPolls(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pollsToFinish = n
+}
+
 // Requests returns every request so far, in the order they came.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
