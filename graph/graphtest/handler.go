@@ -1,8 +1,13 @@
 package graphtest
 
 import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -29,6 +34,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if m := tokenPath.FindStringSubmatch(r.URL.Path); m != nil {
 		s.token(w, r, m[1])
+		return
+	}
+	if r.URL.Path == ManagedIdentityPath {
+		s.managedIdentity(w, r)
 		return
 	}
 	p, ok := strings.CutPrefix(r.URL.Path, "/v1.0")
@@ -79,8 +88,19 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	case f.Get("client_assertion") == "" && f.Get("client_secret") != ClientSecret:
 		oauthError(w, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
 		return
+	case f.Get("client_assertion") != "":
+		if err := s.checkAssertion(f.Get("client_assertion_type"), f.Get("client_assertion")); err != nil {
+			oauthError(w, "invalid_client", "AADSTS700027: Client assertion failed signature validation: "+err.Error())
+			return
+		}
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": s.issue(tenant)})
+}
+
+// issue makes a bearer token for tenant with the granted roles.
+func (s *Server) issue(tenant string) string {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.tokenSeq++
 	claims, _ := json.Marshal(map[string]any{
 		"aud": "https://graph.microsoft.com", "iss": "https://sts.windows.net/" + tenant + "/", "tid": tenant,
@@ -88,8 +108,88 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	})
 	tok := enc([]byte(`{"typ":"JWT","alg":"none"}`)) + "." + enc(claims) + "." + enc([]byte("unsigned"))
 	s.tokens[tok] = true
+	return tok
+}
+
+// checkAssertion verifies a certificate credential's client assertion: a
+// JWT for the app, signed (PS256 or RS256) by the key of the registered
+// certificate, which its x5t#S256 or x5t header names.
+func (s *Server) checkAssertion(typ, assertion string) error {
+	if typ != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" {
+		return fmt.Errorf("client_assertion_type %q", typ)
+	}
+	s.mu.Lock()
+	cert := s.cert
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": tok})
+	if cert == nil {
+		return errors.New("no certificate is registered for the application")
+	}
+	parts := strings.Split(assertion, ".")
+	if len(parts) != 3 {
+		return errors.New("not a JWT")
+	}
+	var head struct {
+		Alg     string `json:"alg"`
+		X5t     string `json:"x5t"`
+		X5tS256 string `json:"x5t#S256"`
+	}
+	var claims struct {
+		Iss, Sub, Aud string
+	}
+	hb, err1 := base64.RawURLEncoding.DecodeString(parts[0])
+	cb, err2 := base64.RawURLEncoding.DecodeString(parts[1])
+	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
+	if err := errors.Join(err1, err2, err3, json.Unmarshal(hb, &head), json.Unmarshal(cb, &claims)); err != nil {
+		return err
+	}
+	s256, s1 := sha256.Sum256(cert.Raw), sha1.Sum(cert.Raw)
+	if !thumbprintIs(head.X5tS256, s256[:]) && !thumbprintIs(head.X5t, s1[:]) {
+		return errors.New("the assertion names another certificate")
+	}
+	if claims.Iss != ClientID || claims.Sub != ClientID {
+		return errors.New("the assertion is not the application's")
+	}
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return errors.New("the registered certificate has no RSA key")
+	}
+	h := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch head.Alg {
+	case "PS256":
+		return rsa.VerifyPSS(pub, crypto.SHA256, h[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+	case "RS256":
+		return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig)
+	}
+	return fmt.Errorf("alg %q", head.Alg)
+}
+
+// thumbprintIs reports whether a JWT header's thumbprint (base64, padded
+// or not, standard or URL alphabet) is sum.
+func thumbprintIs(h string, sum []byte) bool {
+	for _, e := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := e.DecodeString(h); err == nil && string(b) == string(sum) {
+			return true
+		}
+	}
+	return false
+}
+
+// ManagedIdentityPath is where the server answers as an App Service
+// managed identity endpoint (IDENTITY_ENDPOINT), which wants the header
+// X-IDENTITY-HEADER: [ManagedIdentityHeader].
+const (
+	ManagedIdentityPath   = "/msi/token"
+	ManagedIdentityHeader = "test-identity-header"
+)
+
+func (s *Server) managedIdentity(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-IDENTITY-HEADER") != ManagedIdentityHeader {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": 401, "message": "X-IDENTITY-HEADER is missing or wrong"})
+		return
+	}
+	res := r.URL.Query().Get("resource")
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": s.issue(TenantID), "token_type": "Bearer", "resource": res,
+		"expires_on": strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10), "client_id": ClientID})
 }
 
 func enc(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

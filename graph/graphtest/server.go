@@ -46,17 +46,18 @@ type Server struct {
 	requests []Request
 
 	// Faults, set by the methods below.
-	throttleBurst int            // answer the next n Graph requests 429
-	retryAfter    int            // seconds in Retry-After
-	failAfter     int            // answer the next n actions 502 after carrying them out
-	failNumbers   map[string]int // number -> how many more assigns fail as already assigned
-	holdAfter     int            // block actions after this many (0: never)
-	held          int            // actions waiting at the hold
-	released      bool           // the hold was lifted
-	latency       time.Duration  // added to every Graph request
-	ceiling       int            // at most this many Graph requests per second (0: none)
-	window        map[int64]int  // requests per second, for the ceiling
-	pollsToFinish int            // polls of an operation before it ends
+	throttleBurst int               // answer the next n Graph requests 429
+	retryAfter    int               // seconds in Retry-After
+	failAfter     int               // answer the next n actions 502 after carrying them out
+	failNumbers   map[string]int    // number -> how many more assigns fail as already assigned
+	holdAfter     int               // block actions after this many (0: never)
+	held          int               // actions waiting at the hold
+	released      bool              // the hold was lifted
+	latency       time.Duration     // added to every Graph request
+	ceiling       int               // at most this many Graph requests per second (0: none)
+	window        map[int64]int     // requests per second, for the ceiling
+	pollsToFinish int               // polls of an operation before it ends
+	cert          *x509.Certificate // the application's certificate credential
 }
 
 // Request is one request the server answered (or refused).
@@ -146,6 +147,14 @@ func (s *Server) SetAssignment(n, target, category string) {
 	if a, ok := s.numbers[n]; ok {
 		assign(a, target, category)
 	}
+}
+
+// RegisterCertificate uploads a certificate to the application: client
+// assertions signed with its key get tokens.
+func (s *Server) RegisterCertificate(c *x509.Certificate) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cert = c
 }
 
 // GrantOnly makes new tokens carry only these application permissions.
