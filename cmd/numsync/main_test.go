@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 		os.Exit(Main())
 	}
 	testscript.Main(m, map[string]func(){
-		"github.com/numsync/numsync": func() { os.Exit(Main()) },
+		"numsync": func() { os.Exit(Main()) },
 	})
 }
 
@@ -38,6 +38,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"capture":  cmdCapture,
+			"replace":  cmdReplace,
 		},
 	})
 }
@@ -102,4 +103,20 @@ func copySample(dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 	})
+}
+
+// cmdReplace edits a file as a person with a text editor would: replace
+// FILE OLD NEW changes the first OLD (which must be there) into NEW.
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	body := ts.ReadFile(args[0])
+	if !strings.Contains(body, args[1]) {
+		ts.Fatalf("replace: %s does not contain %q", args[0], args[1])
+	}
+	path := ts.MkAbs(args[0])
+	fi, err := os.Stat(path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, []byte(strings.Replace(body, args[1], args[2], 1)), fi.Mode()))
 }
