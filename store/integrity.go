@@ -86,13 +86,30 @@ func isCorrupt(err error) bool {
 	return code == sqlite3.SQLITE_CORRUPT || code == sqlite3.SQLITE_NOTADB
 }
 
-// readOnly rewords a write refused because the store file (or its
-// directory) may not be written.
+// ReadOnlyError says the store file may be read but not written: read
+// commands work, and a command that writes stops before changing anything.
+type ReadOnlyError struct {
+	Path string
+	Err  error
+}
+
+func (e *ReadOnlyError) Error() string {
+	return "the store " + e.Path + " is read-only, so nothing was changed: " + e.Err.Error()
+}
+
+func (e *ReadOnlyError) Unwrap() error { return e.Err }
+
+// Hint says what to change.
+func (e *ReadOnlyError) Hint() string {
+	return "reading commands (status, plan, runs) work; to change the store, run numsync as a user who may write the file and its directory"
+}
+
+// readOnly turns a write refused because the store file (or its directory)
+// may not be written into a [*ReadOnlyError].
 func (s *Store) readOnly(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_READONLY {
-		return fmt.Errorf("the store %s is read-only, so nothing can be changed (reading works): "+
-			"give the user numsync runs as write access to the file and its directory: %w", s.path, err)
+		return &ReadOnlyError{Path: s.path, Err: err}
 	}
 	return err
 }

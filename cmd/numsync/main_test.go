@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 			"exitcode": cmdExitCode,
 			"capture":  cmdCapture,
 			"replace":  cmdReplace,
+			"damage":   cmdDamage,
 		},
 	})
 }
@@ -119,4 +120,24 @@ func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
 	fi, err := os.Stat(path)
 	ts.Check(err)
 	ts.Check(os.WriteFile(path, []byte(strings.Replace(body, args[1], args[2], 1)), fi.Mode()))
+}
+
+// cmdDamage overwrites the 4 KB page in the middle of a file with noise, as
+// a failing disk or a stray write would: damage FILE.
+func cmdDamage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: damage FILE")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR, 0)
+	ts.Check(err)
+	defer f.Close()
+	fi, err := f.Stat()
+	ts.Check(err)
+	const page = 4096
+	noise := make([]byte, page)
+	for i := range noise {
+		noise[i] = byte(i*7 + 13)
+	}
+	_, err = f.WriteAt(noise, fi.Size()/page/2*page)
+	ts.Check(err)
 }
