@@ -363,7 +363,7 @@ func testTenantIsASnapshot(t *testing.T, e *testEngine) {
 	if _, err := writer.ImportUsers(ctx, benchUsers(n), numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := writer.ImportNumbers(ctx, benchInventory(n, false)); err != nil {
+	if _, err := writer.ImportNumbers(ctx, benchInventory(n, false), nil); err != nil {
 		t.Fatal(err)
 	}
 	reader := openAt(t, path)
@@ -380,7 +380,7 @@ func testTenantIsASnapshot(t *testing.T, e *testEngine) {
 			case 0, 2:
 				_, err = writer.Apply(ctx, applyReq(2+r, assigns...))
 			case 1: // an export that lists every number free, imported
-				_, err = writer.ImportNumbers(ctx, benchInventory(n, false))
+				_, err = writer.ImportNumbers(ctx, benchInventory(n, false), nil)
 			case 3:
 				_, err = writer.Apply(ctx, applyReq(2+r, removes...))
 			}

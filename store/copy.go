@@ -27,6 +27,8 @@ var copyTables = []struct{ name, order string }{
 	{"directory_roles", "principal_key, role"},
 	{"outbox", "id"},
 	{"sources", "name"},
+	{"outcomes", "run_id, step"},
+	{"outcome_log", "seq"},
 	{"schedule_tick", "id"},
 }
 

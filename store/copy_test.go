@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numsync/numsync"
 )
@@ -41,7 +42,7 @@ func TestCopySQLiteToPostgres(t *testing.T) {
 	if _, err := from.GrantRole(ctx, numsync.RoleGrant{Principal: "Adele@contoso.com", Role: numsync.RoleTeamsAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	if err := from.SetSourceDigest(ctx, "inventory", "sha256:ab"); err != nil {
+	if _, err := from.ImportNumbers(ctx, nil, export("sha256:ab", time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := from.Outbox(ctx, 0, 0)

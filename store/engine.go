@@ -39,10 +39,18 @@ type engine struct {
 	// afterCopy runs after [Copy] has filled the store, to carry on its
 	// sequences after the copied rows.
 	afterCopy []string
-	// version and setVersion read and write the schema version in the
-	// migration's transaction.
-	version    func(ctx context.Context, tx *sql.Tx) (int, error)
+	// lockMigrations runs first in the transaction that migrates the
+	// schema, so that two processes opening a new store take turns.
+	lockMigrations string
+	// version reads the schema version (0 for a store with no schema);
+	// setVersion writes it in the migration's transaction.
+	version    func(ctx context.Context, q queryer) (int, error)
 	setVersion func(ctx context.Context, tx *sql.Tx, v int) error
+}
+
+// queryer is a database or a transaction.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 var sqliteEngine = &engine{
@@ -51,9 +59,9 @@ var sqliteEngine = &engine{
 	readOpts:   &sql.TxOptions{ReadOnly: true},
 	jsonValues: "json_each(?)",
 	indexes:    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
-	version: func(ctx context.Context, tx *sql.Tx) (int, error) {
+	version: func(ctx context.Context, q queryer) (int, error) {
 		var v int
-		err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+		err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
 		return v, err
 	},
 	setVersion: func(ctx context.Context, tx *sql.Tx, v int) error {
@@ -75,25 +83,26 @@ var postgresEngine = &engine{
 	afterCopy: []string{
 		"SELECT setval(pg_get_serial_sequence('audit', 'seq'), coalesce(max(seq), 0) + 1, false) FROM audit",
 		"SELECT setval(pg_get_serial_sequence('outbox', 'id'), coalesce(max(id), 0) + 1, false) FROM outbox",
+		"SELECT setval(pg_get_serial_sequence('outcome_log', 'seq'), coalesce(max(seq), 0) + 1, false) FROM outcome_log",
 	},
 	readOpts:   &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 	jsonValues: "json_array_elements_text(CAST(? AS json)) AS j(value)",
 	manyKeys:   [2]string{"SET LOCAL enable_nestloop = off", "RESET enable_nestloop"},
 	indexes: `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ?
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY 1`,
-	version: func(ctx context.Context, tx *sql.Tx) (int, error) {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(migrateLockKey)); err != nil {
-			return 0, err
-		}
-		if _, err := tx.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"); err != nil {
+	lockMigrations: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(migrateLockKey, 10) + ")",
+	version: func(ctx context.Context, q queryer) (int, error) {
+		var exists bool
+		if err := q.QueryRowContext(ctx, "SELECT to_regclass('schema_version') IS NOT NULL").Scan(&exists); err != nil || !exists {
 			return 0, err
 		}
 		var v int
-		err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
+		err := q.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
 		return v, err
 	},
 	setVersion: func(ctx context.Context, tx *sql.Tx, v int) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO schema_version (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version", v)
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+			INSERT INTO schema_version (id, version) VALUES (1, `+strconv.Itoa(v)+`) ON CONFLICT (id) DO UPDATE SET version = excluded.version`)
 		return err
 	},
 }

@@ -56,7 +56,7 @@ func openTemp(tb testing.TB) (*Store, string) {
 
 func openAt(tb testing.TB, target string) *Store {
 	tb.Helper()
-	s, err := open(context.Background(), target)
+	s, err := openTarget(context.Background(), target)
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", target, err)
 	}
@@ -64,10 +64,10 @@ func openAt(tb testing.TB, target string) *Store {
 	return s
 }
 
-// open opens the store at target, with the test cluster's password for a URL.
-func open(ctx context.Context, target string) (*Store, error) {
+// openTarget opens the store at target, with the test cluster's password for a URL.
+func openTarget(ctx context.Context, target string) (*Store, error) {
 	if IsURL(target) {
-		return OpenPostgres(ctx, target, pgtest.Password)
+		return OpenPostgres(ctx, target, pgtest.Password, true)
 	}
 	return Open(ctx, target)
 }
@@ -114,7 +114,7 @@ func seed(t testing.TB, s *Store) {
 	if _, err := s.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}); err != nil {
+	if _, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	recs := []numsync.InventoryRecord{
@@ -123,7 +123,7 @@ func seed(t testing.TB, s *Store) {
 		inv("+14255550103", numsync.CallingPlan, "", 4),
 		inv("+14255550104", numsync.CallingPlan, "", 5),
 	}
-	res, err := s.ImportNumbers(ctx, recs)
+	res, err := s.ImportNumbers(ctx, recs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func TestMain(m *testing.M) {
 
 func holdLockUntilKilled(path string) {
 	ctx := context.Background()
-	s, err := open(ctx, path)
+	s, err := openTarget(ctx, path)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)

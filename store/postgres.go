@@ -20,12 +20,14 @@ func IsURL(target string) bool {
 }
 
 // OpenPostgres opens the store in the PostgreSQL database at rawURL and
-// brings its schema up to date. A non-empty password replaces the URL's;
+// brings its schema up to date. Only with create does it make the store's
+// tables in a database that has none (numsync init); otherwise such a
+// database is a [*MissingError]. A non-empty password replaces the URL's;
 // without either, pgx looks in PGPASSWORD and the pgpass file, as libpq
 // does. A URL without sslmode gets verify-full: the server's certificate
 // must be signed by a trusted CA (sslrootcert, else the system's) and name
 // the host. Any sslmode the URL states is respected.
-func OpenPostgres(ctx context.Context, rawURL, password string) (*Store, error) {
+func OpenPostgres(ctx context.Context, rawURL, password string, create bool) (*Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || !IsURL(rawURL) {
 		return nil, fmt.Errorf("open store: %q is not a postgres:// URL", RedactURL(rawURL))
@@ -44,7 +46,18 @@ func OpenPostgres(ctx context.Context, rawURL, password string) (*Store, error) 
 		cfg.Password = password
 	}
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
-	s := &Store{db: db, eng: postgresEngine, name: shown}
+	s := &Store{db: db, eng: postgresEngine, path: shown}
+	if !create {
+		v, err := s.eng.version(ctx, db)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open store %s: %w", shown, err)
+		}
+		if v == 0 {
+			db.Close()
+			return nil, &MissingError{Path: shown}
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", shown, err)
@@ -132,4 +145,25 @@ func rebind(q string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// checkPostgres is [Store.Check] on PostgreSQL. The server guards its own
+// files (and checks pages as it reads them where the cluster has data
+// checksums), so the quick check that write commands run has nothing to
+// do; the full check reads every row of every table through the server,
+// which fails on a page it cannot read.
+func (s *Store) checkPostgres(ctx context.Context, quick bool) error {
+	if quick {
+		return nil
+	}
+	return s.read(ctx, func(tx *sql.Tx) error {
+		for _, t := range copyTables {
+			var n int64
+			// Our own table names, never input.
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT * FROM "+t.name+") AS t").Scan(&n); err != nil {
+				return fmt.Errorf("check store %s: reading %s: %w", s.path, t.name, err)
+			}
+		}
+		return nil
+	})
 }

@@ -35,7 +35,7 @@ func TestOpenPostgres(t *testing.T) {
 	}
 	open := func(t *testing.T, target, password string) error {
 		t.Helper()
-		s, err := OpenPostgres(ctx, target, password)
+		s, err := OpenPostgres(ctx, target, password, true)
 		if err == nil {
 			s.Close()
 		}

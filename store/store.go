@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -50,13 +51,14 @@ const busyTimeout = 10 * time.Second
 type Store struct {
 	db   *sql.DB
 	eng  *engine
-	name string // the path, or the URL without its password
+	path string // the file, or the URL without its password
 }
 
-// Open opens (creating if needed) the store at target and brings its schema
-// up to date in one transaction: a postgres:// URL opens that database with
-// [OpenPostgres] (its password from the URL, PGPASSWORD or the pgpass
-// file), anything else is the path of a SQLite file.
+// Open opens (creating if needed) the store at path and brings its schema up
+// to date in one transaction. Only `numsync init` creates a store; the
+// other commands open one with [OpenExisting]. A postgres:// URL opens that
+// database with [OpenPostgres] (its password from PGPASSWORD or the pgpass
+// file); anything else is the path of a SQLite file.
 //
 // The file runs in WAL mode so that readers (plan, status, reports) never
 // block the writer nor are blocked by it. synchronous=FULL makes every commit
@@ -65,13 +67,46 @@ type Store struct {
 // make the store disagree with the tenant. The cost is one fsync per commit,
 // and numsync commits a few large transactions, not many small ones.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if IsURL(path) {
+		return OpenPostgres(ctx, path, "", true)
+	}
+	return open(ctx, path, "rwc")
+}
+
+// OpenExisting opens the store at path as [Open] does, but never creates
+// it: a store that is not there is a [*MissingError]. A command pointed at
+// the wrong path (a mount that is not there) must not start over on an
+// empty store. A store file without write permission opens too: reading
+// works, and a write fails saying the file is read-only.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if IsURL(path) {
+		return OpenPostgres(ctx, path, "", false)
+	}
+	if path != "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, &MissingError{Path: path}
+		}
+	}
+	return open(ctx, path, "rw")
+}
+
+// MissingError says there is no store where one was expected.
+type MissingError struct{ Path string }
+
+func (e *MissingError) Error() string { return "there is no store at " + e.Path }
+
+// Hint says how to make one.
+func (e *MissingError) Hint() string {
+	return "create it with 'numsync init', or set store.path (store.url) to where the store is"
+}
+
+// open opens path with SQLite's open mode ("rw": the file must exist;
+// "rwc": create it if not).
+func open(ctx context.Context, path, mode string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: no path given")
 	}
-	if IsURL(path) {
-		return OpenPostgres(ctx, path, "")
-	}
-	q := "_txlock=immediate" +
+	q := "mode=" + mode + "&_txlock=immediate" +
 		"&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=journal_mode(WAL)" +
@@ -83,7 +118,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, eng: sqliteEngine, name: path}
+	s := &Store{db: db, eng: sqliteEngine, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -104,7 +139,7 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Engine() string { return s.eng.name }
 
 // String is the store's path or URL (without its password).
-func (s *Store) String() string { return s.name }
+func (s *Store) String() string { return s.path }
 
 // migrate applies the engine's embedded migrations newer than the store's
 // schema version, all in one transaction, so a store is either at the old
@@ -116,7 +151,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.inTx(ctx, nil, "", func(tx *sql.Tx) error {
+	// A store at the current schema is left alone without a write
+	// transaction, so that a read-only store file opens for reading.
+	have, err := s.eng.version(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have == len(steps) {
+		return nil
+	}
+	return s.inTx(ctx, nil, s.eng.lockMigrations, func(tx *sql.Tx) error {
 		have, err := s.eng.version(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("read schema version: %w", err)
@@ -178,7 +222,7 @@ func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
 func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, first string, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return s.readOnly(fmt.Errorf("begin transaction: %w", err))
 	}
 	if first != "" {
 		if _, err := tx.ExecContext(ctx, first); err != nil {
@@ -188,13 +232,13 @@ func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, first string, fn 
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return s.readOnly(err)
 	}
 	if opts != nil && opts.ReadOnly {
 		return tx.Rollback()
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return s.readOnly(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }

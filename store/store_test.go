@@ -58,7 +58,7 @@ func testOpen(t *testing.T, e *testEngine) {
 			t.Fatal(err)
 		}
 		s.Close()
-		_, err = open(ctx, path)
+		_, err = openTarget(ctx, path)
 		if err == nil || !strings.Contains(err.Error(), "newer numsync") {
 			t.Fatalf("Open of a schema 99 store: %v; want a 'use a newer numsync' error", err)
 		}
@@ -175,7 +175,7 @@ func testImport(t *testing.T, e *testEngine) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}})
+		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func testImport(t *testing.T, e *testEngine) {
 			inv("+14255550102", numsync.CallingPlan, bobID, 3),
 			inv("+14255550103", numsync.CallingPlan, "", 4),
 			inv("+14255550104", numsync.CallingPlan, "", 5),
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,7 +290,7 @@ func testImport(t *testing.T, e *testEngine) {
 			inv("+14255550101", numsync.CallingPlan, bobID, 6),
 		}
 		start := time.Now()
-		r, err := s.ImportNumbers(ctx, recs)
+		r, err := s.ImportNumbers(ctx, recs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +334,7 @@ func testImport(t *testing.T, e *testEngine) {
 		seed(t, s)
 		// A partial export that says alice now has 0104: her 0101 is freed
 		// even though 0101 is not listed.
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)}, nil)
 		if err != nil || r.Updated != 1 || len(r.Problems) != 0 {
 			t.Fatalf("import = %+v, %v; want 1 updated", r, err)
 		}
@@ -355,7 +355,7 @@ func testImport(t *testing.T, e *testEngine) {
 		rec := inv("+14255550103", numsync.CallingPlan, "", 4)
 		rec.LocationID = "loc-sea"
 		rec.Operator = "Contoso Telecom"
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)}, nil)
 		if err != nil || r.Updated != 1 || r.Unchanged != 1 || r.Revision != 4 {
 			t.Fatalf("import = %+v, %v; want 1 updated, 1 unchanged, revision 4", r, err)
 		}
@@ -371,7 +371,7 @@ func testImport(t *testing.T, e *testEngine) {
 		seed(t, s)
 		managed := inv("+14255550103", numsync.OperatorConnect, "", 4)
 		managed.LocationUpdateSupported = false
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}, nil); err != nil {
 			t.Fatal(err)
 		}
 		var again []numsync.InventoryRecord
@@ -380,7 +380,7 @@ func testImport(t *testing.T, e *testEngine) {
 			rec.LocationUpdateSupported, rec.LocationUpdateUnstated = false, true
 			again = append(again, rec)
 		}
-		if _, err := s.ImportNumbers(ctx, again); err != nil {
+		if _, err := s.ImportNumbers(ctx, again, nil); err != nil {
 			t.Fatal(err)
 		}
 		tn := tenant(t, s)
@@ -391,7 +391,7 @@ func testImport(t *testing.T, e *testEngine) {
 		}
 		// A row that states it still changes it.
 		stated := inv("+14255550103", numsync.OperatorConnect, "", 4)
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !numberOf(tenant(t, s), "+14255550103").LocationUpdateSupported {
@@ -404,7 +404,7 @@ func testImport(t *testing.T, e *testEngine) {
 		ext.Ext = "12"
 		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{
 			inv("4255550105", numsync.CallingPlan, "", 2), ext, inv("+14255550106", "Carrier", "", 4), inv("+14255550107", numsync.DirectRouting, "", 5),
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -418,7 +418,7 @@ func testImport(t *testing.T, e *testEngine) {
 		seed(t, s)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}); err == nil {
+		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}, nil); err == nil {
 			t.Fatal("import with a cancelled context succeeded")
 		}
 		if tn := tenant(t, s); len(tn.Numbers) != 4 || tn.Revision != 3 {

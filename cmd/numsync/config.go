@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/graph"
 	"github.com/numsync/numsync/internal/secret"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
@@ -35,6 +36,9 @@ type Config struct {
 	Reports   ReportsConfig   `yaml:"reports"`
 	SMTP      notify.Config   `yaml:"smtp"`
 	Log       LogConfig       `yaml:"log"`
+	// Teams is Microsoft Graph: where numbers and cloud users are read
+	// from, and where applied runs are carried out (issue 12).
+	Teams graph.Config `yaml:"teams"`
 
 	path string // the file it was read from, "" for defaults
 }
@@ -141,6 +145,13 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if t, ok := c.teams(); ok {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+	} else if c.Teams.Source || c.Teams.Push {
+		return fmt.Errorf("teams.source and teams.push need teams.tenant_id and teams.client_id")
+	}
 	if c.Store.LockTTL < 0 {
 		return fmt.Errorf("store.lock_ttl: must not be negative")
 	}
@@ -190,10 +201,15 @@ func (c *Config) storeName() string {
 
 // openStore opens the configured store: the PostgreSQL database of
 // store.url with its password, or else the SQLite file of store.path.
-func (c *Config) openStore(ctx context.Context) (*store.Store, error) {
+// Only with create does it make a store that is not there yet (numsync
+// init); otherwise that is a [*store.MissingError].
+func (c *Config) openStore(ctx context.Context, create bool) (*store.Store, error) {
 	s := c.Store
 	if s.URL == "" {
-		return store.Open(ctx, c.resolve(s.Path))
+		if create {
+			return store.Open(ctx, c.resolve(s.Path))
+		}
+		return store.OpenExisting(ctx, c.resolve(s.Path))
 	}
 	var pw string
 	if s.PasswordEnv != "" || s.PasswordFile != "" {
@@ -202,7 +218,7 @@ func (c *Config) openStore(ctx context.Context) (*store.Store, error) {
 			return nil, err
 		}
 	}
-	return store.OpenPostgres(ctx, s.URL, pw)
+	return store.OpenPostgres(ctx, s.URL, pw, create)
 }
 
 // resolve makes a path from the config file relative to the file's
@@ -230,4 +246,14 @@ func (c *Config) smtp() notify.Config {
 	m.CAFile = c.resolve(m.CAFile)
 	m.PasswordFile = c.resolve(m.PasswordFile)
 	return m
+}
+
+// teams returns the Graph section with its paths resolved, and whether a
+// tenant is configured.
+func (c *Config) teams() (graph.Config, bool) {
+	t := c.Teams
+	t.ClientSecretFile = c.resolve(t.ClientSecretFile)
+	t.CertificateFile = c.resolve(t.CertificateFile)
+	t.CAFile = c.resolve(t.CAFile)
+	return t, t.Enabled()
 }

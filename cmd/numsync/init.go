@@ -14,8 +14,12 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.cfg.openStore(ctx, true)
 	if err != nil {
+		return err
+	}
+	e.st = st
+	if _, err := e.writableStore(ctx); err != nil {
 		return err
 	}
 	rev, err := st.Revision(ctx)

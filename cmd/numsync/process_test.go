@@ -58,6 +58,7 @@ func generate(t *testing.T, dir string, n int, storeYAML, extra string) string {
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	run(t, numsyncCmd(t, dir, "--config", cfg, "init"), 0)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "roles", "grant", "admin@contoso.com", "TeamsAdministrator"), 0)
 	return cfg
 }
@@ -87,7 +88,7 @@ func revision(t *testing.T, cfg string) (int64, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := c.openStore(ctx)
+	st, err := c.openStore(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}

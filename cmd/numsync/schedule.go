@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -45,12 +46,21 @@ func runSchedule(ctx context.Context, e *env, args []string) error {
 	if _, err := e.sheetPaths(nil); err != nil {
 		return err
 	}
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("numsync schedule (pid %d on %s)", os.Getpid(), host)
 	logger := cronLogger{e.log}
 	c := cron.New(cron.WithLocation(loc), cron.WithLogger(logger),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	c.Schedule(sched, cron.FuncJob(func() {
 		start := time.Now()
-		e.log.Info("scheduled run starting")
+		// cron fires on whole seconds, a few milliseconds late: the tick
+		// is the second it was due, the same on every host whose clock
+		// is within half a second.
+		tick := start.Round(time.Second)
+		if !claimTick(ctx, e, tick, holder) {
+			return
+		}
+		e.log.Info("scheduled run starting", zap.Time("tick", tick))
 		err := runJob(ctx, e, f)
 		code := report(e.stderr, err)
 		e.log.Info("scheduled run finished", zap.Int("exit_code", code), zap.Duration("took", time.Since(start)))
@@ -63,6 +73,26 @@ func runSchedule(ctx context.Context, e *env, args []string) error {
 	<-c.Stop().Done()
 	e.log.Info("schedule stopped")
 	return nil
+}
+
+// claimTick claims the run of tick in the store, so that of several hosts
+// scheduling against one store only the first runs it; the others log who
+// has it and skip it. A store that cannot be reached is the run's failure
+// to report, so the tick is then run (and fails there, with its exit code).
+func claimTick(ctx context.Context, e *env, tick time.Time, holder string) bool {
+	st, err := e.store(ctx)
+	if err != nil {
+		return true
+	}
+	claimed, by, err := st.ClaimTick(ctx, tick, holder)
+	if err != nil {
+		e.log.Warn("could not claim the scheduled run; running it", zap.Time("tick", tick), zap.Error(err))
+		return true
+	}
+	if !claimed {
+		e.log.Info("scheduled run skipped: another scheduler has this tick", zap.Time("tick", tick), zap.String("holder", by))
+	}
+	return claimed
 }
 
 // cronLogger sends the scheduler's own messages to zap.

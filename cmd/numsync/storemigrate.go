@@ -47,7 +47,7 @@ func runStoreMigrate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer release()
-	target, err := (&Config{Store: to}).openStore(ctx)
+	target, err := (&Config{Store: to}).openStore(ctx, true)
 	if err != nil {
 		return fmt.Errorf("store migrate: %w", err)
 	}

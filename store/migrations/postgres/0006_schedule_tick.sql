@@ -1,4 +1,4 @@
--- 0004 for PostgreSQL: as ../0004_schedule_tick.sql.
+-- 0006 for PostgreSQL: as ../0006_schedule_tick.sql.
 CREATE TABLE schedule_tick (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     tick       TEXT COLLATE "C" NOT NULL,
