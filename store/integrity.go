@@ -43,7 +43,7 @@ const maxProblems = 100
 //
 // On PostgreSQL see [Store.checkPostgres].
 func (s *Store) Check(ctx context.Context, quick bool) error {
-	if s.eng.sessionLock {
+	if s.eng == postgresEngine {
 		return s.checkPostgres(ctx, quick)
 	}
 	pragma := "PRAGMA integrity_check(" + fmt.Sprint(maxProblems) + ")"
@@ -127,7 +127,7 @@ func (s *Store) readOnly(err error) error {
 //
 // A PostgreSQL store is backed up with the server's own tools.
 func (s *Store) Backup(ctx context.Context, dst string) error {
-	if s.eng.sessionLock {
+	if s.eng == postgresEngine {
 		return errors.New("backup: the store is a PostgreSQL database, which 'numsync store backup' does not copy: back it up with the server's tools (pg_dump, or the organisation's database backups)")
 	}
 	if _, err := os.Lstat(dst); err == nil {

@@ -135,9 +135,6 @@ func uriPath(p string) string {
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Engine names the database the store is in: "sqlite" or "postgres".
-func (s *Store) Engine() string { return s.eng.name }
-
 // String is the store's path or URL (without its password).
 func (s *Store) String() string { return s.path }
 
