@@ -30,6 +30,12 @@ const (
 	NotAuthorized      Reason = "NOT_AUTHORIZED" // R15
 	DuplicateRow       Reason = "DUPLICATE_ROW"  // warning: the same wish repeated identically
 	UnknownHolder      Reason = "UNKNOWN_HOLDER" // an inventory holder id that matches no user
+	// UnknownRange: a row asks for the next free number of a range no
+	// configured range matches.
+	UnknownRange Reason = "UNKNOWN_RANGE"
+	// RangeExhausted: no free number of the selected ranges is left for
+	// the row.
+	RangeExhausted Reason = "RANGE_EXHAUSTED"
 	// ChangedSince refuses the part of a rollback whose assignment was
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
@@ -48,5 +54,5 @@ var Reasons = []Reason{
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
 	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
-	ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
+	UnknownRange, RangeExhausted, ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

@@ -8,11 +8,15 @@ import (
 
 // Wish is one normalised row of an assignment sheet: what an administrator
 // wants an identity to hold in one category. A zero Number means "hold
-// nothing in this category" (remove).
+// nothing in this category" (remove), unless Next asks for a number.
 type Wish struct {
-	UPN        string
-	Category   Category
-	Number     Number
+	UPN      string
+	Category Category
+	Number   Number
+	// Next, when set, is a [Selector] in its canonical form: the row wants
+	// the next free number of the ranges it selects, which the planner
+	// chooses (Number is then zero).
+	Next       string     `json:",omitempty"`
 	Type       NumberType // empty: take the inventory's
 	LocationID string
 	Notify     bool
@@ -22,7 +26,7 @@ type Wish struct {
 }
 
 // Remove reports whether the wish is to hold no number.
-func (w Wish) Remove() bool { return w.Number.IsZero() }
+func (w Wish) Remove() bool { return w.Number.IsZero() && w.Next == "" }
 
 // Policy is the part of the configuration that shapes a plan and guards
 // its apply.
@@ -34,6 +38,9 @@ type Policy struct {
 	QuarantineDays int
 	// RequirePhoneLicense turns NO_PHONE_LICENSE from a warning into a reject.
 	RequirePhoneLicense bool
+	// Ranges are the named number ranges sheet rows can ask the next free
+	// number of (see [Selector]).
+	Ranges []Range `json:",omitempty"`
 }
 
 // DefaultMaxRemoves is the removal guard when none is configured.

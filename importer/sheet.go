@@ -430,6 +430,18 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 	if remove || strings.EqualFold(raw, "none") {
 		return p
 	}
+	if sel, ok := cutPrefixFold(strings.TrimSpace(raw), numsync.NextPrefix); ok {
+		parsed, err := numsync.ParseSelector(sel)
+		if err != nil {
+			p.err = rec.Error(shNumber, numsync.BadRow, err,
+				"write next:RANGE, or next: with site=, country=, type= or range= pairs separated by ; (or by commas in a quoted cell)")
+			p.err.UPN = upn
+			p.err.Number = raw
+			return p
+		}
+		p.wish.Next = parsed.String()
+		return p
+	}
 	if n, ok := s.knownNumber(raw); ok {
 		p.wish.Number = n
 		return p
@@ -505,7 +517,7 @@ func (s *sheetSet) add(p pendingRow) {
 	s.rows = append(s.rows, sheetRow{wish: p.wish, key: key})
 	s.byWish[same] = i
 	s.byIdent.add(identKey{key, p.wish.Category}, i)
-	if !p.wish.Remove() {
+	if !p.wish.Number.IsZero() {
 		s.byNumber.add(p.wish.Number.String(), i)
 	}
 }
@@ -555,7 +567,7 @@ func (s *sheetSet) result() *SheetResult {
 	for i, row := range s.rows {
 		w := row.wish
 		sources := func() []numsync.Source { return append([]numsync.Source{w.Source}, row.repeats...) }
-		if n := w.Number.String(); !w.Remove() && len(s.byNumber.repeated(n)) > 1 {
+		if n := w.Number.String(); !w.Number.IsZero() && len(s.byNumber.repeated(n)) > 1 {
 			h := holders[n]
 			if h == nil {
 				h = s.holdersOf(s.byNumber.repeated(n))
@@ -673,6 +685,9 @@ func describe(w numsync.Wish) string {
 		return "no number"
 	}
 	d := w.Number.String()
+	if w.Next != "" {
+		d = numsync.NextPrefix + w.Next
+	}
 	if w.Type != "" {
 		d += " " + string(w.Type)
 	}
@@ -686,4 +701,12 @@ func describe(w numsync.Wish) string {
 		d += " allowing quarantine"
 	}
 	return d
+}
+
+// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
 }

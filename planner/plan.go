@@ -183,6 +183,7 @@ type planner struct {
 //     row names (accepted, rejected or blocked) and that is not listed in
 //     RejectedUPNs; an identity named for one category keeps its others.
 func Plan(in Input) *numsync.Plan {
+	in = Allocate(in)
 	p := &planner{
 		in:         in,
 		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant)),

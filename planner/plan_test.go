@@ -74,6 +74,8 @@ const (
 	bob   = "bob@example.com"
 	carol = "carol@example.com"
 	dave  = "dave@example.com"
+	erin  = "erin@example.com"
+	frank = "frank@example.com"
 )
 
 func TestRules(t *testing.T) {

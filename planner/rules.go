@@ -125,17 +125,8 @@ func (p *planner) location(d *decision, inv *numsync.InventoryNumber, cur *numsy
 func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryNumber) bool {
 	w, after := d.w, d.after
 	typ := after.Type
-	switch {
-	case u == nil:
-		p.rejectRow(d, numsync.UnknownUser, w.UPN+" is not in the directory",
-			"check the spelling of the user principal name, or import the users again")
-		return false
-	case u.Absent:
-		p.rejectRow(d, numsync.UnknownUser, w.UPN+" is no longer in the directory it was imported from",
-			"remove the row, or import the users again if the account is back")
-		return false
-	case !u.Enabled:
-		p.rejectRow(d, numsync.UserDisabled, w.UPN+" is disabled", "enable the account, or remove the row")
+	if code, msg, hint := identityProblem(w.UPN, u); code != "" {
+		p.rejectRow(d, code, msg, hint)
 		return false
 	}
 
@@ -158,9 +149,9 @@ func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryN
 		p.rejectRow(d, numsync.NoExtensionAllowed, fmt.Sprintf("a %s number cannot carry an extension (;ext=%s); only Direct Routing numbers can", typeName(typ), w.Number.Ext), "")
 		return false
 	}
-	need, who := numsync.CapUser, "user"
+	need, who := neededCap(u), "user"
 	if u.Kind == numsync.KindResource {
-		need, who = numsync.CapVoiceApp, "resource account"
+		who = "resource account"
 	}
 	if inv != nil && !inv.Can(need) {
 		p.rejectRow(d, numsync.CapabilityMissing, fmt.Sprintf("the number lacks the %s capability a %s needs (it has %s)", need, who, capList(inv.Capabilities)),

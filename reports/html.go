@@ -155,6 +155,7 @@ type htmlPage struct {
 	Counts              numsync.Counts
 	Next                []string
 	Chart               chart
+	Ranges              htmlTable
 	Ops                 htmlTable
 	Rejects             htmlTable
 	Blocked             htmlTable
@@ -217,6 +218,7 @@ func (f *facts) html(w *bufio.Writer) {
 		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
+	p.Ranges = f.rangesTable()
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
 	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
 	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)

@@ -138,4 +138,5 @@ func (f *facts) metrics(out *bufio.Writer) {
 			w.sample("numsync_numbers", float64(t.Count[st]), "country", t.Country, "type", string(t.Type), "state", string(st))
 		}
 	}
+	f.rangeMetrics(w)
 }

@@ -45,6 +45,9 @@ type Input struct {
 	// with it); zero means Finished, or the current time if that is zero
 	// too. Tests fix it so the output is stable.
 	Now time.Time
+	// Ranges are the configured number ranges: their usage is a table of
+	// the summary, the page and the metrics, low ones a next step.
+	Ranges []numsync.Range
 }
 
 // The files [Write] produces, by name.
@@ -195,6 +198,8 @@ type facts struct {
 	x      *numsync.TenantIndex
 	// locations are the emergency locations by lower-case id.
 	locations map[string]*numsync.EmergencyLocation
+	// ranges is the usage of in.Ranges after the plan (see heldAfter).
+	ranges []numsync.RangeUsage
 }
 
 func newFacts(in Input) *facts {
@@ -215,6 +220,9 @@ func newFacts(in Input) *facts {
 	f.locations = make(map[string]*numsync.EmergencyLocation, len(f.tenant.Locations))
 	for i := range f.tenant.Locations {
 		f.locations[strings.ToLower(f.tenant.Locations[i].ID)] = &f.tenant.Locations[i]
+	}
+	if len(in.Ranges) > 0 {
+		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, f.heldAfter(), in.Now, in.QuarantineDays)
 	}
 	return f
 }
@@ -298,27 +306,34 @@ type numberTally struct {
 // holds it after this run: the plan's operations are taken into account
 // only when the run applied them. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
-func (f *facts) tallyNumbers() []numberTally {
-	isHeld := func(n string) bool { return f.x.Holder(n) != nil }
-	if f.applied() {
-		// Only an applied plan changes who holds what; the copy of the
-		// holders is made for that case alone.
-		held := make(map[string]bool, len(f.tenant.Assignments))
-		for _, a := range f.tenant.Assignments {
-			held[a.Number.String()] = true
-		}
-		for _, op := range f.plan.Ops {
-			if op.Before != nil {
-				delete(held, op.Before.Number.String())
-			}
-		}
-		for _, op := range f.plan.Ops {
-			if op.After != nil {
-				held[op.After.Number.String()] = true
-			}
-		}
-		isHeld = func(n string) bool { return held[n] }
+// heldAfter says whether a number (by [numsync.Number.String]) is held
+// after the run: the store's holders, changed by the plan's operations
+// when the plan was applied.
+func (f *facts) heldAfter() func(string) bool {
+	if !f.applied() {
+		return func(n string) bool { return f.x.Holder(n) != nil }
 	}
+	// Only an applied plan changes who holds what; the copy of the
+	// holders is made for that case alone.
+	held := make(map[string]bool, len(f.tenant.Assignments))
+	for _, a := range f.tenant.Assignments {
+		held[a.Number.String()] = true
+	}
+	for _, op := range f.plan.Ops {
+		if op.Before != nil {
+			delete(held, op.Before.Number.String())
+		}
+	}
+	for _, op := range f.plan.Ops {
+		if op.After != nil {
+			held[op.After.Number.String()] = true
+		}
+	}
+	return func(n string) bool { return held[n] }
+}
+
+func (f *facts) tallyNumbers() []numberTally {
+	isHeld := f.heldAfter()
 	type key struct {
 		country string
 		typ     numsync.NumberType

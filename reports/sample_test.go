@@ -143,6 +143,7 @@ func sampleInputs() map[string]Input {
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
 		RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+		Ranges: sampleRanges(),
 	}
 	dry := applied
 	dry.Run = nil
@@ -162,4 +163,18 @@ func rendered(render func(*bufio.Writer)) []byte {
 	render(w)
 	w.Flush()
 	return buf.Bytes()
+}
+
+// sampleRanges are a US range the plan takes numbers from (with a gap and
+// a number of another type) and a prefix range no number starts with.
+func sampleRanges() []numsync.Range {
+	low := numsync.Threshold{Count: 2}
+	rs := []numsync.Range{
+		{Name: "Seattle", First: "+14255550101", Last: "+14255550109", Type: numsync.CallingPlan, Site: "Seattle", LowStock: &low},
+		{Name: "Paris <DDI>", Prefix: "+3314268", Country: "FR"},
+	}
+	if err := numsync.ValidateRanges(rs); err != nil {
+		panic(err)
+	}
+	return rs
 }

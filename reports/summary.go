@@ -78,6 +78,9 @@ func (f *facts) nextSteps() []string {
 	if other := len(f.plan.Blocked) - len(f.adWaiting()); other > 0 {
 		steps = append(steps, fmt.Sprintf("%s blocked for other reasons: see %s.", plural(other, "operation is", "operations are"), BlockedFile))
 	}
+	if low := f.lowRanges(); len(low) > 0 {
+		steps = append(steps, fmt.Sprintf("Number ranges low on free numbers: %s. Acquire numbers for them (and load the inventory) before the next wave.", strings.Join(low, ", ")))
+	}
 	if c.Warnings > 0 {
 		steps = append(steps, fmt.Sprintf("%s: see the warnings table of %s.", plural(c.Warnings, "warning", "warnings"), HTMLFile))
 	}
@@ -196,6 +199,11 @@ func (f *facts) summary() string {
 			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", oneLine(name), cc.Assign, cc.Change, cc.Remove, cc.Rejected, cc.Blocked)
 		}
 		tw.Flush()
+	}
+
+	if len(f.ranges) > 0 {
+		b.WriteString("\nnumber ranges\n")
+		WriteRangeTable(&b, f.ranges)
 	}
 
 	b.WriteString("\nnext\n")

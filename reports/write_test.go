@@ -111,7 +111,12 @@ func TestSummaryNextSteps(t *testing.T) {
 		{"NothingToDo", func(in *Input) {
 			in.Plan = &numsync.Plan{}
 			in.Run.Status = numsync.RunNothingToDo
+			in.Ranges = nil
 		}, []string{"- Nothing to do."}},
+		{"LowRange", func(in *Input) {
+			in.Plan = &numsync.Plan{}
+			in.Run.Status = numsync.RunNothingToDo
+		}, []string{"- Number ranges low on free numbers: Seattle (2 free, limit 2)."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := sampleInputs()["applied"]

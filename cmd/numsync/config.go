@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/importer"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
 )
@@ -31,6 +32,10 @@ type Config struct {
 	Reports   ReportsConfig   `yaml:"reports"`
 	SMTP      notify.Config   `yaml:"smtp"`
 	Log       LogConfig       `yaml:"log"`
+	// Ranges are named number ranges sheets can ask the next free number
+	// of; RangesFile names a CSV file of more of them.
+	Ranges     []RangeConfig `yaml:"ranges"`
+	RangesFile string        `yaml:"ranges_file"`
 
 	path string // the file it was read from, "" for defaults
 }
@@ -56,6 +61,62 @@ type PolicyConfig struct {
 	MaxRemoves          string `yaml:"max_removes"`
 	QuarantineDays      int    `yaml:"quarantine_days"`
 	RequirePhoneLicense bool   `yaml:"require_phone_license"`
+}
+
+// RangeConfig is a [numsync.Range] as written in YAML.
+type RangeConfig struct {
+	Name     string `yaml:"name"`
+	First    string `yaml:"first"`
+	Last     string `yaml:"last"`
+	Prefix   string `yaml:"prefix"`
+	Type     string `yaml:"type"`
+	Country  string `yaml:"country"`
+	Site     string `yaml:"site"`
+	Location string `yaml:"location"`
+	Tag      string `yaml:"tag"`
+	LowStock string `yaml:"low_stock"`
+}
+
+// configRanges returns the ranges of the config file, validated.
+func (c *Config) configRanges() ([]numsync.Range, error) {
+	rs := make([]numsync.Range, len(c.Ranges))
+	for i, rc := range c.Ranges {
+		typ, err := numsync.ParseNumberType(rc.Type)
+		if err != nil {
+			return nil, fmt.Errorf("ranges[%d] (%s): type: %w", i, rc.Name, err)
+		}
+		rs[i] = numsync.Range{Name: rc.Name, First: rc.First, Last: rc.Last, Prefix: rc.Prefix, Type: typ,
+			Country: rc.Country, Site: rc.Site, LocationID: rc.Location, Tag: rc.Tag}
+		if rc.LowStock != "" {
+			t, err := numsync.ParseThreshold(rc.LowStock)
+			if err != nil {
+				return nil, fmt.Errorf("ranges[%d] (%s): low_stock: %w", i, rc.Name, err)
+			}
+			rs[i].LowStock = &t
+		}
+	}
+	if err := numsync.ValidateRanges(rs); err != nil {
+		return nil, fmt.Errorf("ranges: %w", err)
+	}
+	return rs, nil
+}
+
+// ranges returns the ranges of the config and of its ranges file, in
+// that order. Names must be unique across both.
+func (c *Config) ranges() ([]numsync.Range, error) {
+	rs, err := c.configRanges()
+	if err != nil || c.RangesFile == "" {
+		return rs, err
+	}
+	more, err := importer.ReadRanges(c.resolve(c.RangesFile))
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("ranges_file: %w", err), "fix the row, see the README's Ranges section for the columns")
+	}
+	rs = append(rs, more...)
+	if err := numsync.ValidateRanges(rs); err != nil {
+		return nil, usageErr(fmt.Errorf("ranges and ranges_file: %w", err), "give each range its own name")
+	}
+	return rs, nil
 }
 
 // ScheduleConfig is when `numsync schedule` runs the job.
@@ -135,6 +196,9 @@ func (c *Config) validate() error {
 	}
 	if c.Store.Path == "" {
 		return fmt.Errorf("store.path: must not be empty")
+	}
+	if _, err := c.configRanges(); err != nil {
+		return err
 	}
 	return nil
 }

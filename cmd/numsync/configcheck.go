@@ -49,6 +49,10 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 			check(f.key, err, e.cfg.resolve(f.path)+" found")
 		}
 	}
+	if len(e.cfg.Ranges) > 0 || e.cfg.RangesFile != "" {
+		rs, err := e.cfg.ranges()
+		check("ranges", err, fmt.Sprintf("%d number ranges", len(rs)))
+	}
 	if len(e.cfg.Sheets) > 0 {
 		paths, _ := e.sheetPaths(nil)
 		files, err := importer.SheetFiles(paths)

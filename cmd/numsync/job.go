@@ -86,8 +86,12 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 			}
 		}
 	}
-	j.wishes = res.Wishes
-	j.plan = planner.Plan(planner.Input{
+	if policy.Ranges, err = e.cfg.ranges(); err != nil {
+		return nil, err
+	}
+	// The rows as planned, with the numbers chosen for "next:" rows, are
+	// what the reports show.
+	in := planner.Allocate(planner.Input{
 		Tenant:        t,
 		Index:         j.index,
 		Wishes:        res.Wishes,
@@ -99,6 +103,8 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		RowsRead:      res.RowsRead,
 		Sheets:        len(res.Sheets),
 	})
+	j.wishes = in.Wishes
+	j.plan = planner.Plan(in)
 	e.log.Info("planned", zap.Int("rows", res.RowsRead), zap.Int("sheets", len(res.Sheets)),
 		zap.Int("ops", len(j.plan.Ops)), zap.Int("rejects", len(j.plan.Rejects)), zap.Int("blocked", len(j.plan.Blocked)))
 	return j, nil
@@ -145,10 +151,15 @@ func (e *env) reportDir(id string) string {
 // summary and says where the reports are. runErr is why the job failed, if
 // it did: the reports still say what is known.
 func (e *env) writeReports(j *job, dir string, runErr error) error {
+	ranges, err := e.cfg.ranges()
+	if err != nil {
+		e.log.Warn("number ranges left out of the reports", zap.Error(err))
+	}
 	in := reports.Input{
 		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
+		Ranges: ranges,
 	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
