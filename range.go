@@ -206,8 +206,9 @@ type RangeUsage struct {
 	Size        int64
 	Owned       int // inventory numbers in the span that fit the range
 	Assigned    int
-	Free        int // owned, not assigned, not quarantined
+	Free        int // owned, not assigned, not quarantined, not reserved
 	Quarantined int
+	Reserved    int // free but for an active reservation
 	// Mismatched are inventory numbers in the span of another type or
 	// country than the range's.
 	Mismatched int
@@ -234,8 +235,9 @@ func (s Span) String() string {
 const maxGaps = 5
 
 // RangeUsages works out the usage of every range in t as of now, in the
-// order of rs; held says whether a number (by [Number.String]) is assigned.
-func RangeUsages(t *Tenant, rs []Range, held func(key string) bool, now time.Time, quarantineDays int) []RangeUsage {
+// order of rs; held says whether a number (by [Number.String]) is assigned,
+// reserved are the active reservations by number.
+func RangeUsages(t *Tenant, rs []Range, held func(key string) bool, reserved map[string]*Reservation, now time.Time, quarantineDays int) []RangeUsage {
 	out := make([]RangeUsage, len(rs))
 	members := RangeMembers(t, rs)
 	for i, r := range rs {
@@ -253,6 +255,8 @@ func RangeUsages(t *Tenant, rs []Range, held func(key string) bool, now time.Tim
 				u.Assigned++
 			case n.InQuarantine(now, quarantineDays):
 				u.Quarantined++
+			case reserved[n.E164] != nil:
+				u.Reserved++
 			default:
 				u.Free++
 			}

@@ -85,7 +85,7 @@ func TestRangeUsages(t *testing.T) {
 		{Name: "span", First: "+442079460000", Last: "+442079460009", Type: numsync.CallingPlan, Country: "GB", LowStock: &low},
 		{Name: "prefix", Prefix: "+4420794600", Type: numsync.CallingPlan, Country: "GB"},
 	}
-	got := numsync.RangeUsages(ten, rs, heldIn(ten), now, 3)
+	got := numsync.RangeUsages(ten, rs, heldIn(ten), nil, now, 3)
 	u := got[0]
 	if u.Size != 10 || u.Owned != 4 || u.Assigned != 1 || u.Quarantined != 1 || u.Free != 2 || u.Mismatched != 1 || u.Missing != 5 || u.Low {
 		t.Errorf("span usage %+v", u)
@@ -101,8 +101,16 @@ func TestRangeUsages(t *testing.T) {
 		t.Errorf("prefix usage %+v, want 100 numbers, 4 owned, 95 missing", p)
 	}
 	ten.Assignments = append(ten.Assignments, numsync.Assignment{UPN: "b@example.com", Number: numsync.Number{E164: "+442079460003"}})
-	if u := numsync.RangeUsages(ten, rs, heldIn(ten), now, 3)[0]; !u.Low || u.Free != 1 {
+	if u := numsync.RangeUsages(ten, rs, heldIn(ten), nil, now, 3)[0]; !u.Low || u.Free != 1 {
 		t.Errorf("with one free number left the range is not low: %+v", u)
+	}
+	reserved := numsync.ActiveReservations([]numsync.Reservation{
+		{Number: "+442079460009", UPN: "c@example.com"},
+		{Number: "+442079460005", Note: "another type: not counted"},
+		{Number: "+442079460100", Until: now.Add(-time.Hour)},
+	}, now)
+	if u := numsync.RangeUsages(ten, rs, heldIn(ten), reserved, now, 3)[0]; u.Reserved != 1 || u.Free != 0 {
+		t.Errorf("a reserved free number: %+v, want 1 reserved and 0 free", u)
 	}
 }
 

@@ -36,6 +36,8 @@ const (
 	// RangeExhausted: no free number of the selected ranges is left for
 	// the row.
 	RangeExhausted Reason = "RANGE_EXHAUSTED"
+	// Reserved: the number is reserved for another identity (or a purpose).
+	Reserved Reason = "RESERVED"
 	// ChangedSince refuses the part of a rollback whose assignment was
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
@@ -54,5 +56,5 @@ var Reasons = []Reason{
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
 	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
-	UnknownRange, RangeExhausted, ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
+	UnknownRange, RangeExhausted, Reserved, ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

@@ -18,12 +18,14 @@ import (
 // is applied:
 //   - A row whose identity already holds, in the row's category, a number
 //     of a selected range keeps it (the row is then unchanged).
+//   - A row whose identity has a number of the selected ranges reserved
+//     for it gets that number (the lowest, if several).
 //   - Every other row, in sheet order, gets the lowest number of the
 //     selected ranges that fits the range (type, country), that is held by
 //     no one (nor any extension line of it), not in quarantine, not wanted
-//     by another row of the sheets nor given to an earlier row, has the
-//     capability the identity needs and is in the identity's usage
-//     location.
+//     by another row of the sheets nor given to an earlier row, reserved
+//     for no one, has the capability the identity needs and is in the
+//     identity's usage location.
 //   - A row whose identity lacks the Calling Plan licence the chosen
 //     number needs is refused without using the number up.
 //   - Numbers that this plan frees are not handed out by it: they are free
@@ -43,16 +45,23 @@ func Allocate(in Input) Input {
 	x := numsync.IndexOf(in.Index, in.Tenant)
 	in.Index = x
 	a := &allocator{
-		in:      &in,
-		x:       x,
-		ranges:  in.Policy.Ranges,
-		members: numsync.RangeMembers(x.Tenant(), in.Policy.Ranges),
-		taken:   make(map[string]bool, len(in.Wishes)),
-		cursors: map[cursorKey]int{},
-		short:   map[string]int{},
+		in:       &in,
+		x:        x,
+		ranges:   in.Policy.Ranges,
+		members:  numsync.RangeMembers(x.Tenant(), in.Policy.Ranges),
+		taken:    make(map[string]bool, len(in.Wishes)),
+		reserved: numsync.ActiveReservations(in.Reservations, in.Now),
+		cursors:  map[cursorKey]int{},
+		short:    map[string]int{},
 	}
 	// A number whose extension lines are held or wanted is a shared main
 	// number: it is never handed out whole.
+	a.reservedBy = map[string][]string{}
+	for num, r := range a.reserved {
+		if r.UPN != "" {
+			a.reservedBy[numsync.UPNKey(r.UPN)] = append(a.reservedBy[numsync.UPNKey(r.UPN)], num)
+		}
+	}
 	held := make(map[slot]*numsync.Assignment, len(x.Tenant().Assignments))
 	for i := range x.Tenant().Assignments {
 		as := &x.Tenant().Assignments[i]
@@ -62,8 +71,11 @@ func Allocate(in Input) Input {
 		}
 	}
 	for i := range in.Wishes {
-		if n := in.Wishes[i].Number; !n.IsZero() {
-			a.taken[n.E164] = true
+		w := &in.Wishes[i]
+		// A row that wants a number reserved for someone else is refused
+		// (RESERVED): it keeps the number from no one.
+		if r := a.reserved[w.Number.E164]; !w.Number.IsZero() && (r == nil || r.For(w.UPN)) {
+			a.taken[w.Number.E164] = true
 		}
 	}
 	// A number of a refused row stays for that row once it is fixed.
@@ -120,6 +132,10 @@ func Allocate(in Input) Input {
 				a.give(w, cur.Number, a.ranges[j])
 				continue
 			}
+		}
+		if n, j, ok := a.reservedFor(u, ranges); ok {
+			a.give(w, n.Number, a.ranges[j])
+			continue
 		}
 		requests = append(requests, request{i, ranges, u})
 	}
@@ -194,6 +210,11 @@ type allocator struct {
 	// stays so for the whole plan, so each member is passed over once.
 	cursors map[cursorKey]int
 	short   map[string]int // rows not served, by selector
+	// reserved are the active reservations by number: a reserved number
+	// goes only to its reservee, before any other number; reservedBy
+	// lists them by the reservee's UPN key.
+	reserved   map[string]*numsync.Reservation
+	reservedBy map[string][]string
 }
 
 type cursorKey struct {
@@ -211,6 +232,24 @@ func (a *allocator) rangeOf(e164 string, ranges []int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// reservedFor finds the lowest number of the ranges reserved for u that is
+// still free for it.
+func (a *allocator) reservedFor(u *numsync.User, ranges []int) (*numsync.InventoryNumber, int, bool) {
+	var best *numsync.InventoryNumber
+	bestRange := 0
+	for _, num := range a.reservedBy[u.Key()] {
+		if best != nil && numsync.CompareE164(num, best.E164) > 0 {
+			continue
+		}
+		n := a.x.Number(num)
+		j, ok := a.rangeOf(num, ranges)
+		if ok && a.available(n, neededCap(u), u.UsageLocation) {
+			best, bestRange = n, j
+		}
+	}
+	return best, bestRange, best != nil
 }
 
 // give settles w on number n of range r: the range's emergency location
@@ -255,8 +294,16 @@ func (a *allocator) first(j int, need numsync.Capability, country string) *numsy
 	return m[i]
 }
 
+// free reports whether member n of range r can be given to a request:
+// available and reserved for no one.
 func (a *allocator) free(n *numsync.InventoryNumber, r numsync.Range, need numsync.Capability, country string) bool {
-	return !a.taken[n.E164] && r.Fits(n) && n.Can(need) && strings.EqualFold(n.Country, country) &&
+	return r.Fits(n) && a.reserved[n.E164] == nil && a.available(n, need, country)
+}
+
+// available reports whether n is untaken, unheld, out of quarantine and
+// fits an identity needing capability need in country.
+func (a *allocator) available(n *numsync.InventoryNumber, need numsync.Capability, country string) bool {
+	return !a.taken[n.E164] && n.Can(need) && strings.EqualFold(n.Country, country) &&
 		a.x.Holder(n.String()) == nil && !n.InQuarantine(a.in.Now, a.in.Policy.QuarantineDays)
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/numsync/numsync"
 )
@@ -128,6 +129,43 @@ func TestAllocate(t *testing.T) {
 			wishes: []numsync.Wish{next(alice, "US-CP")},
 			ops:    []string{"+ alice@example.com Primary none -> +14255550103@loc-sea"},
 			reject: []string{"carol@example.com DUPLICATE_NUMBER", "dave@example.com NO_EXTENSION_ALLOWED"},
+		},
+		{
+			name:   "ReservedNumbersGoOnlyToTheirReservees",
+			policy: withRanges(usRange()),
+			reserve: []numsync.Reservation{
+				{Number: n(1), UPN: "Bob@Example.com"},
+				{Number: n(2), Note: "lobby phone"},
+				{Number: n(3), UPN: carol, Until: now.Add(-time.Hour)}, // lapsed
+				{Number: n(7), UPN: erin},
+			},
+			wishes: []numsync.Wish{next(alice, "US-CP"), wish(dave, n(7)), next(bob, "US-CP"), wish(frank, n(2))},
+			ops: []string{
+				"+ alice@example.com Primary none -> +14255550103@loc-sea",
+				"+ bob@example.com Primary none -> +14255550101@loc-sea",
+			},
+			reject: []string{"dave@example.com RESERVED", "frank@example.com RESERVED"},
+		},
+		{
+			name:    "AReserveeGetsTheNumberByNameOrByRange",
+			policy:  withRanges(usRange()),
+			reserve: []numsync.Reservation{{Number: n(5), UPN: carol}, {Number: n(6), UPN: erin}},
+			wishes:  []numsync.Wish{next(alice, "US-CP"), next(carol, "US-CP"), wish(erin, n(6)), wish(dave, n(5))},
+			ops: []string{
+				"+ alice@example.com Primary none -> +14255550101@loc-sea",
+				"+ carol@example.com Primary none -> +14255550105@loc-sea",
+				"+ erin@example.com Primary none -> +14255550106",
+			},
+			reject: []string{"dave@example.com RESERVED"},
+		},
+		{
+			name:    "TheHolderOfAReservedNumberKeepsIt",
+			setup:   holds(alice, n(1)),
+			policy:  withRanges(usRange()),
+			reserve: []numsync.Reservation{{Number: n(1), UPN: bob}},
+			wishes:  []numsync.Wish{wish(alice, n(1)), next(bob, "US-CP")},
+			ops:     []string{"+ bob@example.com Primary none -> +14255550102@loc-sea"},
+			counts:  &numsync.Counts{Assign: 1, Unchanged: 1},
 		},
 		{
 			name:   "UnknownRangeAndUnknownUser",

@@ -34,7 +34,10 @@ type Input struct {
 	// whole); authoritative removal leaves them alone too.
 	RejectedUPNs []string
 	Policy       numsync.Policy
-	// Now is the time quarantine (R9) is measured against.
+	// Reservations keep numbers for their reservees: a row that wants one
+	// for someone else is RESERVED, and "next:" rows are not given them.
+	Reservations []numsync.Reservation
+	// Now is the time quarantine (R9) and reservations are measured against.
 	Now          time.Time
 	InputsDigest string
 	RowsRead     int
@@ -85,17 +88,19 @@ type decision struct {
 
 // index is the tenant arranged for lookups by key.
 type index struct {
-	*numsync.TenantIndex // users and numbers, shared with the reports
+	*numsync.TenantIndex                                 // users and numbers, shared with the reports
+	reserved             map[string]*numsync.Reservation // active, by number
 	locByID              map[string]*numsync.EmergencyLocation
 	locByDesc            map[string][]*numsync.EmergencyLocation
 	held                 map[slot]*numsync.Assignment
 	holder               map[string]slot // number key → the slot holding it now
 }
 
-func newIndex(tx *numsync.TenantIndex) *index {
+func newIndex(tx *numsync.TenantIndex, reserved map[string]*numsync.Reservation) *index {
 	t := tx.Tenant()
 	x := &index{
 		TenantIndex: tx,
+		reserved:    reserved,
 		locByID:     make(map[string]*numsync.EmergencyLocation, len(t.Locations)),
 		locByDesc:   make(map[string][]*numsync.EmergencyLocation, len(t.Locations)),
 	}
@@ -186,7 +191,7 @@ func Plan(in Input) *numsync.Plan {
 	in = Allocate(in)
 	p := &planner{
 		in:         in,
-		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant)),
+		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant), numsync.ActiveReservations(in.Reservations, in.Now)),
 		decs:       make(map[slot]*decision, len(in.Wishes)),
 		takers:     make(map[string]*decision, len(in.Wishes)),
 		releasedBy: make(map[slot]*decision),
@@ -300,6 +305,22 @@ func (p *planner) screen() {
 				"keep one row per identity and category")
 		}
 		keep = append(keep, d)
+	}
+	// A number reserved for someone else is refused before rows compete
+	// for it: its reservee, asking for it by number or by range, gets it.
+	// The identity that holds it already keeps it.
+	if len(p.x.reserved) > 0 {
+		for _, d := range keep {
+			if d.status != accepted || d.w.Number.IsZero() {
+				continue
+			}
+			if r := p.x.reserved[d.w.Number.E164]; r != nil && !r.For(d.w.UPN) {
+				if h, ok := p.x.holder[d.w.Number.String()]; !ok || h != d.slot {
+					p.rejectRow(d, numsync.Reserved, "the number is "+r.Describe(),
+						"choose another number, or release the reservation (numsync release) if it is no longer needed")
+				}
+			}
+		}
 	}
 	firstByNumber := make(map[string]*decision, len(keep))
 	numberGroups := make(map[string][]*decision)

@@ -14,8 +14,9 @@ type planCase struct {
 	wishes  []numsync.Wish
 	rejects []numsync.Issue // sheet rejects from the importer
 	refused []string        // RejectedUPNs
-	ops     []string        // opLine of each operation, in plan order
-	reject  []string        // "upn CODE" of each reject, in plan order
+	reserve []numsync.Reservation
+	ops     []string // opLine of each operation, in plan order
+	reject  []string // "upn CODE" of each reject, in plan order
 	blocked []string
 	warn    []string
 	counts  *numsync.Counts // checked when set (RowsRead/Sheets ignored)
@@ -29,7 +30,7 @@ func (c planCase) run(t *testing.T) {
 	if c.setup != nil {
 		c.setup(ten)
 	}
-	p := Plan(Input{Tenant: ten, Wishes: c.wishes, SheetRejects: c.rejects, RejectedUPNs: c.refused, Policy: c.policy, Now: now})
+	p := Plan(Input{Tenant: ten, Wishes: c.wishes, SheetRejects: c.rejects, RejectedUPNs: c.refused, Policy: c.policy, Now: now, Reservations: c.reserve})
 	if got := opLines(p); !slices.Equal(got, nonNil(c.ops)) {
 		t.Errorf("ops:\n  got  %q\n  want %q", got, c.ops)
 	}

@@ -12,7 +12,7 @@ import (
 
 // rangeColumns head the ranges table of the summary, the page and
 // `numsync ranges`.
-var rangeColumns = []string{"range", "site", "type", "country", "size", "owned", "assigned", "free", "quarantined", "missing", "other", "stock"}
+var rangeColumns = []string{"range", "site", "type", "country", "size", "owned", "assigned", "free", "reserved", "quarantined", "missing", "other", "stock"}
 
 // rangeCells is one range's row under rangeColumns.
 func rangeCells(u numsync.RangeUsage) []string {
@@ -24,7 +24,7 @@ func rangeCells(u numsync.RangeUsage) []string {
 		stock = "LOW (limit " + u.LowStock.String() + ")"
 	}
 	return []string{u.Name, orDash(u.Site), orDash(string(u.Type)), orDash(u.Country), strconv.FormatInt(u.Size, 10),
-		strconv.Itoa(u.Owned), strconv.Itoa(u.Assigned), strconv.Itoa(u.Free), strconv.Itoa(u.Quarantined),
+		strconv.Itoa(u.Owned), strconv.Itoa(u.Assigned), strconv.Itoa(u.Free), strconv.Itoa(u.Reserved), strconv.Itoa(u.Quarantined),
 		strconv.FormatInt(u.Missing, 10), strconv.Itoa(u.Mismatched), stock}
 }
 
@@ -95,12 +95,12 @@ func (f *facts) rangeMetrics(w promWriter) {
 	if len(f.ranges) == 0 {
 		return
 	}
-	w.family("numsync_range_numbers", "Numbers of each configured range by state (assigned, free, quarantined) after the last run.")
+	w.family("numsync_range_numbers", "Numbers of each configured range by state (assigned, free, reserved, quarantined) after the last run.")
 	for _, u := range f.ranges {
 		for _, s := range []struct {
 			st numsync.NumberState
 			n  int
-		}{{numsync.StateAssigned, u.Assigned}, {numsync.StateFree, u.Free}, {numsync.StateQuarantined, u.Quarantined}} {
+		}{{numsync.StateAssigned, u.Assigned}, {numsync.StateFree, u.Free}, {"reserved", u.Reserved}, {numsync.StateQuarantined, u.Quarantined}} {
 			w.sample("numsync_range_numbers", float64(s.n), "range", u.Name, "site", u.Site, "state", string(s.st))
 		}
 	}

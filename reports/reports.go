@@ -48,6 +48,9 @@ type Input struct {
 	// Ranges are the configured number ranges: their usage is a table of
 	// the summary, the page and the metrics, low ones a next step.
 	Ranges []numsync.Range
+	// Reservations are the store's reservations (the ranges count the
+	// active ones).
+	Reservations []numsync.Reservation
 }
 
 // The files [Write] produces, by name.
@@ -222,7 +225,7 @@ func newFacts(in Input) *facts {
 		f.locations[strings.ToLower(f.tenant.Locations[i].ID)] = &f.tenant.Locations[i]
 	}
 	if len(in.Ranges) > 0 {
-		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, f.heldAfter(), in.Now, in.QuarantineDays)
+		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, f.heldAfter(), numsync.ActiveReservations(in.Reservations, in.Now), in.Now, in.QuarantineDays)
 	}
 	return f
 }

@@ -143,7 +143,8 @@ func sampleInputs() map[string]Input {
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
 		RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
-		Ranges: sampleRanges(),
+		Ranges:       sampleRanges(),
+		Reservations: []numsync.Reservation{{Number: "+14255550106", UPN: "anna@contoso.com"}, {Number: "+14255550102", Note: "lapsed", Until: sampleStart}},
 	}
 	dry := applied
 	dry.Run = nil

@@ -116,7 +116,7 @@ func TestSummaryNextSteps(t *testing.T) {
 		{"LowRange", func(in *Input) {
 			in.Plan = &numsync.Plan{}
 			in.Run.Status = numsync.RunNothingToDo
-		}, []string{"- Number ranges low on free numbers: Seattle (2 free, limit 2)."}},
+		}, []string{"- Number ranges low on free numbers: Seattle (1 free, limit 2)."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := sampleInputs()["applied"]

@@ -60,6 +60,9 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	}
 	opts.PlanDigest = digest
 	j := &job{plan: p, tenant: s.t}
+	if j.reservations, err = st.Reservations(ctx); err != nil {
+		return err
+	}
 	j.started = time.Now()
 	return applyAndReport(ctx, e, st, j, opts, "apply-"+j.started.UTC().Format("20060102T150405.000Z"))
 }

@@ -30,8 +30,11 @@ type job struct {
 	tenant  *numsync.Tenant
 	index   *numsync.TenantIndex // of tenant, when the plan was made here
 	wishes  []numsync.Wish
-	plan    *numsync.Plan
-	run     *numsync.Run
+	// reservations were read after the tenant: a reserve or release in
+	// between raises the revision past the plan's, so its apply is stale.
+	reservations []numsync.Reservation
+	plan         *numsync.Plan
+	run          *numsync.Run
 }
 
 // sheetPaths returns the sheets named on the command line, else those of
@@ -58,6 +61,9 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		return nil, fmt.Errorf("reading the store: %w", err)
 	}
 	j.tenant = t
+	if j.reservations, err = st.Reservations(ctx); err != nil {
+		return nil, err
+	}
 	// One index of the snapshot serves the sheets (usage locations, and
 	// the inventory's numbers, validated when imported), the planner and
 	// the reports.
@@ -98,6 +104,7 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		SheetRejects:  res.Rejects,
 		SheetWarnings: res.Warnings,
 		Policy:        policy,
+		Reservations:  j.reservations,
 		Now:           j.started,
 		InputsDigest:  inputsDigest(res, policy),
 		RowsRead:      res.RowsRead,
@@ -159,7 +166,7 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
-		Ranges: ranges,
+		Ranges: ranges, Reservations: j.reservations,
 	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
