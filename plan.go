@@ -83,7 +83,10 @@ type Op struct {
 	Before   *Holding `json:"before"`
 	After    *Holding `json:"after"`
 	Notify   bool     `json:"notify"`
-	Source   *Source  `json:"source"` // nil for removals made by authoritative mode
+	Source   *Source  `json:"source"` // nil for removals made by authoritative mode or the leavers policy
+	// Leaver marks a removal the leavers policy makes: the identity has been
+	// disabled or absent for longer than it allows.
+	Leaver bool `json:"leaver,omitempty"`
 }
 
 // Issue is a rejected row, a blocked operation or a warning: what, where and
@@ -104,6 +107,7 @@ type Counts struct {
 	Assign    int `json:"assign"`
 	Change    int `json:"change"`
 	Remove    int `json:"remove"`
+	Leavers   int `json:"leavers,omitempty"` // of Remove, those of the leavers policy
 	Unchanged int `json:"unchanged"`
 	Rejected  int `json:"rejected"`
 	Blocked   int `json:"blocked"`

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // UserKind tells a person's account from a resource account (auto attendant,
@@ -55,6 +56,9 @@ type User struct {
 	OnPremLine string
 	Source     string // where the user came from: "csv", "ldap", "ldif"
 	Absent     bool   // no longer in the directory it came from
+	// InactiveSince is when the store saw the account turn disabled or
+	// absent; zero while it is enabled and present.
+	InactiveSince time.Time
 	// EnterpriseVoice is set by applying: true while the user holds a number.
 	EnterpriseVoice bool
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Wish is one normalised row of an assignment sheet: what an administrator
@@ -41,6 +42,23 @@ type Policy struct {
 	// Ranges are the named number ranges sheet rows can ask the next free
 	// number of (see [Selector]).
 	Ranges []Range `json:",omitempty"`
+	// Leavers, when set, removes the numbers of users disabled in, or gone
+	// from, the directory for longer than it allows, in any mode.
+	Leavers *LeaversPolicy `json:",omitempty"`
+}
+
+// LeaversPolicy is when the numbers of users who left are taken back.
+type LeaversPolicy struct {
+	// AfterDays is how long an account must have been disabled or absent
+	// (see [User.InactiveSince]); 0 takes the numbers at the next plan.
+	AfterDays int
+}
+
+// Leaver reports whether u has been disabled or absent for longer than
+// the policy allows as of now.
+func (l *LeaversPolicy) Leaver(u *User, now time.Time) bool {
+	return l != nil && (!u.Enabled || u.Absent) && !u.InactiveSince.IsZero() &&
+		!now.Before(u.InactiveSince.AddDate(0, 0, l.AfterDays))
 }
 
 // DefaultMaxRemoves is the removal guard when none is configured.

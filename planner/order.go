@@ -51,6 +51,11 @@ func (p *planner) orderedOps() []numsync.Op {
 	for s := range p.authRemove {
 		removes = append(removes, slotOp{s, p.removeOp(s, holdingOf(p.x.held[s]), nil)})
 	}
+	for s := range p.leavers {
+		op := p.removeOp(s, holdingOf(p.x.held[s]), nil)
+		op.Leaver = true
+		removes = append(removes, slotOp{s, op})
+	}
 
 	slices.SortFunc(takes, func(a, b *takeNode) int { return compareSlots(a.d.slot, b.d.slot) })
 	bySlot := make(map[slot]int, len(takes))

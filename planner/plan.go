@@ -151,6 +151,7 @@ type planner struct {
 	takers     map[string]*decision
 	releasedBy map[slot]*decision
 	authRemove map[slot]bool
+	leavers    map[slot]bool
 	rejects    []numsync.Issue
 	warnings   []numsync.Issue
 }
@@ -196,6 +197,7 @@ func Plan(in Input) *numsync.Plan {
 		takers:     make(map[string]*decision, len(in.Wishes)),
 		releasedBy: make(map[slot]*decision),
 		authRemove: make(map[slot]bool),
+		leavers:    make(map[slot]bool),
 	}
 	p.rejects = append(p.rejects, in.SheetRejects...)
 	p.warnings = append(p.warnings, in.SheetWarnings...)
@@ -205,6 +207,7 @@ func Plan(in Input) *numsync.Plan {
 	for _, d := range p.order {
 		p.decide(d)
 	}
+	p.markLeavers()
 	p.resolveTaken()
 
 	mode := in.Policy.Mode
@@ -240,7 +243,8 @@ func Plan(in Input) *numsync.Plan {
 			}
 		}
 	}
-	c.Remove += len(p.authRemove)
+	c.Remove += len(p.authRemove) + len(p.leavers)
+	c.Leavers = len(p.leavers)
 	plan.Rejects = sortIssues(p.rejects)
 	plan.Blocked = sortIssues(plan.Blocked)
 	plan.Warnings = sortIssues(p.warnings)
@@ -406,6 +410,29 @@ func (p *planner) markAuthoritative() {
 	}
 }
 
+// markLeavers finds, under a leavers policy, the assignments of users
+// disabled or absent for longer than it allows, in any mode. A slot whose
+// row is carried out (or already holds what it wants) is the row's; one
+// whose row was refused is still taken back. Holders numsync does not know
+// as users (identities outside the directory) are never touched.
+func (p *planner) markLeavers() {
+	pol := p.in.Policy.Leavers
+	if pol == nil {
+		return
+	}
+	for s := range p.x.held {
+		u := p.x.User(s.user)
+		if u == nil || !pol.Leaver(u, p.in.Now) {
+			continue
+		}
+		if d := p.decs[s]; d != nil && d.status != rejected {
+			continue
+		}
+		delete(p.authRemove, s)
+		p.leavers[s] = true
+	}
+}
+
 // issueFor makes an issue about the row of d.
 func (p *planner) issueFor(d *decision, code numsync.Reason, msg, hint string) numsync.Issue {
 	w := d.w
@@ -489,7 +516,7 @@ func (p *planner) keptBy(d *decision) (slot, bool) {
 
 // frees reports whether the slot gives up its current number in the plan.
 func (p *planner) frees(s slot) bool {
-	if p.authRemove[s] {
+	if p.authRemove[s] || p.leavers[s] {
 		return true
 	}
 	if d := p.decs[s]; d != nil && d.status == accepted && d.before != nil &&

@@ -215,7 +215,11 @@ func (f *facts) html(w *bufio.Writer) {
 		if op.Notify {
 			notify = "yes"
 		}
-		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
+		action := op.Action.Symbol() + " " + string(op.Action)
+		if op.Leaver {
+			action += " (leaver)"
+		}
+		p.Ops.add([]string{strconv.Itoa(i + 1), action, op.UPN, string(category(op.Category)),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
 	p.Ranges = f.rangesTable()

@@ -156,17 +156,22 @@ func (f *facts) summary() string {
 	} else {
 		b.WriteString("operations\n")
 		for _, line := range []struct {
-			label string
-			n     int
+			label    string
+			n        int
+			optional bool // left out when 0
 		}{
-			{numsync.Assign.Symbol() + " assign", c.Assign},
-			{numsync.Change.Symbol() + " change", c.Change},
-			{numsync.Remove.Symbol() + " remove", c.Remove},
-			{"  unchanged", c.Unchanged},
-			{"  rejected", c.Rejected},
-			{"  blocked", c.Blocked},
-			{"  warnings", c.Warnings},
+			{numsync.Assign.Symbol() + " assign", c.Assign, false},
+			{numsync.Change.Symbol() + " change", c.Change, false},
+			{numsync.Remove.Symbol() + " remove", c.Remove, false},
+			{"  of leavers", c.Leavers, true},
+			{"  unchanged", c.Unchanged, false},
+			{"  rejected", c.Rejected, false},
+			{"  blocked", c.Blocked, false},
+			{"  warnings", c.Warnings, false},
 		} {
+			if line.optional && line.n == 0 {
+				continue
+			}
 			fmt.Fprintf(&b, "  %-12s %7d\n", line.label, line.n)
 		}
 	}

@@ -92,12 +92,16 @@ func (p *tenantPart) readUsers(ctx context.Context, tx *sql.Tx) error {
 	}
 	p.in = interner{}
 	err = scanAll(ctx, tx, &p.t.Users, "users", `SELECT upn_key, upn, display_name, mail, object_id, dn, kind, usage_location,
-		enabled, licenses, onprem_line, source, absent, enterprise_voice FROM users ORDER BY upn_key`,
+		enabled, licenses, onprem_line, source, absent, enterprise_voice, inactive_since FROM users ORDER BY upn_key`,
 		func(r *sql.Rows) (numsync.User, error) {
 			var u numsync.User
 			var key, lic string
+			var inactive sql.NullString
 			err := r.Scan(&key, &u.UPN, &u.DisplayName, &u.Mail, &u.ObjectID, &u.DN, &u.Kind, &u.UsageLocation,
-				&u.Enabled, &lic, &u.OnPremLine, &u.Source, &u.Absent, &u.EnterpriseVoice)
+				&u.Enabled, &lic, &u.OnPremLine, &u.Source, &u.Absent, &u.EnterpriseVoice, &inactive)
+			if err == nil && inactive.Valid {
+				u.InactiveSince, err = parseTime(inactive)
+			}
 			u.Licenses = internList[numsync.License](p.in, lic)
 			u.Kind, u.UsageLocation, u.Source = numsync.UserKind(p.in.of(string(u.Kind))), p.in.of(u.UsageLocation), p.in.of(u.Source)
 			p.userKeys = append(p.userKeys, key)

@@ -61,6 +61,11 @@ type PolicyConfig struct {
 	MaxRemoves          string `yaml:"max_removes"`
 	QuarantineDays      int    `yaml:"quarantine_days"`
 	RequirePhoneLicense bool   `yaml:"require_phone_license"`
+	Leavers             struct {
+		// AfterDays is how long an account must have been disabled or
+		// absent before its numbers are removed; unset: never.
+		AfterDays *int `yaml:"after_days"`
+	} `yaml:"leavers"`
 }
 
 // RangeConfig is a [numsync.Range] as written in YAML.
@@ -181,6 +186,9 @@ func (c *Config) validate() error {
 	if c.Policy.QuarantineDays < 0 {
 		return fmt.Errorf("policy.quarantine_days: must not be negative")
 	}
+	if d := c.Policy.Leavers.AfterDays; d != nil && *d < 0 {
+		return fmt.Errorf("policy.leavers.after_days: must not be negative")
+	}
 	if c.Schedule.TimeZone != "" {
 		if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
 			return fmt.Errorf("schedule.time_zone: %w", err)
@@ -210,7 +218,11 @@ func (c *Config) policy() numsync.Policy {
 	if c.Policy.MaxRemoves != "" {
 		max, _ = numsync.ParseThreshold(c.Policy.MaxRemoves)
 	}
-	return numsync.Policy{Mode: mode, MaxRemoves: max, QuarantineDays: c.Policy.QuarantineDays, RequirePhoneLicense: c.Policy.RequirePhoneLicense}
+	p := numsync.Policy{Mode: mode, MaxRemoves: max, QuarantineDays: c.Policy.QuarantineDays, RequirePhoneLicense: c.Policy.RequirePhoneLicense}
+	if d := c.Policy.Leavers.AfterDays; d != nil {
+		p.Leavers = &numsync.LeaversPolicy{AfterDays: *d}
+	}
+	return p
 }
 
 // resolve makes a path from the config file relative to the file's
