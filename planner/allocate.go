@@ -62,10 +62,10 @@ func Allocate(in Input) Input {
 			a.reservedBy[numsync.UPNKey(r.UPN)] = append(a.reservedBy[numsync.UPNKey(r.UPN)], num)
 		}
 	}
-	held := make(map[slot]*numsync.Assignment, len(x.Tenant().Assignments))
+	held := make(map[numsync.Slot]*numsync.Assignment, len(x.Tenant().Assignments))
 	for i := range x.Tenant().Assignments {
 		as := &x.Tenant().Assignments[i]
-		held[slot{numsync.UPNKey(as.UPN), categoryOrPrimary(as.Category)}] = as
+		held[numsync.SlotOf(as.UPN, as.Category)] = as
 		if as.Number.Ext != "" {
 			a.taken[as.Number.E164] = true
 		}
@@ -127,7 +127,7 @@ func Allocate(in Input) Input {
 			fail(i, code, msg, hint)
 			continue
 		}
-		if cur := held[slot{numsync.UPNKey(w.UPN), categoryOrPrimary(w.Category)}]; cur != nil && cur.Number.Ext == "" {
+		if cur := held[numsync.SlotOf(w.UPN, w.Category)]; cur != nil && cur.Number.Ext == "" {
 			if j, ok := a.rangeOf(cur.Number.E164, ranges); ok {
 				a.give(w, cur.Number, a.ranges[j])
 				continue

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/numsync/numsync"
 )
@@ -92,7 +91,8 @@ func (p *tenantPart) readUsers(ctx context.Context, tx *sql.Tx) error {
 	}
 	p.in = interner{}
 	err = scanAll(ctx, tx, &p.t.Users, "users", `SELECT upn_key, upn, display_name, mail, object_id, dn, kind, usage_location,
-		enabled, licenses, onprem_line, source, absent, enterprise_voice, inactive_since FROM users ORDER BY upn_key`,
+		enabled, licenses, onprem_line, source, absent, enterprise_voice, i.since
+		FROM users LEFT JOIN user_inactive AS i USING (upn_key) ORDER BY upn_key`,
 		func(r *sql.Rows) (numsync.User, error) {
 			var u numsync.User
 			var key, lic string
@@ -173,7 +173,7 @@ func join(users, numbers *tenantPart) (*numsync.Tenant, error) {
 		a := &t.Assignments[i]
 		u, uok := slices.BinarySearch(users.userKeys, users.holderKeys[i])
 		n, nok := sort.Find(len(t.Numbers), func(j int) int {
-			return cmp.Or(strings.Compare(a.Number.E164, t.Numbers[j].E164), strings.Compare(a.Number.Ext, t.Numbers[j].Ext))
+			return a.Number.Compare(t.Numbers[j].Number)
 		})
 		if !uok || !nok {
 			// The foreign keys make this impossible in one snapshot.

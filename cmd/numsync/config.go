@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/graph"
 	"github.com/numsync/numsync/importer"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
@@ -32,6 +33,9 @@ type Config struct {
 	Reports   ReportsConfig   `yaml:"reports"`
 	SMTP      notify.Config   `yaml:"smtp"`
 	Log       LogConfig       `yaml:"log"`
+	// Teams is Microsoft Graph: where numbers and cloud users are read
+	// from, and where applied runs are carried out (issue 12).
+	Teams graph.Config `yaml:"teams"`
 	// Ranges are named number ranges sheets can ask the next free number
 	// of; RangesFile names a CSV file of more of them.
 	Ranges     []RangeConfig `yaml:"ranges"`
@@ -199,6 +203,13 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if t, ok := c.teams(); ok {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+	} else if c.Teams.Source || c.Teams.Push {
+		return fmt.Errorf("teams.source and teams.push need teams.tenant_id and teams.client_id")
+	}
 	if c.Store.LockTTL < 0 {
 		return fmt.Errorf("store.lock_ttl: must not be negative")
 	}
@@ -250,4 +261,14 @@ func (c *Config) smtp() notify.Config {
 	m.CAFile = c.resolve(m.CAFile)
 	m.PasswordFile = c.resolve(m.PasswordFile)
 	return m
+}
+
+// teams returns the Graph section with its paths resolved, and whether a
+// tenant is configured.
+func (c *Config) teams() (graph.Config, bool) {
+	t := c.Teams
+	t.ClientSecretFile = c.resolve(t.ClientSecretFile)
+	t.CertificateFile = c.resolve(t.CertificateFile)
+	t.CAFile = c.resolve(t.CAFile)
+	return t, t.Enabled()
 }
