@@ -250,12 +250,12 @@ func RangeUsages(t *Tenant, rs []Range, held func(key string) bool, reserved map
 				continue
 			}
 			u.Owned++
-			switch {
-			case held(n.String()):
+			switch StateOf(n, held, reserved, now, quarantineDays) {
+			case StateAssigned:
 				u.Assigned++
-			case n.InQuarantine(now, quarantineDays):
+			case StateQuarantined:
 				u.Quarantined++
-			case reserved[n.E164] != nil:
+			case StateReserved:
 				u.Reserved++
 			default:
 				u.Free++

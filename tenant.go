@@ -19,7 +19,25 @@ const (
 	StateFree        NumberState = "free"
 	StateAssigned    NumberState = "assigned"
 	StateQuarantined NumberState = "quarantined"
+	// StateReserved is a number no one holds that a reservation keeps;
+	// ranges and capacity count it apart from the free ones.
+	StateReserved NumberState = "reserved"
 )
+
+// StateOf is where n stands as of now: held (by [Number.String]) says
+// whether it is assigned, reserved holds the active reservations by number
+// (nil for none).
+func StateOf(n *InventoryNumber, held func(key string) bool, reserved map[string]*Reservation, now time.Time, quarantineDays int) NumberState {
+	switch {
+	case held(n.String()):
+		return StateAssigned
+	case n.InQuarantine(now, quarantineDays):
+		return StateQuarantined
+	case reserved[n.E164] != nil:
+		return StateReserved
+	}
+	return StateFree
+}
 
 // AllNumberStates lists the states in the order reports show them.
 var AllNumberStates = []NumberState{StateAssigned, StateFree, StateQuarantined}

@@ -156,6 +156,8 @@ type htmlPage struct {
 	Next                []string
 	Chart               chart
 	Ranges              htmlTable
+	Capacity            htmlTable
+	CapacityChart       chart
 	Ops                 htmlTable
 	Rejects             htmlTable
 	Blocked             htmlTable
@@ -224,6 +226,8 @@ func (f *facts) html(w *bufio.Writer) {
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
 	p.Ranges = f.rangesTable()
+	p.Capacity = f.capacityTable()
+	p.CapacityChart = f.capacityChart()
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
 	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
 	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)

@@ -145,4 +145,5 @@ func (f *facts) metrics(out *bufio.Writer) {
 		}
 	}
 	f.rangeMetrics(w)
+	f.capacityMetrics(w)
 }

@@ -100,7 +100,7 @@ func (f *facts) rangeMetrics(w promWriter) {
 		for _, s := range []struct {
 			st numsync.NumberState
 			n  int
-		}{{numsync.StateAssigned, u.Assigned}, {numsync.StateFree, u.Free}, {"reserved", u.Reserved}, {numsync.StateQuarantined, u.Quarantined}} {
+		}{{numsync.StateAssigned, u.Assigned}, {numsync.StateFree, u.Free}, {numsync.StateReserved, u.Reserved}, {numsync.StateQuarantined, u.Quarantined}} {
 			w.sample("numsync_range_numbers", float64(s.n), "range", u.Name, "site", u.Site, "state", string(s.st))
 		}
 	}

@@ -60,6 +60,11 @@ type Input struct {
 	// Reservations are the store's reservations (the ranges count the
 	// active ones).
 	Reservations []numsync.Reservation
+	// Taken are the numbers applied runs gave out over the last
+	// [numsync.CapacityWindow], and HistoryStart when the audit log
+	// begins: the capacity table, chart and metrics come from them.
+	Taken        []numsync.Taken
+	HistoryStart time.Time
 }
 
 // The files [Write] produces, by name.
@@ -173,6 +178,8 @@ type facts struct {
 	locations map[string]*numsync.EmergencyLocation
 	// ranges is the usage of in.Ranges after the plan (see heldAfter).
 	ranges []numsync.RangeUsage
+	// capacity is per country, site and type, after the plan.
+	capacity []numsync.Capacity
 }
 
 func newFacts(in Input) *facts {
@@ -194,8 +201,25 @@ func newFacts(in Input) *facts {
 	for i := range f.tenant.Locations {
 		f.locations[strings.ToLower(f.tenant.Locations[i].ID)] = &f.tenant.Locations[i]
 	}
+	held, reserved := f.heldAfter(), numsync.ActiveReservations(in.Reservations, in.Now)
 	if len(in.Ranges) > 0 {
-		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, f.heldAfter(), numsync.ActiveReservations(in.Reservations, in.Now), in.Now, in.QuarantineDays)
+		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, held, reserved, in.Now, in.QuarantineDays)
+	}
+	if len(f.tenant.Numbers) > 0 {
+		taken, start := in.Taken, in.HistoryStart
+		if f.applied() {
+			// This run's numbers count too: the history was read before it.
+			if start.IsZero() {
+				start = in.Now
+			}
+			taken = slices.Clone(taken)
+			for _, op := range f.plan.Ops {
+				if op.After != nil && (op.Before == nil || op.Before.Number != op.After.Number) {
+					taken = append(taken, numsync.Taken{At: in.Now, Number: op.After.Number})
+				}
+			}
+		}
+		f.capacity = numsync.CapacityIn(f.tenant, in.Ranges, held, reserved, taken, start, in.Now, numsync.CapacityWindow, in.QuarantineDays)
 	}
 	return f
 }

@@ -145,6 +145,10 @@ func sampleInputs() map[string]Input {
 		PlanDigest: "sha256:77aa", RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
 		Ranges:       sampleRanges(),
 		Reservations: []numsync.Reservation{{Number: "+14255550106", UPN: "anna@contoso.com"}, {Number: "+14255550102", Note: "lapsed", Until: sampleStart}},
+		// Two weeks of history: two Seattle numbers and a French one taken.
+		Taken: []numsync.Taken{{At: now.AddDate(0, 0, -10), Number: num("+14255550101", "")}, {At: now.AddDate(0, 0, -3), Number: num("+14255550103", "")},
+			{At: now.AddDate(0, 0, -1), Number: num("+33140000002", "")}},
+		HistoryStart: now.AddDate(0, 0, -14),
 	}
 	// An earlier run's assign that Teams refused, and (once applied) this
 	// run's own operations, which Teams has not got yet.

@@ -60,7 +60,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	}
 	opts.PlanDigest = digest
 	j := &job{plan: p, tenant: s.t}
-	if j.reservations, err = st.Reservations(ctx); err != nil {
+	if err := j.readInventoryState(ctx, st); err != nil {
 		return err
 	}
 	j.started = time.Now()

@@ -35,8 +35,23 @@ type job struct {
 	// reservations were read after the tenant: a reserve or release in
 	// between raises the revision past the plan's, so its apply is stale.
 	reservations []numsync.Reservation
+	// taken and historyStart are the audit log's recent takes, for the
+	// reports' capacity figures.
+	taken        []numsync.Taken
+	historyStart time.Time
 	plan         *numsync.Plan
 	run          *numsync.Run
+}
+
+// readInventoryState reads, after the tenant snapshot, the reservations
+// and the numbers taken lately.
+func (j *job) readInventoryState(ctx context.Context, st *store.Store) error {
+	var err error
+	if j.reservations, err = st.Reservations(ctx); err != nil {
+		return err
+	}
+	j.taken, j.historyStart, err = st.TakenSince(ctx, time.Now().Add(-numsync.CapacityWindow))
+	return err
 }
 
 // sheetPaths returns the sheets named on the command line, else those of
@@ -63,7 +78,7 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		return nil, fmt.Errorf("reading the store: %w", err)
 	}
 	j.tenant = t
-	if j.reservations, err = st.Reservations(ctx); err != nil {
+	if err := j.readInventoryState(ctx, st); err != nil {
 		return nil, err
 	}
 	// One index of the snapshot serves the sheets (usage locations, and
@@ -168,7 +183,7 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
-		Ranges: ranges, Reservations: j.reservations,
+		Ranges: ranges, Reservations: j.reservations, Taken: j.taken, HistoryStart: j.historyStart,
 	}
 	switch {
 	case j.run != nil && j.run.PlanDigest != "":
