@@ -87,6 +87,15 @@ type Op struct {
 	// Leaver marks a removal the leavers policy makes: the identity has been
 	// disabled or absent for longer than it allows.
 	Leaver bool `json:"leaver,omitempty"`
+	// BlockDays, on a removal, is how many days Teams keeps the number
+	// from being assigned again (policy.assignment_block); 0: no block.
+	BlockDays int `json:"block_days,omitempty"`
+	// Unblock, on an assign or change, clears the number's assignment
+	// block in Teams first (a number taken back from quarantine).
+	Unblock bool `json:"unblock,omitempty"`
+	// Tag, on an assign or change, is the tag of the number's range, set on
+	// the number in Teams.
+	Tag string `json:"tag,omitempty"`
 }
 
 // Issue is a rejected row, a blocked operation or a warning: what, where and

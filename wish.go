@@ -37,6 +37,9 @@ type Policy struct {
 	MaxRemoves Threshold
 	// QuarantineDays keeps a removed number from being reassigned (R9).
 	QuarantineDays int
+	// AssignmentBlock makes removals block the number in Teams for the
+	// quarantine days too (see [Op.BlockDays]).
+	AssignmentBlock bool `json:",omitempty"`
 	// RequirePhoneLicense turns NO_PHONE_LICENSE from a warning into a reject.
 	RequirePhoneLicense bool
 	// Ranges are the named number ranges sheet rows can ask the next free

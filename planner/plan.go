@@ -198,7 +198,7 @@ func Plan(in Input) *numsync.Plan {
 		Revision:     p.x.Tenant().Revision,
 		InputsDigest: in.InputsDigest,
 		Mode:         mode,
-		Ops:          p.orderedOps(),
+		Ops:          p.tenantSteps(p.orderedOps()),
 		Blocked:      []numsync.Issue{},
 	}
 	c := &plan.Counts

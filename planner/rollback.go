@@ -132,7 +132,10 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 		Tenant:       tenant,
 		Wishes:       wishes,
 		SheetRejects: conflicts,
-		Policy:       numsync.Policy{Mode: numsync.Merge, RequirePhoneLicense: opts.Policy.RequirePhoneLicense},
+		// The quarantine and the block policy come along so that numbers
+		// the run blocked in Teams are unblocked when they go back.
+		Policy: numsync.Policy{Mode: numsync.Merge, RequirePhoneLicense: opts.Policy.RequirePhoneLicense,
+			QuarantineDays: opts.Policy.QuarantineDays, AssignmentBlock: opts.Policy.AssignmentBlock},
 		Now:          clock,
 		InputsDigest: auditDigest(run.ID, entries),
 	}), nil

@@ -222,6 +222,15 @@ func (f *facts) html(w *bufio.Writer) {
 		if op.Leaver {
 			action += " (leaver)"
 		}
+		if op.BlockDays > 0 {
+			action += fmt.Sprintf(", blocked %d days", op.BlockDays)
+		}
+		if op.Unblock {
+			action += ", unblocked first"
+		}
+		if op.Tag != "" {
+			action += ", tag " + op.Tag
+		}
 		p.Ops.add([]string{strconv.Itoa(i + 1), action, op.UPN, string(op.Category.OrPrimary()),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}

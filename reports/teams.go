@@ -100,7 +100,10 @@ func (f *facts) teamsSteps() ([]string, []teamsStep) {
 // an extension written "+14255550100;ext=100" (Direct Routing only),
 // -LocationId 'null' to take a location off a number, -AssignmentCategory
 // only for Private (Primary is the default), -Notify when the row asked to
-// email the user.
+// email the user. A removal the plan blocks passes -AssignmentBlockedDays; a
+// take clears the number's assignment block first when the plan says so
+// (Remove-CsPhoneNumberAssignmentBlock) and sets its range's tag after
+// (Set-CsPhoneNumberTag).
 func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 	digests, steps := f.teamsSteps()
 	carried := len(steps) - len(f.plan.Ops)
@@ -184,6 +187,9 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 		} else {
 			row.WriteString("Needs = @(); ")
 		}
+		fmt.Fprintf(&row, "BlockDays = %d; Unblock = $%t; ", op.BlockDays, op.Unblock)
+		ok = ok && quote("Tag", op.Tag, s)
+		row.WriteString("; ")
 		ok = ok && quote("Text", text, s)
 		if !ok {
 			continue
@@ -277,6 +283,7 @@ function Test-Landed($Step) {
         if ($category -and $category -ne $Step.Category) { continue }
         if ($Step.Location -eq 'null' -and $location) { continue }
         if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
+        if ($Step.Tag -and @($a.Tag) -notcontains $Step.Tag) { continue }
         return $true
     }
     $false
@@ -284,8 +291,14 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $r = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
+        if ($Step.BlockDays -gt 0) { $r.AssignmentBlockedDays = $Step.BlockDays }
+        Remove-CsPhoneNumberAssignment @r
         return
+    }
+    if ($Step.Unblock -and -not $Step['Unblocked']) {
+        try { Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
+        $Step['Unblocked'] = $true
     }
     if ($Step.FreeType -and -not $Step['Freed']) {
         Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
@@ -296,6 +309,7 @@ function Invoke-Step($Step) {
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
     Set-CsPhoneNumberAssignment @p
+    if ($Step.Tag) { Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
 }
 
 $recorded = @{}

@@ -22,13 +22,17 @@ type psStep struct {
 	FreeType, Location, Category, Text           string
 	Notify                                       bool
 	Need                                         int // -1: none
+	BlockDays                                    int
+	Unblock                                      bool
+	Tag                                          string
 }
 
 var (
 	psPlanRow = regexp.MustCompile(`^    (` + q + `)$`)
 	psStepRow = regexp.MustCompile(`^    @\{ Plan = (\d+); Step = (\d+); Name = (` + q + `); Kind = '(remove|set)'; Identity = (` + q + `); ObjectId = (` + q +
 		`); Number = (` + q + `); Type = ` + numberType + `; FreeType = '(|CallingPlan|OperatorConnect|DirectRouting)'; Location = (` + q +
-		`); Category = '(Primary|Private)'; Notify = \$(true|false); Needs = @\((\d*)\); Text = (` + q + `) \}$`)
+		`); Category = '(Primary|Private)'; Notify = \$(true|false); Needs = @\((\d*)\); BlockDays = (\d+); Unblock = \$(true|false); Tag = (` + q +
+		`); Text = (` + q + `) \}$`)
 )
 
 // parseTeamsPS checks teams-apply.ps1 line by line: comments, the fixed
@@ -63,7 +67,9 @@ func parseTeamsPS(t *testing.T, script []byte) (plans []string, steps []psStep, 
 		case section == "$numsyncSteps = @(" && psStepRow.MatchString(line):
 			m := psStepRow.FindStringSubmatch(line)
 			s := psStep{Name: psUnquote(m[3]), Kind: m[4], Identity: psUnquote(m[5]), ObjectID: psUnquote(m[6]), Number: psUnquote(m[7]),
-				Type: m[8], FreeType: m[9], Location: psUnquote(m[10]), Category: m[11], Notify: m[12] == "true", Need: -1, Text: psUnquote(m[14])}
+				Type: m[8], FreeType: m[9], Location: psUnquote(m[10]), Category: m[11], Notify: m[12] == "true", Need: -1,
+				Unblock: m[15] == "true", Tag: psUnquote(m[16]), Text: psUnquote(m[17])}
+			s.BlockDays, _ = strconv.Atoi(m[14])
 			s.Plan, _ = strconv.Atoi(m[1])
 			s.Step, _ = strconv.Atoi(m[2])
 			if m[13] != "" {
@@ -276,4 +282,32 @@ func TestTeamsApplySteps(t *testing.T) {
 			t.Errorf("steps = %+v", steps)
 		}
 	})
+}
+
+// TestTeamsApplyBlocksAndTags: the step table carries a removal's block
+// days, a take's unblock and its range tag, quoted like every other value.
+func TestTeamsApplyBlocksAndTags(t *testing.T) {
+	in := sampleInputs()["dryrun"]
+	in.Plan = samplePlan()
+	in.Plan.Ops[0].BlockDays = 30
+	in.Plan.Ops[1].Unblock = true
+	in.Plan.Ops[1].Tag = "Seattle 'wave' 1"
+	_, steps, throws := parseTeamsPS(t, rendered(newFacts(in).teamsApplyPS1))
+	if len(throws) > 0 {
+		t.Fatalf("unexpected throw: %q", throws)
+	}
+	var blocked, tagged bool
+	for _, s := range steps {
+		blocked = blocked || (s.Kind == "remove" && s.BlockDays == 30)
+		tagged = tagged || (s.Kind == "set" && s.Unblock && s.Tag == "Seattle 'wave' 1")
+	}
+	if !blocked || !tagged {
+		t.Errorf("steps %+v: want a removal blocked for 30 days and a take unblocked and tagged", steps)
+	}
+	for _, want := range []string{"$r.AssignmentBlockedDays = $Step.BlockDays", "Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number",
+		"Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag"} {
+		if !strings.Contains(teamsRunner, want) {
+			t.Errorf("the runner lacks %q", want)
+		}
+	}
 }

@@ -65,6 +65,7 @@ type PolicyConfig struct {
 	MaxRemoves          string `yaml:"max_removes"`
 	QuarantineDays      int    `yaml:"quarantine_days"`
 	RequirePhoneLicense bool   `yaml:"require_phone_license"`
+	AssignmentBlock     bool   `yaml:"assignment_block"`
 	Leavers             struct {
 		// AfterDays is how long an account must have been disabled or
 		// absent before its numbers are removed; unset: never.
@@ -229,7 +230,8 @@ func (c *Config) policy() numsync.Policy {
 	if c.Policy.MaxRemoves != "" {
 		max, _ = numsync.ParseThreshold(c.Policy.MaxRemoves)
 	}
-	p := numsync.Policy{Mode: mode, MaxRemoves: max, QuarantineDays: c.Policy.QuarantineDays, RequirePhoneLicense: c.Policy.RequirePhoneLicense}
+	p := numsync.Policy{Mode: mode, MaxRemoves: max, QuarantineDays: c.Policy.QuarantineDays,
+		RequirePhoneLicense: c.Policy.RequirePhoneLicense, AssignmentBlock: c.Policy.AssignmentBlock}
 	if d := c.Policy.Leavers.AfterDays; d != nil {
 		p.Leavers = &numsync.LeaversPolicy{AfterDays: *d}
 	}
