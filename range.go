@@ -209,6 +209,9 @@ type RangeUsage struct {
 	Free        int // owned, not assigned, not quarantined, not reserved
 	Quarantined int
 	Reserved    int // free but for an active reservation
+	// Blocked are free numbers an operation the plan holds back (R12)
+	// waits for; the reports count them, RangeUsages does not know plans.
+	Blocked int
 	// Mismatched are inventory numbers in the span of another type or
 	// country than the range's.
 	Mismatched int
@@ -217,9 +220,11 @@ type RangeUsage struct {
 	Missing  int64
 	Gaps     []Span
 	MoreGaps bool // more gaps than Gaps names
-	// Low is set when LowStock is configured and Free is at or below it.
-	Low bool
 }
+
+// IsLow reports whether the range has a LowStock limit and its free
+// numbers are at or below it.
+func (u RangeUsage) IsLow() bool { return u.LowStock != nil && u.Free <= u.LowStock.Limit(u.Owned) }
 
 // Span is a run of consecutive numbers, First to Last inclusive.
 type Span struct{ First, Last string }
@@ -262,9 +267,6 @@ func RangeUsages(t *Tenant, rs []Range, held func(key string) bool, reserved map
 			}
 		}
 		u.Size, u.Missing, u.Gaps, u.MoreGaps = gaps(r, owned)
-		if r.LowStock != nil {
-			u.Low = u.Free <= r.LowStock.Limit(u.Owned)
-		}
 		out[i] = u
 	}
 	return out

@@ -87,7 +87,7 @@ func TestRangeUsages(t *testing.T) {
 	}
 	got := numsync.RangeUsages(ten, rs, heldIn(ten), nil, now, 3)
 	u := got[0]
-	if u.Size != 10 || u.Owned != 4 || u.Assigned != 1 || u.Quarantined != 1 || u.Free != 2 || u.Mismatched != 1 || u.Missing != 5 || u.Low {
+	if u.Size != 10 || u.Owned != 4 || u.Assigned != 1 || u.Quarantined != 1 || u.Free != 2 || u.Mismatched != 1 || u.Missing != 5 || u.IsLow() {
 		t.Errorf("span usage %+v", u)
 	}
 	var gaps []string
@@ -101,7 +101,7 @@ func TestRangeUsages(t *testing.T) {
 		t.Errorf("prefix usage %+v, want 100 numbers, 4 owned, 95 missing", p)
 	}
 	ten.Assignments = append(ten.Assignments, numsync.Assignment{UPN: "b@example.com", Number: numsync.Number{E164: "+442079460003"}})
-	if u := numsync.RangeUsages(ten, rs, heldIn(ten), nil, now, 3)[0]; !u.Low || u.Free != 1 {
+	if u := numsync.RangeUsages(ten, rs, heldIn(ten), nil, now, 3)[0]; !u.IsLow() || u.Free != 1 {
 		t.Errorf("with one free number left the range is not low: %+v", u)
 	}
 	reserved := numsync.ActiveReservations([]numsync.Reservation{

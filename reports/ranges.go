@@ -12,7 +12,7 @@ import (
 
 // rangeColumns head the ranges table of the summary, the page and
 // `numsync ranges`.
-var rangeColumns = []string{"range", "site", "type", "country", "size", "owned", "assigned", "free", "reserved", "quarantined", "missing", "other", "stock"}
+var rangeColumns = []string{"range", "site", "type", "country", "size", "owned", "assigned", "free", "reserved", "quarantined", "blocked", "missing", "other", "stock"}
 
 // rangeCells is one range's row under rangeColumns.
 func rangeCells(u numsync.RangeUsage) []string {
@@ -20,11 +20,11 @@ func rangeCells(u numsync.RangeUsage) []string {
 	switch {
 	case u.LowStock == nil:
 		stock = "-"
-	case u.Low:
+	case u.IsLow():
 		stock = "LOW (limit " + u.LowStock.String() + ")"
 	}
 	return []string{u.Name, orDash(u.Site), orDash(string(u.Type)), orDash(u.Country), strconv.FormatInt(u.Size, 10),
-		strconv.Itoa(u.Owned), strconv.Itoa(u.Assigned), strconv.Itoa(u.Free), strconv.Itoa(u.Reserved), strconv.Itoa(u.Quarantined),
+		strconv.Itoa(u.Owned), strconv.Itoa(u.Assigned), strconv.Itoa(u.Free), strconv.Itoa(u.Reserved), strconv.Itoa(u.Quarantined), strconv.Itoa(u.Blocked),
 		strconv.FormatInt(u.Missing, 10), strconv.Itoa(u.Mismatched), stock}
 }
 
@@ -71,11 +71,29 @@ func WriteRangeTable(w io.Writer, us []numsync.RangeUsage) {
 	}
 }
 
+// countBlocked moves the free numbers of the ranges that blocked rows of
+// the plan wait for (ONPREM_LINE_SET) from free to blocked: they are spoken
+// for until AD is cleared.
+func (f *facts) countBlocked(held func(string) bool, reserved map[string]*numsync.Reservation) {
+	for _, is := range f.plan.Blocked {
+		n := f.x.Number(is.Number)
+		if n == nil || numsync.StateOf(n, held, reserved, f.in.Now, f.in.QuarantineDays) != numsync.StateFree {
+			continue
+		}
+		for i := range f.ranges {
+			if u := &f.ranges[i]; u.Contains(n.E164) && u.Fits(n) {
+				u.Free--
+				u.Blocked++
+			}
+		}
+	}
+}
+
 // lowRanges names the ranges low on free numbers, for the next steps.
 func (f *facts) lowRanges() []string {
 	var out []string
 	for _, u := range f.ranges {
-		if u.Low {
+		if u.IsLow() {
 			out = append(out, fmt.Sprintf("%s (%d free, limit %s)", oneLine(u.Name), u.Free, u.LowStock))
 		}
 	}
@@ -95,12 +113,12 @@ func (f *facts) rangeMetrics(w promWriter) {
 	if len(f.ranges) == 0 {
 		return
 	}
-	w.family("numsync_range_numbers", "Numbers of each configured range by state (assigned, free, reserved, quarantined) after the last run.")
+	w.family("numsync_range_numbers", "Numbers of each configured range by state (assigned, free, reserved, quarantined, blocked: waiting for an operation held back) after the last run.")
 	for _, u := range f.ranges {
 		for _, s := range []struct {
 			st numsync.NumberState
 			n  int
-		}{{numsync.StateAssigned, u.Assigned}, {numsync.StateFree, u.Free}, {numsync.StateReserved, u.Reserved}, {numsync.StateQuarantined, u.Quarantined}} {
+		}{{numsync.StateAssigned, u.Assigned}, {numsync.StateFree, u.Free}, {numsync.StateReserved, u.Reserved}, {numsync.StateQuarantined, u.Quarantined}, {"blocked", u.Blocked}} {
 			w.sample("numsync_range_numbers", float64(s.n), "range", u.Name, "site", u.Site, "state", string(s.st))
 		}
 	}
@@ -110,6 +128,6 @@ func (f *facts) rangeMetrics(w promWriter) {
 	}
 	w.family("numsync_range_low", "1 when the range's free numbers are at or below its low_stock limit, else 0.")
 	for _, u := range f.ranges {
-		w.sample("numsync_range_low", boolFloat(u.Low), "range", u.Name, "site", u.Site)
+		w.sample("numsync_range_low", boolFloat(u.IsLow()), "range", u.Name, "site", u.Site)
 	}
 }

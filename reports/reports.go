@@ -204,6 +204,7 @@ func newFacts(in Input) *facts {
 	held, reserved := f.heldAfter(), numsync.ActiveReservations(in.Reservations, in.Now)
 	if len(in.Ranges) > 0 {
 		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, held, reserved, in.Now, in.QuarantineDays)
+		f.countBlocked(held, reserved)
 	}
 	if len(f.tenant.Numbers) > 0 {
 		taken, start := in.Taken, in.HistoryStart
