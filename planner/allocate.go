@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/numsync/numsync"
@@ -33,13 +34,7 @@ import (
 //   - Rows that no free number is left for are RANGE_EXHAUSTED, each saying
 //     how many rows of the same selector were short.
 func Allocate(in Input) Input {
-	pending := 0
-	for i := range in.Wishes {
-		if asksNext(&in.Wishes[i]) {
-			pending++
-		}
-	}
-	if pending == 0 {
+	if !slices.ContainsFunc(in.Wishes, func(w numsync.Wish) bool { return asksNext(&w) }) {
 		return in
 	}
 	x := numsync.IndexOf(in.Index, in.Tenant)
@@ -54,14 +49,14 @@ func Allocate(in Input) Input {
 		cursors:  map[cursorKey]int{},
 		short:    map[string]int{},
 	}
-	// A number whose extension lines are held or wanted is a shared main
-	// number: it is never handed out whole.
 	a.reservedBy = map[string][]string{}
 	for num, r := range a.reserved {
 		if r.UPN != "" {
 			a.reservedBy[numsync.UPNKey(r.UPN)] = append(a.reservedBy[numsync.UPNKey(r.UPN)], num)
 		}
 	}
+	// A number whose extension lines are held or wanted is a shared main
+	// number: it is never handed out whole.
 	held := make(map[numsync.Slot]*numsync.Assignment, len(x.Tenant().Assignments))
 	for i := range x.Tenant().Assignments {
 		as := &x.Tenant().Assignments[i]
@@ -141,11 +136,7 @@ func Allocate(in Input) Input {
 	}
 	for _, r := range requests {
 		w := &wishes[r.i]
-		need := numsync.CapUser
-		if r.user.Kind == numsync.KindResource {
-			need = numsync.CapVoiceApp
-		}
-		if n, j, ok := a.next(r.ranges, need, r.user.UsageLocation); ok {
+		if n, j, ok := a.next(r.ranges, neededCap(r.user), r.user.UsageLocation); ok {
 			// The licence is checked here, not left to the rules: a row
 			// refused for it must not use up a number.
 			if n.Type == numsync.CallingPlan && !r.user.HasLicense(numsync.LicenseCallingPlan) {
