@@ -118,3 +118,22 @@ func heldIn(t *numsync.Tenant) func(string) bool {
 	x := numsync.NewTenantIndex(t)
 	return func(k string) bool { return x.Holder(k) != nil }
 }
+
+// FuzzParseSelector: whatever a sheet cell holds after "next:", parsing
+// never panics, and a selector it accepts reads back the same from its
+// canonical form.
+func FuzzParseSelector(f *testing.F) {
+	for _, s := range []string{"London-DDI", "site=London;type=DirectRouting", "country=gb,range=A", "type=cp", "=", ";;", "site=a=b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sel, err := numsync.ParseSelector(s)
+		if err != nil {
+			return
+		}
+		back, err := numsync.ParseSelector(sel.String())
+		if err != nil || back != sel {
+			t.Fatalf("%q -> %+v -> %q -> %+v, %v", s, sel, sel.String(), back, err)
+		}
+	})
+}
