@@ -74,4 +74,12 @@ func TestRollbackUnblocks(t *testing.T) {
 	if len(back.Ops) != 1 || back.Ops[0].Action != numsync.Assign || !back.Ops[0].Unblock {
 		t.Errorf("rollback %+v, want alice's number assigned back after an unblock", back.Ops)
 	}
+	// Reserved for someone else since, the number is not given back.
+	back, err = Rollback(ctx, st, run.ID, RollbackOptions{Policy: pol, Reservations: []numsync.Reservation{{Number: n(1), UPN: bob}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Ops) != 0 || len(back.Rejects) != 1 || back.Rejects[0].Code != numsync.Reserved {
+		t.Errorf("rollback of a number reserved since: ops %+v rejects %+v, want one RESERVED", back.Ops, back.Rejects)
+	}
 }
