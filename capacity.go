@@ -67,11 +67,7 @@ func CapacityIn(t *Tenant, rs []Range, held func(key string) bool, reserved map[
 			c.Free++
 		}
 	}
-	from := now.Add(-window)
-	if historyStart.After(from) {
-		from = historyStart
-	}
-	weeks := now.Sub(from).Hours() / (24 * 7)
+	from, weeks := rateWindow(historyStart, now, window)
 	counts := map[key]int{}
 	for _, tk := range taken {
 		if n := byNumber[tk.Number.String()]; n != nil && !tk.At.Before(from) {
@@ -80,15 +76,61 @@ func CapacityIn(t *Tenant, rs []Range, held func(key string) bool, reserved map[
 	}
 	out := make([]Capacity, 0, len(groups))
 	for k, c := range groups {
-		c.WeeksLeft = -1
-		if n := counts[k]; n > 0 {
-			c.PerWeek = float64(n) / max(weeks, 1) // over a week at least, so one morning's wave is no weekly rate
-			c.WeeksLeft = float64(c.Free) / c.PerWeek
-		}
+		c.PerWeek, c.WeeksLeft = runway(counts[k], weeks, c.Free)
 		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b Capacity) int {
 		return cmp.Or(cmp.Compare(a.Country, b.Country), cmp.Compare(a.Site, b.Site), cmp.Compare(a.Type, b.Type))
 	})
 	return out
+}
+
+// RangeRunways sets, on each range's usage, the numbers of the range (of
+// t's inventory, fitting the range) taken per week and the weeks its free
+// numbers last at that rate, as [CapacityIn] does per country, site and
+// type.
+func RangeRunways(t *Tenant, us []RangeUsage, taken []Taken, historyStart, now time.Time, window time.Duration) {
+	from, weeks := rateWindow(historyStart, now, window)
+	recent := map[string]bool{}
+	for _, tk := range taken {
+		if tk.Number.Ext == "" && !tk.At.Before(from) {
+			recent[tk.Number.E164] = true
+		}
+	}
+	counts := make([]int, len(us))
+	for i := range t.Numbers {
+		n := &t.Numbers[i]
+		if n.Ext != "" || !recent[n.E164] {
+			continue
+		}
+		for j := range us {
+			if us[j].Contains(n.E164) && us[j].Fits(n) {
+				counts[j]++
+			}
+		}
+	}
+	for j := range us {
+		us[j].PerWeek, us[j].WeeksLeft = runway(counts[j], weeks, us[j].Free)
+	}
+}
+
+// rateWindow is where the window rates are measured over starts (window
+// before now, or historyStart when later) and how many weeks it spans,
+// never under one: one morning's wave is no weekly rate.
+func rateWindow(historyStart, now time.Time, window time.Duration) (from time.Time, weeks float64) {
+	from = now.Add(-window)
+	if historyStart.After(from) {
+		from = historyStart
+	}
+	return from, max(now.Sub(from).Hours()/(24*7), 1)
+}
+
+// runway is the rate of taken numbers over weeks and how long free
+// numbers last at it; -1 weeks when none were taken.
+func runway(taken int, weeks float64, free int) (perWeek, weeksLeft float64) {
+	if taken == 0 {
+		return 0, -1
+	}
+	perWeek = float64(taken) / weeks
+	return perWeek, float64(free) / perWeek
 }

@@ -50,3 +50,31 @@ func TestCapacityIn(t *testing.T) {
 		t.Errorf("young store: %+v, want 1 a week and 8 weeks left", c)
 	}
 }
+
+func TestRangeRunways(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	us := []numsync.RangeUsage{
+		{Range: numsync.Range{Name: "A", First: "+442079460000", Last: "+442079460099"}, Free: 6},
+		{Range: numsync.Range{Name: "B", Prefix: "+4420794601"}, Free: 3},
+	}
+	taken := []numsync.Taken{
+		{At: now.AddDate(0, 0, -1), Number: numsync.Number{E164: "+442079460001"}},
+		{At: now.AddDate(0, 0, -8), Number: numsync.Number{E164: "+442079460002"}},
+		{At: now.AddDate(0, 0, -9), Number: numsync.Number{E164: "+442079460003", Ext: "4"}}, // an extension line: no range's
+		{At: now.AddDate(0, 0, -60), Number: numsync.Number{E164: "+442079460004"}},          // before the window
+	}
+	ten := &numsync.Tenant{}
+	for _, e := range []string{"+442079460001", "+442079460002", "+442079460003", "+442079460004", "+442079460005"} {
+		ten.Numbers = append(ten.Numbers, numsync.InventoryNumber{Number: numsync.Number{E164: e}, Type: numsync.DirectRouting})
+	}
+	ten.Numbers[1].Type = numsync.CallingPlan // not what range A holds
+	us[0].Type = numsync.DirectRouting
+	taken = append(taken, numsync.Taken{At: now.AddDate(0, 0, -2), Number: numsync.Number{E164: "+442079460005"}})
+	numsync.RangeRunways(ten, us, taken, time.Time{}, now, numsync.CapacityWindow)
+	if a := us[0]; a.PerWeek != 0.5 || a.WeeksLeft != 12 {
+		t.Errorf("A: %v a week, %v weeks left; want 0.5 and 12", a.PerWeek, a.WeeksLeft)
+	}
+	if b := us[1]; b.PerWeek != 0 || b.WeeksLeft != -1 {
+		t.Errorf("B: %v a week, %v weeks left; want none taken", b.PerWeek, b.WeeksLeft)
+	}
+}

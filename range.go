@@ -212,6 +212,9 @@ type RangeUsage struct {
 	// Blocked are free numbers an operation the plan holds back (R12)
 	// waits for; the reports count them, RangeUsages does not know plans.
 	Blocked int
+	// PerWeek and WeeksLeft are the range's runway (see [RangeRunways]);
+	// WeeksLeft is -1 when no number of it was taken lately.
+	PerWeek, WeeksLeft float64
 	// Mismatched are inventory numbers in the span of another type or
 	// country than the range's.
 	Mismatched int
@@ -246,7 +249,7 @@ func RangeUsages(t *Tenant, rs []Range, held func(key string) bool, reserved map
 	out := make([]RangeUsage, len(rs))
 	members := RangeMembers(t, rs)
 	for i, r := range rs {
-		u := RangeUsage{Range: r}
+		u := RangeUsage{Range: r, WeeksLeft: -1}
 		var owned []string
 		for _, n := range members[i] {
 			owned = append(owned, n.E164)

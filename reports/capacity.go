@@ -16,12 +16,12 @@ func capacityLabel(c numsync.Capacity) string {
 	return fmt.Sprintf("%s %s %s", orDash(c.Country), orDash(c.Site), orDash(string(c.Type)))
 }
 
-// weeksText says how long the free numbers of c last.
-func weeksText(c numsync.Capacity) string {
-	if c.WeeksLeft < 0 {
+// weeksLeft writes a runway in weeks; a negative one is no end in sight.
+func weeksLeft(w float64) string {
+	if w < 0 {
 		return "none taken lately"
 	}
-	return strconv.FormatFloat(c.WeeksLeft, 'f', 1, 64)
+	return strconv.FormatFloat(w, 'f', 1, 64)
 }
 
 // capacityTable is the page's capacity table.
@@ -29,7 +29,7 @@ func (f *facts) capacityTable() htmlTable {
 	t := newHTMLTable("capacity", "Capacity", "", []string{"country", "site", "type", "free", "taken per week", "weeks left"}, len(f.capacity))
 	for _, c := range f.capacity {
 		t.add([]string{orDash(c.Country), orDash(c.Site), orDash(string(c.Type)), strconv.Itoa(c.Free),
-			strconv.FormatFloat(c.PerWeek, 'f', 1, 64), weeksText(c)})
+			strconv.FormatFloat(c.PerWeek, 'f', 1, 64), weeksLeft(c.WeeksLeft)})
 	}
 	return t
 }
@@ -48,9 +48,9 @@ func (f *facts) capacityChart() chart {
 		if cp.WeeksLeft < 4 {
 			color = stateColors[numsync.StateQuarantined]
 		}
-		b.Segments = []segment{{X: chartLabelWidth, W: w, Color: color, Title: fmt.Sprintf("%s: %s weeks", capacityLabel(cp), weeksText(cp))}}
+		b.Segments = []segment{{X: chartLabelWidth, W: w, Color: color, Title: fmt.Sprintf("%s: %s weeks", capacityLabel(cp), weeksLeft(cp.WeeksLeft))}}
 		b.TotalX = chartLabelWidth + w + 6
-		b.Text = fmt.Sprintf("%d free, %.1f taken a week: %s weeks", cp.Free, cp.PerWeek, weeksText(cp))
+		b.Text = fmt.Sprintf("%d free, %.1f taken a week: %s weeks", cp.Free, cp.PerWeek, weeksLeft(cp.WeeksLeft))
 		c.Bars = append(c.Bars, b)
 	}
 	c.Height = chartTop + chartRowHeight*len(c.Bars)

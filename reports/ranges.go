@@ -12,7 +12,7 @@ import (
 
 // rangeColumns head the ranges table of the summary, the page and
 // `numsync ranges`.
-var rangeColumns = []string{"range", "site", "type", "country", "size", "owned", "assigned", "free", "reserved", "quarantined", "blocked", "missing", "other", "stock"}
+var rangeColumns = []string{"range", "site", "type", "country", "size", "owned", "assigned", "free", "reserved", "quarantined", "blocked", "missing", "other", "per week", "weeks left", "stock"}
 
 // rangeCells is one range's row under rangeColumns.
 func rangeCells(u numsync.RangeUsage) []string {
@@ -25,7 +25,7 @@ func rangeCells(u numsync.RangeUsage) []string {
 	}
 	return []string{u.Name, orDash(u.Site), orDash(string(u.Type)), orDash(u.Country), strconv.FormatInt(u.Size, 10),
 		strconv.Itoa(u.Owned), strconv.Itoa(u.Assigned), strconv.Itoa(u.Free), strconv.Itoa(u.Reserved), strconv.Itoa(u.Quarantined), strconv.Itoa(u.Blocked),
-		strconv.FormatInt(u.Missing, 10), strconv.Itoa(u.Mismatched), stock}
+		strconv.FormatInt(u.Missing, 10), strconv.Itoa(u.Mismatched), strconv.FormatFloat(u.PerWeek, 'f', 1, 64), weeksLeft(u.WeeksLeft), stock}
 }
 
 func orDash(s string) string {
@@ -125,6 +125,12 @@ func (f *facts) rangeMetrics(w promWriter) {
 	w.family("numsync_range_missing", "Numbers in the span of each range that the inventory does not hold.")
 	for _, u := range f.ranges {
 		w.sample("numsync_range_missing", float64(u.Missing), "range", u.Name, "site", u.Site)
+	}
+	w.family("numsync_range_weeks_left", "Weeks until the range's free numbers run out at the rate of the last four weeks; only where numbers were taken.")
+	for _, u := range f.ranges {
+		if u.WeeksLeft >= 0 {
+			w.sample("numsync_range_weeks_left", u.WeeksLeft, "range", u.Name, "site", u.Site)
+		}
 	}
 	w.family("numsync_range_low", "1 when the range's free numbers are at or below its low_stock limit, else 0.")
 	for _, u := range f.ranges {

@@ -202,24 +202,13 @@ func newFacts(in Input) *facts {
 		f.locations[strings.ToLower(f.tenant.Locations[i].ID)] = &f.tenant.Locations[i]
 	}
 	held, reserved := f.heldAfter(), numsync.ActiveReservations(in.Reservations, in.Now)
+	taken, start := f.takenAfter()
 	if len(in.Ranges) > 0 {
 		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, held, reserved, in.Now, in.QuarantineDays)
 		f.countBlocked(held, reserved)
+		numsync.RangeRunways(f.tenant, f.ranges, taken, start, in.Now, numsync.CapacityWindow)
 	}
 	if len(f.tenant.Numbers) > 0 {
-		taken, start := in.Taken, in.HistoryStart
-		if f.applied() {
-			// This run's numbers count too: the history was read before it.
-			if start.IsZero() {
-				start = in.Now
-			}
-			taken = slices.Clone(taken)
-			for _, op := range f.plan.Ops {
-				if op.After != nil && (op.Before == nil || op.Before.Number != op.After.Number) {
-					taken = append(taken, numsync.Taken{At: in.Now, Number: op.After.Number})
-				}
-			}
-		}
 		f.capacity = numsync.CapacityIn(f.tenant, in.Ranges, held, reserved, taken, start, in.Now, numsync.CapacityWindow, in.QuarantineDays)
 	}
 	return f
@@ -313,6 +302,26 @@ type numberTally struct {
 // holds it after this run: the plan's operations are taken into account
 // only when the run applied them. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
+// takenAfter is the numbers taken lately and when the history starts,
+// this run's numbers included once it is applied (the history was read
+// before it).
+func (f *facts) takenAfter() ([]numsync.Taken, time.Time) {
+	taken, start := f.in.Taken, f.in.HistoryStart
+	if !f.applied() {
+		return taken, start
+	}
+	if start.IsZero() {
+		start = f.in.Now
+	}
+	taken = slices.Clone(taken)
+	for _, op := range f.plan.Ops {
+		if op.After != nil && (op.Before == nil || op.Before.Number != op.After.Number) {
+			taken = append(taken, numsync.Taken{At: f.in.Now, Number: op.After.Number})
+		}
+	}
+	return taken, start
+}
+
 // heldAfter says whether a number (by [numsync.Number.String]) is held
 // after the run: the store's holders, changed by the plan's operations
 // when the plan was applied.

@@ -33,13 +33,14 @@ func runRanges(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := st.Reservations(ctx)
-	if err != nil {
+	j := &job{tenant: t}
+	if err := j.readInventoryState(ctx, st); err != nil {
 		return err
 	}
 	now := time.Now()
 	x := numsync.NewTenantIndex(t)
-	us := numsync.RangeUsages(t, rs, func(k string) bool { return x.Holder(k) != nil }, numsync.ActiveReservations(res, now), now, e.cfg.Policy.QuarantineDays)
+	us := numsync.RangeUsages(t, rs, func(k string) bool { return x.Holder(k) != nil }, numsync.ActiveReservations(j.reservations, now), now, e.cfg.Policy.QuarantineDays)
+	numsync.RangeRunways(t, us, j.taken, j.historyStart, now, numsync.CapacityWindow)
 	fmt.Fprintf(e.stdout, "number ranges at store revision %d\n", t.Revision)
 	reports.WriteRangeTable(e.stdout, us)
 	return nil
