@@ -160,7 +160,7 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	// teams-apply.ps1 and the reports; a store that cannot say leaves them
 	// out rather than the reports unwritten.
 	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
-		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
 	}

@@ -122,18 +122,23 @@ func stepOutcomes(ctx context.Context, st *store.Store, results []numsync.StepRe
 
 // unfinishedOps returns the applied operations that have not landed in
 // Teams, oldest first, each with its run's plan digest and the operation
-// as the audit log keeps it.
-func unfinishedOps(ctx context.Context, st numsync.Store) ([]numsync.PushOp, error) {
+// as the audit log keeps it. applied, when set, is a run this process just
+// applied with its plan: its operations are taken from the plan instead of
+// read back from the audit log.
+func unfinishedOps(ctx context.Context, st numsync.Store, applied *job) ([]numsync.PushOp, error) {
 	outs, err := st.UnfinishedOutcomes(ctx)
 	if err != nil || len(outs) == 0 {
 		return nil, err
 	}
 	type runOps struct {
-		digest  string
-		entries []numsync.AuditEntry
+		digest string
+		ops    []numsync.Op
 	}
 	runs := map[string]runOps{}
-	ops := make([]numsync.PushOp, 0, len(outs))
+	if applied != nil && applied.run != nil && applied.run.Status == numsync.RunApplied {
+		runs[applied.run.ID] = runOps{applied.run.PlanDigest, applied.plan.Ops}
+	}
+	list := make([]numsync.PushOp, 0, len(outs))
 	for _, o := range outs {
 		r, ok := runs[o.RunID]
 		if !ok {
@@ -145,15 +150,18 @@ func unfinishedOps(ctx context.Context, st numsync.Store) ([]numsync.PushOp, err
 			if err != nil {
 				return nil, err
 			}
-			r = runOps{run.PlanDigest, entries}
+			r = runOps{run.PlanDigest, make([]numsync.Op, len(entries))}
+			for i := range entries {
+				r.ops[i] = entries[i].Op
+			}
 			runs[o.RunID] = r
 		}
-		if o.Step > len(r.entries) {
+		if o.Step > len(r.ops) {
 			return nil, fmt.Errorf("run %s: step %d has no audit entry", o.RunID, o.Step)
 		}
-		ops = append(ops, numsync.PushOp{Outcome: o, PlanDigest: r.digest, Op: r.entries[o.Step-1].Op})
+		list = append(list, numsync.PushOp{Outcome: o, PlanDigest: r.digest, Op: r.ops[o.Step-1]})
 	}
-	return ops, nil
+	return list, nil
 }
 
 // unfinishedListed is how many unfinished operations a command lists.
@@ -162,7 +170,7 @@ const unfinishedListed = 10
 // printUnfinished says how many applied operations have not landed in
 // Teams, by state, and lists the first of them with their errors.
 func printUnfinished(ctx context.Context, w io.Writer, st numsync.Store) error {
-	ops, err := unfinishedOps(ctx, st)
+	ops, err := unfinishedOps(ctx, st, nil)
 	if err != nil {
 		return fmt.Errorf("reading what has not landed in Teams: %w", err)
 	}
