@@ -215,7 +215,7 @@ func (f *facts) html(w *bufio.Writer) {
 		if op.Notify {
 			notify = "yes"
 		}
-		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
+		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(op.Category.OrPrimary()),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
@@ -225,7 +225,7 @@ func (f *facts) html(w *bufio.Writer) {
 		[]string{"run", "step", "action", "identity", "category", "before", "after", "state", "attempts", "error"}, len(f.in.Unfinished))
 	for _, u := range f.in.Unfinished[:min(len(f.in.Unfinished), maxHTMLRows)] {
 		o := u.Outcome
-		p.Unlanded.add([]string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), u.Op.UPN, string(category(u.Op.Category)),
+		p.Unlanded.add([]string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), u.Op.UPN, string(u.Op.Category.OrPrimary()),
 			holdingNumber(u.Op.Before), holdingNumber(u.Op.After), string(o.State), strconv.Itoa(o.Attempts), oneLine(o.Error)})
 	}
 

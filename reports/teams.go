@@ -202,7 +202,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 		ok = ok && quote("Number", h.Number.String(), s)
 		fmt.Fprintf(&row, "; Type = '%s'; FreeType = '%s'; ", h.Type, freeType)
 		ok = ok && quote("Location", loc, s)
-		fmt.Fprintf(&row, "; Category = '%s'; Notify = $%t; ", category(op.Category), op.Notify)
+		fmt.Fprintf(&row, "; Category = '%s'; Notify = $%t; ", op.Category.OrPrimary(), op.Notify)
 		if s.need >= 0 {
 			fmt.Fprintf(&row, "Needs = @(%d); ", s.need)
 		} else {
