@@ -64,13 +64,8 @@ func (f *facts) teamsSteps() ([]string, []teamsStep) {
 	// A removal waits, in seq order, until a step takes its number or
 	// puts another number in its slot (the planner frees a slot before it
 	// fills it again when it splits a swap).
-	type slotKey struct {
-		upn string
-		cat numsync.Category
-	}
-	slotOf := func(op *numsync.Op) slotKey { return slotKey{numsync.UPNKey(op.UPN), category(op.Category)} }
 	byNumber := map[numsync.Number][]int{}
-	bySlot := map[slotKey][]int{}
+	bySlot := map[numsync.Slot][]int{}
 	emitted := make([]bool, len(seq))
 	steps := make([]teamsStep, 0, len(seq))
 	emit := func(waiting []int) {
@@ -83,13 +78,13 @@ func (f *facts) teamsSteps() ([]string, []teamsStep) {
 	}
 	for i, s := range seq {
 		if s.op.After == nil && lastTake[s.op.Before.Number] > i {
-			n, k := s.op.Before.Number, slotOf(s.op)
+			n, k := s.op.Before.Number, numsync.SlotOf(s.op.UPN, s.op.Category)
 			byNumber[n] = append(byNumber[n], i)
 			bySlot[k] = append(bySlot[k], i)
 			continue
 		}
 		if s.op.After != nil {
-			n, k := s.op.After.Number, slotOf(s.op)
+			n, k := s.op.After.Number, numsync.SlotOf(s.op.UPN, s.op.Category)
 			emit(byNumber[n])
 			emit(bySlot[k])
 			delete(byNumber, n)

@@ -283,11 +283,11 @@ func TestTeamsApplySteps(t *testing.T) {
 // slotState is a tenant reduced to what the order of steps can break: who
 // holds which number in which category.
 type slotState struct {
-	bySlot   map[string]numsync.Number
-	byNumber map[numsync.Number]string
+	bySlot   map[numsync.Slot]numsync.Number
+	byNumber map[numsync.Number]numsync.Slot
 }
 
-func slotOf(op *numsync.Op) string { return op.UPN + "/" + string(category(op.Category)) }
+func slotOf(op *numsync.Op) numsync.Slot { return numsync.SlotOf(op.UPN, op.Category) }
 
 // apply carries op out as the store does, strictly: a removal needs the
 // slot to hold its number, a take needs its number free (or its own) and
@@ -321,7 +321,7 @@ func randomPlan(r *rand.Rand, n int) (*numsync.Plan, *slotState) {
 	for i := range numbers {
 		numbers[i] = num(fmt.Sprintf("+1425555%04d", i), "")
 	}
-	start := &slotState{bySlot: map[string]numsync.Number{}, byNumber: map[numsync.Number]string{}}
+	start := &slotState{bySlot: map[numsync.Slot]numsync.Number{}, byNumber: map[numsync.Number]numsync.Slot{}}
 	for _, u := range users {
 		if r.IntN(3) > 0 {
 			n := numbers[r.IntN(len(numbers))]
@@ -335,8 +335,7 @@ func randomPlan(r *rand.Rand, n int) (*numsync.Plan, *slotState) {
 	for len(p.Ops) < n {
 		cat := []numsync.Category{numsync.Primary, numsync.Private}[r.IntN(2)]
 		u := users[r.IntN(len(users))]
-		k := u + "/" + string(cat)
-		held, has := st.bySlot[k]
+		held, has := st.bySlot[numsync.SlotOf(u, cat)]
 		free := numbers[r.IntN(len(numbers))]
 		_, taken := st.byNumber[free]
 		var op numsync.Op

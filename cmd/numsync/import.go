@@ -112,7 +112,22 @@ func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path 
 	if err != nil {
 		return res, len(issues), false, err
 	}
+	if k.noun == "inventory" {
+		if err := e.supersede(ctx, st, path); err != nil {
+			return res, len(issues), false, err
+		}
+	}
 	return res, len(issues), false, st.SetSourceDigest(ctx, k.noun, digest)
+}
+
+// supersede records that an inventory just loaded from source supersedes
+// the operations that had not landed in Teams, and says so.
+func (e *env) supersede(ctx context.Context, st numsync.Store, source string) error {
+	n, err := supersedeUnfinished(ctx, st, source, e.cfg.Actor)
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "%s: supersedes %d applied operations that had not landed in Teams (the next plan plans any difference again)\n", source, n)
+	}
+	return err
 }
 
 // fileDigest is the SHA-256 of a file's content. Runs compare it with the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
@@ -162,6 +163,29 @@ func unfinishedOps(ctx context.Context, st numsync.Store, applied *job) ([]numsy
 		list = append(list, numsync.PushOp{Outcome: o, PlanDigest: r.digest, Op: r.ops[o.Step-1]})
 	}
 	return list, nil
+}
+
+// supersedeUnfinished records, after an inventory import, that the
+// operations that had not landed in Teams are no longer to be carried out:
+// the store took the tenant's assignments from the import, and the next
+// plan plans any difference from the sheets again. Replaying them as well
+// would send stale operations over the tenant's state. They are recorded
+// as skipped with the code SUPERSEDED; it returns how many there were.
+func supersedeUnfinished(ctx context.Context, st numsync.Store, source, actor string) (int, error) {
+	outs, err := st.UnfinishedOutcomes(ctx)
+	if err != nil || len(outs) == 0 {
+		return 0, err
+	}
+	now := time.Now()
+	for i := range outs {
+		o := &outs[i]
+		o.State, o.ErrorCode, o.At, o.Actor = numsync.PushSkipped, "SUPERSEDED", now, actor
+		o.Error = "superseded by the inventory loaded from " + source + ", which the store now holds as Teams' state"
+	}
+	if err := st.RecordOutcomes(ctx, outs); err != nil {
+		return 0, fmt.Errorf("recording the operations the inventory supersedes: %w", err)
+	}
+	return len(outs), nil
 }
 
 // unfinishedListed is how many unfinished operations a command lists.
