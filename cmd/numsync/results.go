@@ -9,7 +9,6 @@ import (
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
 	"github.com/numsync/numsync/reports"
-	"github.com/numsync/numsync/store"
 )
 
 func init() {
@@ -45,19 +44,22 @@ func runResultsImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	outs, err := stepOutcomes(ctx, st, results, *actor)
+	outs, superseded, err := stepOutcomes(ctx, st, results, *actor)
 	if err != nil {
 		return err
+	}
+	if superseded > 0 {
+		fmt.Fprintf(e.stdout, "%d operations of the file were superseded by an inventory load since; their rows are left out\n", superseded)
 	}
 	if err := st.RecordOutcomes(ctx, outs); err != nil {
 		return err
 	}
-	tally := map[numsync.ScriptOutcome]int{}
-	for _, r := range results {
-		tally[r.Outcome]++
+	tally := map[numsync.PushState]int{}
+	for _, o := range outs {
+		tally[o.State]++
 	}
 	fmt.Fprintf(e.stdout, "recorded %d outcomes from %s: %d done, %d already done, %d failed, %d skipped\n", len(outs), path,
-		tally[numsync.ScriptDone], tally[numsync.ScriptAlreadyDone], tally[numsync.ScriptFailed], tally[numsync.ScriptSkipped])
+		tally[numsync.ScriptDone.PushState()], tally[numsync.ScriptAlreadyDone.PushState()], tally[numsync.ScriptFailed.PushState()], tally[numsync.ScriptSkipped.PushState()])
 	return printUnfinished(ctx, e.stdout, st)
 }
 
@@ -66,11 +68,13 @@ func runResultsImport(ctx context.Context, e *env, args []string) error {
 // one of that run's operations. A step listed more than once keeps its
 // last row, the latest attempt. A digest or step that names no applied
 // operation of this store is an error naming the row, and nothing is
-// recorded.
-func stepOutcomes(ctx context.Context, st *store.Store, results []numsync.StepResult, actor string) ([]numsync.OpOutcome, error) {
+// recorded. Rows of operations an inventory load superseded are left out
+// (and counted): the store holds Teams' state since, and a late "failed"
+// must not make the next run replay them.
+func stepOutcomes(ctx context.Context, st numsync.Store, results []numsync.StepResult, actor string) ([]numsync.OpOutcome, int, error) {
 	runs, err := st.Runs(ctx, 0)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	byDigest := map[string][]numsync.Run{}
 	for _, r := range runs {
@@ -78,47 +82,51 @@ func stepOutcomes(ctx context.Context, st *store.Store, results []numsync.StepRe
 			byDigest[r.PlanDigest] = append(byDigest[r.PlanDigest], r)
 		}
 	}
-	steps := map[string]int{} // run id -> how many operations it applied
+	current := map[string][]numsync.OpOutcome{} // run id -> its outcomes by step
 	type key struct {
 		run  string
 		step int
 	}
 	last := map[key]int{}
 	var outs []numsync.OpOutcome
+	superseded := map[key]bool{}
 	for _, r := range results {
 		where := r.Source.String()
 		match := byDigest[r.PlanDigest]
 		switch len(match) {
 		case 0:
-			return nil, usageErr(fmt.Errorf("%s: plan %s was not applied to this store", where, r.PlanDigest),
+			return nil, 0, usageErr(fmt.Errorf("%s: plan %s was not applied to this store", where, r.PlanDigest),
 				"import the results into the store whose run wrote the script; a script of a dry-run plan changes Teams without the store knowing: apply that plan, then import")
 		case 1:
 		default:
-			return nil, fmt.Errorf("%s: plan %s was applied by %d runs (%s, %s, …); cannot tell which one the row means", where, r.PlanDigest, len(match), match[0].ID, match[1].ID)
+			return nil, 0, fmt.Errorf("%s: plan %s was applied by %d runs (%s, %s, …); cannot tell which one the row means", where, r.PlanDigest, len(match), match[0].ID, match[1].ID)
 		}
 		run := match[0].ID
-		n, ok := steps[run]
+		have, ok := current[run]
 		if !ok {
-			all, err := st.Outcomes(ctx, run)
-			if err != nil {
-				return nil, err
+			if have, err = st.Outcomes(ctx, run); err != nil {
+				return nil, 0, err
 			}
-			n = len(all)
-			steps[run] = n
+			current[run] = have
 		}
-		if r.Step > n {
-			return nil, usageErr(fmt.Errorf("%s: run %s applied %d operations, there is no step %d", where, run, n, r.Step), "")
+		if r.Step > len(have) {
+			return nil, 0, usageErr(fmt.Errorf("%s: run %s applied %d operations, there is no step %d", where, run, len(have), r.Step), "")
+		}
+		k := key{run, r.Step}
+		if have[r.Step-1].ErrorCode == codeSuperseded {
+			superseded[k] = true
+			continue
 		}
 		o := numsync.OpOutcome{RunID: run, Step: r.Step, State: r.Outcome.PushState(), Error: r.Error,
 			Attempts: r.Attempts, Via: numsync.ViaPowerShell, At: r.At, Actor: actor}
-		if i, ok := last[key{run, r.Step}]; ok {
+		if i, ok := last[k]; ok {
 			outs[i] = o
 			continue
 		}
-		last[key{run, r.Step}] = len(outs)
+		last[k] = len(outs)
 		outs = append(outs, o)
 	}
-	return outs, nil
+	return outs, len(superseded), nil
 }
 
 // unfinishedOps returns the applied operations that have not landed in
@@ -165,6 +173,10 @@ func unfinishedOps(ctx context.Context, st numsync.Store, applied *job) ([]numsy
 	return list, nil
 }
 
+// codeSuperseded is the error code of an operation an inventory load
+// superseded before it landed in Teams.
+const codeSuperseded = "SUPERSEDED"
+
 // supersedeUnfinished records, after an inventory import, that the
 // operations that had not landed in Teams are no longer to be carried out:
 // the store took the tenant's assignments from the import, and the next
@@ -179,7 +191,7 @@ func supersedeUnfinished(ctx context.Context, st numsync.Store, source, actor st
 	now := time.Now()
 	for i := range outs {
 		o := &outs[i]
-		o.State, o.ErrorCode, o.At, o.Actor = numsync.PushSkipped, "SUPERSEDED", now, actor
+		o.State, o.ErrorCode, o.At, o.Actor = numsync.PushSkipped, codeSuperseded, now, actor
 		o.Error = "superseded by the inventory loaded from " + source + ", which the store now holds as Teams' state"
 	}
 	if err := st.RecordOutcomes(ctx, outs); err != nil {
