@@ -135,7 +135,7 @@ func importTeams(ctx context.Context, e *env, st *store.Store) error {
 	if err != nil {
 		return fmt.Errorf("reading numbers from Graph: %w", err)
 	}
-	nres, err := st.ImportNumbers(ctx, recs)
+	nres, err := st.ImportNumbers(ctx, recs, nil)
 	if err != nil {
 		return fmt.Errorf("importing numbers from Graph: %w", err)
 	}
