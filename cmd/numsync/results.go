@@ -40,7 +40,7 @@ func runResultsImport(ctx context.Context, e *env, args []string) error {
 		return usageErr(fmt.Errorf("%s: %d rows cannot be read; nothing was recorded", path, bad),
 			"fix or delete those rows (a script stopped while writing leaves its last row cut short) and import the file again")
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
