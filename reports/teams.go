@@ -29,11 +29,11 @@ type teamsStep struct {
 // Within that sequence, a removal whose number a later step takes is
 // moved to just before that step (or before an earlier step that fills its
 // slot), so that a number is freed just before it is taken and nobody goes
-// without a number longer than needed; the plan's
-// order (every removal first) is what the store needs, not what Teams
-// needs. A change is one Set-CsPhoneNumberAssignment, which releases the
-// old number itself: the planner already split the changes of a swap or a
-// rotation into a removal and an assign.
+// without a number longer than needed: the plan's order (every removal
+// first) is what the store needs, not what Teams needs. A change is one
+// Set-CsPhoneNumberAssignment, which releases the old number itself; the
+// planner already split the changes of a swap or a rotation into a
+// removal and an assign.
 func (f *facts) teamsSteps() ([]string, []teamsStep) {
 	digests := []string{f.in.PlanDigest}
 	var seq []teamsStep
