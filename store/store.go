@@ -45,6 +45,8 @@ const busyTimeout = 10 * time.Second
 // and several processes may open the same file.
 type Store struct {
 	db *sql.DB
+	// clock measures the writer lock's lease; see [Store.UseClock].
+	clock numsync.Clock
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
@@ -72,7 +74,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, clock: numsync.SystemClock}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -85,6 +87,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 func uriPath(p string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
+
+// UseClock makes the writer lock take and renew its lease, and judge
+// others' leases, by c instead of the machine's clock; tests move c to
+// expire a lease. Call it before the store is shared.
+func (s *Store) UseClock(c numsync.Clock) { s.clock = c }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
