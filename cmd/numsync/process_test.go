@@ -30,6 +30,9 @@ func numsyncCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
 // plus a config for it, and returns the config path.
 func generate(t *testing.T, dir string, n int, extra string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs numsync-gen and numsync processes; runs without -short (scripts/test)")
+	}
 	gen := exec.Command("go", "run", "../numsync-gen", "-users", strconv.Itoa(n), "-out", dir)
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("numsync-gen: %v\n%s", err, out)
