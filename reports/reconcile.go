@@ -60,6 +60,10 @@ type reconcileIndex struct {
 	opByIdentity    map[numsync.Slot]*numsync.Op
 	wishByNumber    map[string]*numsync.Wish
 	held            map[numsync.Slot]*numsync.Assignment
+	// teamsByNumber and teamsByIdentity hold the latest applied operation
+	// on a number or identity that has not landed in Teams.
+	teamsByNumber   map[string]*numsync.PushOp
+	teamsByIdentity map[numsync.Slot]*numsync.PushOp
 }
 
 // setFirst keeps the first value stored under a key.
@@ -80,6 +84,17 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		opByIdentity:    make(map[numsync.Slot]*numsync.Op, len(ops)),
 		wishByNumber:    make(map[string]*numsync.Wish, len(f.in.Wishes)),
 		held:            make(map[numsync.Slot]*numsync.Assignment, len(f.tenant.Assignments)),
+		teamsByNumber:   make(map[string]*numsync.PushOp, len(f.in.Unfinished)),
+		teamsByIdentity: make(map[numsync.Slot]*numsync.PushOp, len(f.in.Unfinished)),
+	}
+	for i := range f.in.Unfinished {
+		u := &f.in.Unfinished[i]
+		for _, h := range []*numsync.Holding{u.Op.Before, u.Op.After} {
+			if h != nil {
+				x.teamsByNumber[h.Number.String()] = u
+			}
+		}
+		x.teamsByIdentity[numsync.Slot{UPNKey: numsync.UPNKey(u.Op.UPN), Category: u.Op.Category.OrPrimary()}] = u
 	}
 	for i := range f.plan.Rejects {
 		is := &f.plan.Rejects[i]
@@ -126,15 +141,27 @@ func issueSource(is numsync.Issue) numsync.Source {
 	return numsync.Source{File: is.File, Line: is.Line}
 }
 
-// reconcileRow is one line of reconciliation.csv.
+// reconcileRow is one line of reconciliation.csv. teams and teamsError
+// say where the latest applied operation on the number or identity stands
+// in Teams when it has not landed there yet (pending, submitted or failed,
+// with the tenant's error); both are empty when nothing is outstanding.
 type reconcileRow struct {
 	record, key, category, typ, country, wanted, store, status, reason, source string
+	teams, teamsError                                                          string
 }
 
 // putCells sets the row's cells in order of the header.
 func (r *reconcileRow) putCells(cells []string) {
 	cells[0], cells[1], cells[2], cells[3], cells[4] = r.record, r.key, r.category, r.typ, r.country
 	cells[5], cells[6], cells[7], cells[8], cells[9] = r.wanted, r.store, r.status, r.reason, r.source
+	cells[10], cells[11] = r.teams, r.teamsError
+}
+
+// withTeams sets the Teams cells from an operation that has not landed.
+func (r *reconcileRow) withTeams(u *numsync.PushOp) {
+	if u != nil {
+		r.teams, r.teamsError = string(u.Outcome.State), oneLine(u.Outcome.Error)
+	}
 }
 
 // withIssue sets status, reason and source from an issue.
@@ -210,6 +237,7 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		} else {
 			r.status = StatusFree
 		}
+		r.withTeams(x.teamsByNumber[num])
 		if !yield(&r) {
 			return false
 		}
@@ -292,6 +320,7 @@ func (f *facts) identityRow(x *reconcileIndex, e *identityEntry, holds map[strin
 		r.withIssue(e.status, is)
 		return
 	}
+	defer r.withTeams(x.teamsByIdentity[numsync.Slot{UPNKey: e.upnKey, Category: e.cat}])
 	w := &f.in.Wishes[e.wish]
 	k := numsync.Slot{UPNKey: e.upnKey, Category: e.cat}
 	*r = reconcileRow{record: "identity", key: w.UPN, category: string(k.Category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source)}
@@ -332,7 +361,7 @@ func holdings(as []*numsync.Assignment) string {
 }
 
 func (f *facts) reconciliationCSV(w *bufio.Writer) {
-	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source"}
+	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source", "teams", "teams_error"}
 	writeCSV(w, header, func(yield func([]string) bool) {
 		cells := make([]string, len(header))
 		for r := range f.reconcile() {

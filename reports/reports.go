@@ -32,6 +32,15 @@ type Input struct {
 	Wishes []numsync.Wish
 	// Run is the outcome of an apply; nil for a dry-run plan.
 	Run *numsync.Run
+	// PlanDigest is the digest of the plan's plan.json (the one its run
+	// records once applied): teams-apply.ps1 names its steps, in its step
+	// log and results, by this digest and the step number.
+	PlanDigest string
+	// Unfinished are the applied operations that have not landed in Teams
+	// (pending, submitted or failed), oldest first; when this run applied,
+	// its own are among them. teams-apply.ps1 carries those of earlier runs
+	// out before the plan's own steps; the other reports show them all.
+	Unfinished []numsync.PushOp
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time
@@ -243,6 +252,15 @@ func (f *facts) issueCountry(is numsync.Issue) string {
 	return ""
 }
 
+// unlanded counts the applied operations not landed in Teams by state.
+func (f *facts) unlanded() map[numsync.PushState]int {
+	n := map[numsync.PushState]int{}
+	for i := range f.in.Unfinished {
+		n[f.in.Unfinished[i].Outcome.State]++
+	}
+	return n
+}
+
 // applied reports whether the run changed the store.
 func (f *facts) applied() bool {
 	return f.in.Err == nil && f.in.Run != nil && f.in.Run.Status == numsync.RunApplied
@@ -355,6 +373,10 @@ func oneLine(s string) string {
 		return r
 	}, s)
 }
+
+// OneLine is [oneLine] for the command line, which prints values from
+// outside (the tenant's errors in a results file) on the terminal.
+func OneLine(s string) string { return oneLine(s) }
 
 // isControl reports whether r could break a line or steer a terminal.
 func isControl(r rune) bool {

@@ -152,6 +152,20 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
+	switch {
+	case j.run != nil && j.run.PlanDigest != "":
+		in.PlanDigest = j.run.PlanDigest
+	case j.plan != nil:
+		in.PlanDigest = planner.Digest(j.plan)
+	}
+	// What earlier runs applied but Teams has not got yet goes into
+	// teams-apply.ps1 and the reports; a store that cannot say leaves them
+	// out rather than the reports unwritten.
+	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
+		}
+	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
 	planErr := make(chan error, 1)
