@@ -309,11 +309,10 @@ func takeLock(ctx context.Context, st numsync.Store, opts ApplyOptions) (numsync
 	}
 	for {
 		l, err := st.Lock(ctx, holder, ttl)
-		var locked *numsync.LockedError
-		if err == nil || !opts.Wait || !errors.As(err, &locked) {
+		if err == nil || !opts.Wait || !errors.Is(err, numsync.ErrLocked) {
 			return l, err
 		}
-		if opts.Waiting != nil {
+		if locked := (*numsync.LockedError)(nil); opts.Waiting != nil && errors.As(err, &locked) {
 			opts.Waiting(locked)
 		}
 		select {
