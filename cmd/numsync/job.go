@@ -205,6 +205,14 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 	}
 	host, _ := os.Hostname()
 	opts.LockHolder = fmt.Sprintf("%s (pid %d on %s)", opts.Actor, os.Getpid(), host)
+	// Say once why a --wait run is quiet, and whom it waits for.
+	told := false
+	opts.Waiting = func(le *numsync.LockedError) {
+		if !told {
+			told = true
+			e.log.Info("waiting for the store lock", zap.String("holder", le.Holder), zap.Time("expires", le.Expires))
+		}
+	}
 	return opts, nil
 }
 
