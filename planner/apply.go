@@ -24,6 +24,9 @@ type ApplyOptions struct {
 	// PollInterval, default 1s, until ctx is done) instead of failing.
 	Wait         bool
 	PollInterval time.Duration
+	// OnWait, when set, is told once, with the holder, that the lock is
+	// taken and Wait makes the caller wait for it.
+	OnWait func(held *numsync.LockedError)
 	// LockHolder names this process in the lock, for whoever finds it
 	// locked (user, host, pid); default: the actor.
 	LockHolder string
@@ -270,19 +273,22 @@ func authorized(ctx context.Context, st numsync.Store, actor string) (bool, erro
 }
 
 // Hold takes the single-writer lock for opts.LockHolder (waiting for it
-// with opts.Wait) and keeps it renewed until the returned release is
-// called. A run that reads, plans and applies holds it throughout, so that
-// no other writer slips in between its plan and its apply.
+// with opts.Wait, until ctx is done) and keeps it renewed until the
+// returned release is called, which may be called more than once. A run
+// that reads, plans and applies holds it throughout, so that no other
+// writer slips in between its plan and its apply. The renewal goes on
+// after ctx is done: a transaction that a first signal lets finish still
+// holds the lock.
 func Hold(ctx context.Context, st numsync.Store, opts ApplyOptions) (release func(), err error) {
 	lock, err := takeLock(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
-	stopRenew := renew(ctx, lock, opts.LockTTL)
-	return func() {
+	stopRenew := renew(context.WithoutCancel(ctx), lock, opts.LockTTL)
+	return sync.OnceFunc(func() {
 		stopRenew()
 		_ = lock.Release(context.WithoutCancel(ctx))
-	}, nil
+	}), nil
 }
 
 // takeLock takes the single-writer lock, waiting for it with opts.Wait.
@@ -299,10 +305,14 @@ func takeLock(ctx context.Context, st numsync.Store, opts ApplyOptions) (numsync
 	if poll <= 0 {
 		poll = defaultPoll
 	}
-	for {
+	for told := false; ; told = true {
 		l, err := st.Lock(ctx, holder, ttl)
 		if err == nil || !opts.Wait || !errors.Is(err, numsync.ErrLocked) {
 			return l, err
+		}
+		var le *numsync.LockedError
+		if !told && opts.OnWait != nil && errors.As(err, &le) {
+			opts.OnWait(le)
 		}
 		select {
 		case <-ctx.Done():

@@ -232,16 +232,27 @@ func report(w io.Writer, err error) int {
 	}
 	var le *numsync.LockedError
 	switch {
-	case errors.As(err, &le):
+	case errors.As(err, &le) && code == ExitFailed:
 		code, hint = ExitLocked, "wait for the other run to finish, or pass --wait"
 	case errors.Is(err, numsync.ErrStale) && code == ExitFailed:
 		code, hint = ExitStale, "make a new plan with 'numsync plan' and review it again"
+	}
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) {
+		// A signal stopped the command: say so in the user's words.
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
+		if !strings.Contains(msg, "interrupted") {
+			msg = "interrupted: " + msg
+		}
+		if hint == "" {
+			hint = "nothing half-done was kept: what had not committed was rolled back; run the command again"
+		}
 	}
 	var h hinter
 	if hint == "" && errors.As(err, &h) {
 		hint = h.Hint()
 	}
-	fmt.Fprintf(w, "numsync: error: %v\n", err)
+	fmt.Fprintf(w, "numsync: error: %s\n", msg)
 	if hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}

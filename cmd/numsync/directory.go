@@ -64,11 +64,15 @@ func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.Import
 	if err != nil {
 		return numsync.ImportResult{}, &directoryError{fmt.Errorf("reading the directory: %w", err)}
 	}
-	res, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
+	if err := ctx.Err(); err != nil {
+		return numsync.ImportResult{}, fmt.Errorf("directory sync: stopped before loading: %w", err)
+	}
+	// Once started, the store's transactions obey only a second signal.
+	res, err := st.ImportUsers(e.commit, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
 	if err != nil {
 		return res, fmt.Errorf("directory sync: %w", err)
 	}
-	if _, err := st.SetDirectoryRoles(ctx, roles); err != nil {
+	if _, err := st.SetDirectoryRoles(e.commit, roles); err != nil {
 		return res, fmt.Errorf("directory sync: %w", err)
 	}
 	return res, nil
