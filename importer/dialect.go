@@ -49,8 +49,8 @@ type Reader struct {
 	lines    *lineCap
 	csv      *csv.Reader
 	held     *heldRecord // read ahead while a long line before it was reported
-	lineOff  int   // physical lines before the first line the csv reader saw
-	cols     []int // schema column -> index in the record, -1 when absent
+	lineOff  int         // physical lines before the first line the csv reader saw
+	cols     []int       // schema column -> index in the record, -1 when absent
 	header   []string
 	schema   []Column
 	dialect  Dialect
