@@ -81,6 +81,21 @@ type Store interface {
 	// what numsync applied since.
 	SourceDigest(ctx context.Context, name string) (string, error)
 
+	// RecordOutcomes upserts what became of applied operations in Teams,
+	// keyed by run id and step, in one transaction that also logs each
+	// outcome with its actor. An outcome naming a run that was not applied
+	// or a step the run does not have is an error wrapping [ErrNotFound],
+	// and nothing is recorded. The revision does not change: Teams
+	// catching up with the store makes no plan stale.
+	RecordOutcomes(ctx context.Context, outs []OpOutcome) error
+	// Outcomes returns the outcome of every operation of an applied run,
+	// by step; an operation nothing was recorded for is pending.
+	Outcomes(ctx context.Context, runID string) ([]OpOutcome, error)
+	// UnfinishedOutcomes returns the pending, submitted and failed
+	// outcomes of every applied run, oldest operation first: what the next
+	// run must carry out or retry in Teams.
+	UnfinishedOutcomes(ctx context.Context) ([]OpOutcome, error)
+
 	Close() error
 }
 
@@ -113,18 +128,6 @@ func (e *LockedError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Unwrap() error { return ErrLocked }
-
-// InventoryRecord is one row of a number inventory export.
-type InventoryRecord struct {
-	InventoryNumber
-	HolderID string   // cloud object id of the holder; empty when the number is free
-	Category Category // of the holder's assignment
-	Source   Source   // file and line, for problems
-	// LocationUpdateUnstated says the row has no LocationUpdateSupported
-	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
-	// value stays, and a new number gets true.
-	LocationUpdateUnstated bool
-}
 
 // ExportFile is an export file an import loads, recorded with its rows in
 // one transaction: a failed import leaves neither, so an export is never
@@ -178,15 +181,6 @@ type ImportResult struct {
 	Absent    int     // users newly marked absent
 	Problems  []Issue // rows loaded differently from what they asked, or not at all
 	Revision  int64   // store revision after the import
-}
-
-// Tenant is a snapshot of the store at one revision.
-type Tenant struct {
-	Revision    int64
-	Users       []User
-	Numbers     []InventoryNumber
-	Locations   []EmergencyLocation
-	Assignments []Assignment
 }
 
 // ApplyRequest is a plan on its way into the store.

@@ -49,7 +49,7 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		}
 		im := &numberImport{
 			seenNum:  map[numsync.Number]numsync.Source{},
-			seenSlot: map[slot]numsync.Source{},
+			seenSlot: map[numsync.Slot]numsync.Source{},
 			touched:  map[string]bool{},
 			released: map[numsync.Number]bool{},
 			problems: &res.Problems,
@@ -105,23 +105,17 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 	return res, nil
 }
 
-// slot is one identity's assignment category.
-type slot struct {
-	upnKey   string
-	category numsync.Category
-}
-
 // assignmentCols are the columns scanHoldings reads, in its order.
 const assignmentCols = "upn_key, category, e164, ext"
 
 // scanHoldings returns a row scanner that reads one row of assignmentCols
 // into both directions of the assignments: who holds which number, and
 // which number each slot holds.
-func scanHoldings(bySlot map[slot]numsync.Number, byNumber map[numsync.Number]slot) func(*sql.Rows) error {
+func scanHoldings(bySlot map[numsync.Slot]numsync.Number, byNumber map[numsync.Number]numsync.Slot) func(*sql.Rows) error {
 	return func(r *sql.Rows) error {
-		var s slot
+		var s numsync.Slot
 		var n numsync.Number
-		if err := r.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext); err != nil {
+		if err := r.Scan(&s.UPNKey, &s.Category, &n.E164, &n.Ext); err != nil {
 			return err
 		}
 		bySlot[s] = n
@@ -136,11 +130,11 @@ type numberImport struct {
 	byObject map[string][]string // object key -> upn_keys
 	// byNumber and bySlot are the assignments as the import goes; initial
 	// is what the store held before it.
-	byNumber map[numsync.Number]slot
-	bySlot   map[slot]numsync.Number
-	initial  map[slot]numsync.Number
+	byNumber map[numsync.Number]numsync.Slot
+	bySlot   map[numsync.Slot]numsync.Number
+	initial  map[numsync.Slot]numsync.Number
 	seenNum  map[numsync.Number]numsync.Source
-	seenSlot map[slot]numsync.Source
+	seenSlot map[numsync.Slot]numsync.Source
 	touched  map[string]bool         // users whose assignments changed
 	released map[numsync.Number]bool // numbers freed by the export
 	problems *[]numsync.Issue
@@ -149,8 +143,8 @@ type numberImport struct {
 	operatorManaged map[numsync.Number]bool
 	// why says, for each slot the import took a number from, which export
 	// rows did and why; dropped are those slots once written.
-	why     map[slot][]string
-	dropped []slot
+	why     map[numsync.Slot][]string
+	dropped []numsync.Slot
 }
 
 // load reads the users, the assignments and the operator-managed numbers
@@ -184,8 +178,8 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return fmt.Errorf("read numbers: %w", err)
 	}
-	im.byNumber = map[numsync.Number]slot{}
-	im.bySlot = map[slot]numsync.Number{}
+	im.byNumber = map[numsync.Number]numsync.Slot{}
+	im.bySlot = map[numsync.Slot]numsync.Number{}
 	err = eachRow(ctx, tx, "SELECT "+assignmentCols+" FROM assignments", scanHoldings(im.bySlot, im.byNumber))
 	if err != nil {
 		return fmt.Errorf("read assignments: %w", err)
@@ -219,34 +213,34 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 
 // wanted returns the slot the record asks its number to be in, or the zero
 // slot (free) after reporting why it cannot be.
-func (im *numberImport) wanted(rec *numsync.InventoryRecord) slot {
+func (im *numberImport) wanted(rec *numsync.InventoryRecord) numsync.Slot {
 	if rec.HolderID == "" {
-		return slot{}
+		return numsync.Slot{}
 	}
 	keys := im.byObject[numsync.ObjectKey(rec.HolderID)]
 	switch len(keys) {
 	case 0:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user; the number is loaded unassigned", rec.HolderID),
 			"import the users (with their object ids) before the inventory, then import the inventory again")
-		return slot{}
+		return numsync.Slot{}
 	case 1:
 	default:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned",
 			rec.HolderID, im.upns[keys[0]], im.upns[keys[1]]), "give each user its own object id")
-		return slot{}
+		return numsync.Slot{}
 	}
 	upn := im.upns[keys[0]]
 	cat, err := numsync.ParseCategory(string(rec.Category))
 	if err != nil {
 		im.problem(rec, numsync.BadRow, upn, err.Error()+"; the number is loaded unassigned", "")
-		return slot{}
+		return numsync.Slot{}
 	}
-	want := slot{keys[0], cat}
+	want := numsync.Slot{UPNKey: keys[0], Category: cat}
 	if first, dup := im.seenSlot[want]; dup {
 		im.problem(rec, numsync.ConflictingRows, upn,
 			fmt.Sprintf("%s already holds a %s number from %s; this number is loaded unassigned", upn, cat, first),
 			"an identity holds at most one number per category: fix the export or the holder's other row")
-		return slot{}
+		return numsync.Slot{}
 	}
 	im.seenSlot[want] = rec.Source
 	return want
@@ -268,40 +262,40 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) bool {
 		case len(*im.problems) > problems:
 			p := (*im.problems)[len(*im.problems)-1]
 			why = string(p.Code) + ": " + p.Message
-		case want.upnKey != "":
-			why = "the export gives " + n.String() + " to " + im.upns[want.upnKey]
+		case want.UPNKey != "":
+			why = "the export gives " + n.String() + " to " + im.upns[want.UPNKey]
 		}
 		im.dropBecause(cur, rec, why)
-		im.unassign(n, cur, want.upnKey == "")
+		im.unassign(n, cur, want.UPNKey == "")
 	}
-	if want.upnKey == "" {
+	if want.UPNKey == "" {
 		return true
 	}
 	// The export is the truth: whatever number the holder had in this
 	// category before is no longer theirs.
 	if old, ok := im.bySlot[want]; ok {
-		im.dropBecause(want, rec, fmt.Sprintf("the export gives %s another %s number, %s", im.upns[want.upnKey], want.category, n))
+		im.dropBecause(want, rec, fmt.Sprintf("the export gives %s another %s number, %s", im.upns[want.UPNKey], want.Category, n))
 		im.unassign(old, want, true)
 	}
 	im.byNumber[n] = want
 	im.bySlot[want] = n
-	im.touched[want.upnKey] = true
+	im.touched[want.UPNKey] = true
 	return true
 }
 
 // dropBecause notes that rec takes sl's number away, and why.
-func (im *numberImport) dropBecause(sl slot, rec *numsync.InventoryRecord, why string) {
+func (im *numberImport) dropBecause(sl numsync.Slot, rec *numsync.InventoryRecord, why string) {
 	if im.why == nil {
-		im.why = map[slot][]string{}
+		im.why = map[numsync.Slot][]string{}
 	}
 	im.why[sl] = append(im.why[sl], rec.Source.String()+": "+why)
 }
 
 // unassign frees n from sl, starting its quarantine if it stays free.
-func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
+func (im *numberImport) unassign(n numsync.Number, sl numsync.Slot, released bool) {
 	delete(im.byNumber, n)
 	delete(im.bySlot, sl)
-	im.touched[sl.upnKey] = true
+	im.touched[sl.UPNKey] = true
 	if released {
 		im.released[n] = true
 	}
@@ -311,7 +305,7 @@ func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
 // differ from what the store held, the released numbers' quarantine start
 // and the EnterpriseVoice flag of every identity whose numbers changed.
 func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
-	var dropped []slot
+	var dropped []numsync.Slot
 	for s, n := range im.initial {
 		if now, ok := im.bySlot[s]; !ok || now != n {
 			dropped = append(dropped, s)
@@ -348,7 +342,7 @@ func (im *numberImport) audit(ctx context.Context, tx *sql.Tx, rev int64) error 
 	run := numsync.Run{Actor: importActor, Started: now, Ended: now, Status: numsync.RunImported, Revision: rev}
 	ops := make([]numsync.Op, len(im.dropped))
 	for i, s := range im.dropped {
-		op := numsync.Op{Action: numsync.Remove, UPN: im.upns[s.upnKey], Category: s.category, Before: &numsync.Holding{Number: im.initial[s]}}
+		op := numsync.Op{Action: numsync.Remove, UPN: im.upns[s.UPNKey], Category: s.Category, Before: &numsync.Holding{Number: im.initial[s]}}
 		if n, ok := im.bySlot[s]; ok {
 			op.Action, op.After = numsync.Change, &numsync.Holding{Number: n}
 			run.Counts.Change++
@@ -366,7 +360,7 @@ func (im *numberImport) audit(ctx context.Context, tx *sql.Tx, rev int64) error 
 		func(i int, args []any) ([]any, error) {
 			op := &ops[i]
 			js, err := json.Marshal(op)
-			return append(args, id, dbTime(now), importActor, string(op.Action), im.dropped[i].upnKey, string(op.Category), string(js),
+			return append(args, id, dbTime(now), importActor, string(op.Action), im.dropped[i].UPNKey, string(op.Category), string(js),
 				strings.Join(im.why[im.dropped[i]], "; ")), err
 		})
 	if err != nil {

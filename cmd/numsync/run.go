@@ -90,6 +90,13 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	if err := loadExports(ctx, e, log, f.allowOlder, "inventory"); err != nil {
 		return e.failRun(ctx, st, &job{started: started}, id, err)
 	}
+	teams, _ := e.cfg.teams()
+	if teams.Source {
+		// What Teams has now is what the plan starts from.
+		if err := importTeams(ctx, e, st); err != nil {
+			return e.failRun(ctx, st, &job{started: started}, id, err)
+		}
+	}
 
 	j, err := makePlan(ctx, e, st, sheets, e.cfg.policy())
 	if err != nil {
@@ -102,7 +109,28 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		}
 		return outcome(j)
 	}
-	return applyAndReport(ctx, e, st, j, opts, id)
+	err = applyAndReport(ctx, e, st, j, opts, id)
+	if !teams.Push || !finished(err) {
+		return err
+	}
+	// The newest applied run (this one, or an earlier one whose push did
+	// not finish) is carried out in Teams.
+	c, cerr := e.graphClient()
+	if cerr != nil {
+		return cerr
+	}
+	if perr := pushRun(ctx, e, st, c, "", opts, false); perr != nil && !errors.Is(perr, errNoAppliedRun) {
+		return perr
+	}
+	return err
+}
+
+// finished reports whether a run's outcome leaves an applied store behind
+// (applied, applied with rejected rows, or nothing to do), so that a push
+// may follow.
+func finished(err error) bool {
+	var xe *exitError
+	return err == nil || (errors.As(err, &xe) && xe.err == nil && (xe.code == ExitRejected || xe.code == ExitNothingToDo))
 }
 
 // failRun records a run that could not get to a plan, writes what is known
