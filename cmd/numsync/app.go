@@ -38,8 +38,6 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	st     *store.Store
-	// checked says st passed the check before writing.
-	checked bool
 	// commit is the context of store transactions that must not be cut
 	// short by the first signal (see [Main]).
 	commit context.Context
@@ -62,16 +60,16 @@ func (e *env) store(ctx context.Context) (*store.Store, error) {
 // writableStore is [env.store] for a command that writes: the store must
 // first pass SQLite's quick check, so that nothing is written into a
 // damaged file (at a million users and numbers the check takes seconds,
-// docs/performance.md).
+// docs/performance.md). Each call checks again: a scheduled run is one
+// call of a process that lives for months.
 func (e *env) writableStore(ctx context.Context) (*store.Store, error) {
 	st, err := e.store(ctx)
-	if err != nil || e.checked {
-		return st, err
+	if err != nil {
+		return nil, err
 	}
 	if err := st.Check(ctx, true); err != nil {
 		return nil, err
 	}
-	e.checked = true
 	return st, nil
 }
 
