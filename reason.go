@@ -31,6 +31,7 @@ const (
 	NotAuthorized      Reason = "NOT_AUTHORIZED" // R15
 	DuplicateRow       Reason = "DUPLICATE_ROW"  // warning: the same wish repeated identically
 	UnknownHolder      Reason = "UNKNOWN_HOLDER" // an inventory holder id that matches no user
+	DuplicateID        Reason = "DUPLICATE_ID"   // two users with one cloud object id; neither is loaded
 	// ChangedSince refuses the part of a rollback whose assignment was
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
@@ -48,6 +49,6 @@ var Reasons = []Reason{
 	DuplicateNumber, ConflictingRows, NotInInventory, TypeMismatch,
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
-	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
+	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder, DuplicateID,
 	ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

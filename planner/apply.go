@@ -271,19 +271,22 @@ func authorized(ctx context.Context, st numsync.Store, actor string) (bool, erro
 }
 
 // Hold takes the single-writer lock for opts.LockHolder (waiting for it
-// with opts.Wait) and keeps it renewed until the returned release is
-// called. A run that reads, plans and applies holds it throughout, so that
-// no other writer slips in between its plan and its apply.
+// with opts.Wait, until ctx is done) and keeps it renewed until the
+// returned release is called, which may be called more than once. A run
+// that reads, plans and applies holds it throughout, so that no other
+// writer slips in between its plan and its apply. The renewal goes on
+// after ctx is done: a transaction that a first signal lets finish still
+// holds the lock.
 func Hold(ctx context.Context, st numsync.Store, opts ApplyOptions) (release func(), err error) {
 	lock, err := takeLock(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
-	stopRenew := renew(ctx, opts.clock(), lock, opts.LockTTL)
-	return func() {
+	stopRenew := renew(context.WithoutCancel(ctx), opts.clock(), lock, opts.LockTTL)
+	return sync.OnceFunc(func() {
 		stopRenew()
 		_ = lock.Release(context.WithoutCancel(ctx))
-	}, nil
+	}), nil
 }
 
 func (o ApplyOptions) clock() numsync.Clock {

@@ -34,12 +34,12 @@ func runPush(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
 	// One pusher at a time: two would send the same operations.
-	release, err := planner.Hold(ctx, st, opts)
+	release, err := e.hold(ctx, st, &opts)
 	if err != nil {
 		return err
 	}
