@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -52,8 +53,12 @@ var errNoAppliedRun = errors.New("no run has been applied yet")
 
 // pushRun carries applied run id (the newest applied run when id is
 // empty) out in Teams, and reports what became of its operations. Only the
-// newest applied run is pushed: an older one describes a state that later
-// runs already changed.
+// newest applied run is pushed by name: an older one describes a state
+// that later runs already changed. Without a run named, older runs whose
+// push did not finish are dealt with first, oldest first: finished, so
+// that Teams replays the store's history, or, when the runs are planned
+// from what Teams has (teams.source), marked skipped as superseded by the
+// newest run, which planned again whatever they did not carry out.
 func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id string, opts planner.ApplyOptions, dryRun bool) error {
 	runs, err := st.Runs(ctx, 1000)
 	if err != nil {
@@ -70,7 +75,6 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	case newest == nil:
 		return errNoAppliedRun
 	case id == "":
-		id = newest.ID
 	case id != newest.ID:
 		if _, err := st.Run(ctx, id); err != nil {
 			return usageErr(fmt.Errorf("push: run %s: %w", id, err), "list the runs with 'numsync runs'")
@@ -78,6 +82,65 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 		return usageErr(fmt.Errorf("push: run %s is not the newest applied run (%s is); pushing it would undo what later runs applied", id, newest.ID),
 			"push the newest run: numsync push "+newest.ID)
 	}
+	unfinished, err := st.UnfinishedOutcomes(ctx)
+	if err != nil {
+		return err
+	}
+	var older []string
+	byRun := map[string][]numsync.OpOutcome{}
+	for _, o := range unfinished {
+		if o.RunID == newest.ID {
+			continue
+		}
+		if o.Via == numsync.ViaGraph && len(byRun[o.RunID]) == 0 {
+			older = append(older, o.RunID)
+		}
+		byRun[o.RunID] = append(byRun[o.RunID], o)
+	}
+	teams, _ := e.cfg.teams()
+	var errs []error
+	for _, r := range older {
+		if !teams.Source {
+			errs = append(errs, pushOne(ctx, e, st, c, r, opts, dryRun))
+			continue
+		}
+		skip := byRun[r]
+		for i := range skip {
+			skip[i].State, skip[i].Via, skip[i].Actor, skip[i].At = numsync.PushSkipped, numsync.ViaGraph, opts.Actor, time.Now()
+			skip[i].ErrorCode, skip[i].Error = "Superseded", "run "+newest.ID+" was planned from what Teams had, and carries out what this run did not"
+		}
+		if !dryRun {
+			if err := st.RecordOutcomes(ctx, skip); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(e.stdout, "push %s: %d unfinished operations superseded by run %s\n", r, len(skip), newest.ID)
+	}
+	errs = append(errs, pushOne(ctx, e, st, c, newest.ID, opts, dryRun))
+	return firstErr(errs)
+}
+
+// firstErr returns the first error that stops a command, else the first
+// one that only changes its exit code.
+func firstErr(errs []error) error {
+	var coded error
+	for _, err := range errs {
+		var xe *exitError
+		switch {
+		case err == nil:
+		case errors.As(err, &xe):
+			if coded == nil {
+				coded = err
+			}
+		default:
+			return err
+		}
+	}
+	return coded
+}
+
+// pushOne carries applied run id out in Teams.
+func pushOne(ctx context.Context, e *env, st *store.Store, c *graph.Client, id string, opts planner.ApplyOptions, dryRun bool) error {
 	entries, err := st.Audit(ctx, id, 0)
 	if err != nil {
 		return err
