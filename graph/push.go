@@ -51,6 +51,8 @@ type PushResult struct {
 	Failed    int // failed in this push, or earlier and out of attempts
 	Skipped   int
 	Drift     []Drift
+	// Observed is what the read-back found for the numbers it read.
+	Observed []numsync.ObservedNumber
 }
 
 // Drift is a number that did not reach the state its operation wanted.
@@ -190,7 +192,7 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 	}
 	res := p.result()
 	var err error
-	res.Drift, err = c.verify(ctx, req, todo, outs)
+	res.Drift, res.Observed, err = c.verify(ctx, req, todo, outs)
 	return res, err
 }
 
@@ -461,18 +463,20 @@ func holds(a NumberAssignment, op numsync.Op, target string) bool {
 		strings.EqualFold(a.AssignmentCategory, string(categoryOf(op))) && a.LocationID == op.After.Location
 }
 
-// verify reads back every number the pushed operations touched and
-// returns those that did not reach the planned state. A few numbers are
+// verify reads back every number the pushed operations touched, returns
+// those whose operation succeeded but that did not reach the planned
+// state, and what Teams showed. A few numbers are
 // read one by one; more than a page's worth are read by listing the
 // tenant's numbers once.
-func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs []numsync.OpOutcome) ([]Drift, error) {
+func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs []numsync.OpOutcome) ([]Drift, []numsync.ObservedNumber, error) {
 	var steps []int
 	want := map[string]numsync.Number{}
 	for _, i := range todo {
-		if outs[i].State != numsync.PushSucceeded {
-			continue
+		// Failed operations are reported already; their numbers are read
+		// for what Teams shows all the same.
+		if outs[i].State == numsync.PushSucceeded {
+			steps = append(steps, i)
 		}
-		steps = append(steps, i)
 		n := verifiedNumber(req.Ops[i])
 		want[n.String()] = n
 	}
@@ -485,13 +489,13 @@ func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs [
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("verifying the push: %w", err)
+			return nil, nil, fmt.Errorf("verifying the push: %w", err)
 		}
 	} else {
 		for n, num := range want {
 			a, found, err := c.Number(ctx, num)
 			if err != nil {
-				return nil, fmt.Errorf("verifying the push: %w", err)
+				return nil, nil, fmt.Errorf("verifying the push: %w", err)
 			}
 			if found {
 				live[n] = a
@@ -525,7 +529,14 @@ func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs [
 			drift = append(drift, Drift{Step: i + 1, UPN: op.UPN, Number: n.String(), Reason: reason})
 		}
 	}
-	return drift, nil
+	now := time.Now()
+	observed := make([]numsync.ObservedNumber, 0, len(live))
+	for _, a := range live {
+		if r, err := a.Record(); err == nil {
+			observed = append(observed, r.Observed(now))
+		}
+	}
+	return drift, observed, nil
 }
 
 // verifiedNumber is the number whose state shows whether op happened: the

@@ -202,6 +202,11 @@ func pushOne(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	for _, d := range res.Drift {
 		fmt.Fprintf(e.stdout, "  drift: step %d %s %s: %s\n", d.Step, d.UPN, d.Number, d.Reason)
 	}
+	if len(res.Observed) > 0 {
+		if oerr := st.RecordObserved(ctx, res.Observed, false); oerr != nil {
+			return oerr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("push of run %s stopped: %w", id, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -27,6 +28,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printStatus(e, t, time.Now())
+	obs, err := st.Observed(ctx)
+	if err != nil {
+		return err
+	}
+	printObserved(e, t, obs)
 	waiting, err := st.OutboxLen(ctx)
 	if err != nil {
 		return err
@@ -104,4 +110,60 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", k.country, k.typ, r[numsync.StateAssigned], r[numsync.StateFree], r[numsync.StateQuarantined])
 	}
 	_ = tw.Flush()
+}
+
+// maxDriftShown bounds the numbers status lists whose Teams state differs
+// from the store's.
+const maxDriftShown = 10
+
+// printObserved compares what Teams last showed (obs) with what runs
+// applied (t): the numbers whose holder differs, and those whose
+// activation failed.
+func printObserved(e *env, t *numsync.Tenant, obs []numsync.ObservedNumber) {
+	if len(obs) == 0 {
+		return
+	}
+	byKey := make(map[string]numsync.User, len(t.Users))
+	byID := make(map[string]string, len(t.Users))
+	for _, u := range t.Users {
+		byKey[u.Key()] = u
+		if u.ObjectID != "" {
+			byID[strings.ToLower(u.ObjectID)] = u.UPN
+		}
+	}
+	desired := make(map[string]string, len(t.Assignments))
+	for _, a := range t.Assignments {
+		desired[a.Number.String()] = strings.ToLower(byKey[numsync.UPNKey(a.UPN)].ObjectID)
+	}
+	name := func(id string) string {
+		if id == "" {
+			return "(free)"
+		}
+		if upn, ok := byID[strings.ToLower(id)]; ok {
+			return upn
+		}
+		return id
+	}
+	var last time.Time
+	var differ []string
+	for _, o := range obs {
+		if o.At.After(last) {
+			last = o.At
+		}
+		want := desired[o.Number]
+		switch {
+		case strings.ToLower(o.HolderID) != want:
+			differ = append(differ, fmt.Sprintf("%s: store %s, Teams %s", o.Number, name(want), name(o.HolderID)))
+		case strings.EqualFold(o.ActivationState, "assignmentFailed"):
+			differ = append(differ, fmt.Sprintf("%s: %s in the store, activation failed in Teams", o.Number, name(want)))
+		}
+	}
+	fmt.Fprintf(e.stdout, "teams: %d numbers as last read at %s, %d differ from what runs applied\n", len(obs), last.UTC().Format(time.RFC3339), len(differ))
+	for i, d := range differ {
+		if i == maxDriftShown {
+			fmt.Fprintf(e.stdout, "  … and %d more\n", len(differ)-maxDriftShown)
+			break
+		}
+		fmt.Fprintf(e.stdout, "  %s\n", d)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -138,6 +139,14 @@ func importTeams(ctx context.Context, e *env, st *store.Store) error {
 	nres, err := st.ImportNumbers(ctx, recs)
 	if err != nil {
 		return fmt.Errorf("importing numbers from Graph: %w", err)
+	}
+	now := time.Now()
+	obs := make([]numsync.ObservedNumber, len(recs))
+	for i, r := range recs {
+		obs[i] = r.Observed(now)
+	}
+	if err := st.RecordObserved(ctx, obs, true); err != nil {
+		return err
 	}
 	for _, p := range append(problems, append(ures.Problems, nres.Problems...)...) {
 		printIssue(e.stderr, "", p)
