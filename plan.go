@@ -138,18 +138,3 @@ type Plan struct {
 	Warnings     []Issue `json:"warnings"`
 	Counts       Counts  `json:"counts"`
 }
-
-// MarshalText writes the number as [Number.String] does.
-func (n Number) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
-
-// UnmarshalText reads the form [Number.MarshalText] writes. It does not
-// validate: plan files are written by numsync.
-func (n *Number) UnmarshalText(b []byte) error {
-	s := string(b)
-	e164, ext, _ := strings.Cut(s, ";ext=")
-	if e164 != "" && !strings.HasPrefix(e164, "+") {
-		return fmt.Errorf("number %q is not in E.164 form", s)
-	}
-	*n = Number{E164: e164, Ext: ext}
-	return nil
-}

@@ -122,18 +122,6 @@ func (e *LockedError) Error() string {
 // Unwrap makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// InventoryRecord is one row of a number inventory export.
-type InventoryRecord struct {
-	InventoryNumber
-	HolderID string   // cloud object id of the holder; empty when the number is free
-	Category Category // of the holder's assignment
-	Source   Source   // file and line, for problems
-	// LocationUpdateUnstated says the row has no LocationUpdateSupported
-	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
-	// value stays, and a new number gets true.
-	LocationUpdateUnstated bool
-}
-
 // UserImportOptions tunes [Store.ImportUsers].
 type UserImportOptions struct {
 	// Source names where the users come from ("csv", "ldap", "ldif").
@@ -150,15 +138,6 @@ type ImportResult struct {
 	Absent    int     // users newly marked absent
 	Problems  []Issue // rows loaded differently from what they asked, or not at all
 	Revision  int64   // store revision after the import
-}
-
-// Tenant is a snapshot of the store at one revision.
-type Tenant struct {
-	Revision    int64
-	Users       []User
-	Numbers     []InventoryNumber
-	Locations   []EmergencyLocation
-	Assignments []Assignment
 }
 
 // ApplyRequest is a plan on its way into the store.

@@ -350,7 +350,7 @@ func Removals(p *numsync.Plan) int {
 	for i, op := range p.Ops {
 		if op.Action == numsync.Assign && op.After != nil {
 			u := numsync.UPNKey(op.UPN)
-			lastAssign[u+"\x00"+string(categoryOrPrimary(op.Category))] = i
+			lastAssign[u+"\x00"+string(op.Category.OrPrimary())] = i
 			lastAssign[u+"\x01"+op.After.Number.String()] = i
 		}
 	}
@@ -364,7 +364,7 @@ func Removals(p *numsync.Plan) int {
 			j, ok := lastAssign[key]
 			return ok && j > i
 		}
-		if assignedLater(u+"\x00"+string(categoryOrPrimary(op.Category))) ||
+		if assignedLater(u+"\x00"+string(op.Category.OrPrimary())) ||
 			(op.Before != nil && assignedLater(u+"\x01"+op.Before.Number.String())) {
 			continue
 		}

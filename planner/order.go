@@ -52,8 +52,8 @@ func (p *planner) orderedOps() []numsync.Op {
 		removes = append(removes, slotOp{s, p.removeOp(s, holdingOf(p.x.held[s]), nil)})
 	}
 
-	slices.SortFunc(takes, func(a, b *takeNode) int { return compareSlots(a.d.slot, b.d.slot) })
-	bySlot := make(map[slot]int, len(takes))
+	slices.SortFunc(takes, func(a, b *takeNode) int { return a.d.slot.Compare(b.d.slot) })
+	bySlot := make(map[numsync.Slot]int, len(takes))
 	for i, t := range takes {
 		bySlot[t.d.slot] = i
 	}
@@ -73,7 +73,7 @@ func (p *planner) orderedOps() []numsync.Op {
 		removes = append(removes, slotOp{d.slot, p.removeOp(d.slot, d.before, d.w)})
 	}
 
-	slices.SortFunc(removes, func(a, b slotOp) int { return compareSlots(a.slot, b.slot) })
+	slices.SortFunc(removes, func(a, b slotOp) int { return a.slot.Compare(b.slot) })
 	ops := make([]numsync.Op, 0, len(removes)+len(takes))
 	for _, r := range removes {
 		ops = append(ops, r.op)
@@ -139,17 +139,17 @@ func breakCycles(takes []*takeNode) []int {
 }
 
 type slotOp struct {
-	slot slot
+	slot numsync.Slot
 	op   numsync.Op
 }
 
 // removeOp makes the remove of slot s; w is the row that asked for it, nil
 // for an authoritative removal.
-func (p *planner) removeOp(s slot, before *numsync.Holding, w *numsync.Wish) numsync.Op {
+func (p *planner) removeOp(s numsync.Slot, before *numsync.Holding, w *numsync.Wish) numsync.Op {
 	op := numsync.Op{
 		Action:   numsync.Remove,
-		UPN:      p.upnOf(s.user, p.x.held[s].UPN),
-		Category: s.cat,
+		UPN:      p.upnOf(s.UPNKey, p.x.held[s].UPN),
+		Category: s.Category,
 		Before:   before,
 	}
 	if w != nil {
@@ -166,7 +166,7 @@ func (p *planner) takeOp(d *decision, split bool) numsync.Op {
 	op := numsync.Op{
 		Action:   d.action,
 		UPN:      d.upn,
-		Category: d.slot.cat,
+		Category: d.slot.Category,
 		Before:   d.before,
 		After:    d.after,
 		Notify:   d.w.Notify,

@@ -159,6 +159,7 @@ type htmlPage struct {
 	Rejects             htmlTable
 	Blocked             htmlTable
 	Warnings            htmlTable
+	Unlanded            htmlTable
 	CSP                 string
 	Style               template.CSS
 	Script              template.JS
@@ -214,12 +215,19 @@ func (f *facts) html(w *bufio.Writer) {
 		if op.Notify {
 			notify = "yes"
 		}
-		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
+		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(op.Category.OrPrimary()),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
 	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
 	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)
+	p.Unlanded = newHTMLTable("teams", "Not landed in Teams yet", TeamsApplyFile,
+		[]string{"run", "step", "action", "identity", "category", "before", "after", "state", "attempts", "error"}, len(f.in.Unfinished))
+	for _, u := range f.in.Unfinished[:min(len(f.in.Unfinished), maxHTMLRows)] {
+		o := u.Outcome
+		p.Unlanded.add([]string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), u.Op.UPN, string(u.Op.Category.OrPrimary()),
+			holdingNumber(u.Op.Before), holdingNumber(u.Op.After), string(o.State), strconv.Itoa(o.Attempts), oneLine(o.Error)})
+	}
 
 	// The page goes through memory (its tables are bounded) so that a
 	// failure leaves a page saying so rather than half a page.

@@ -142,11 +142,23 @@ func sampleInputs() map[string]Input {
 		Plan: plan, Tenant: sampleTenant(now), Wishes: sampleWishes(),
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
-		RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+		PlanDigest: "sha256:77aa", RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+	}
+	// An earlier run's assign that Teams refused, and (once applied) this
+	// run's own operations, which Teams has not got yet.
+	earlier := numsync.PushOp{PlanDigest: "sha256:66bb",
+		Outcome: numsync.OpOutcome{RunID: "20240430T020000Z", Step: 4, State: numsync.PushFailed, ErrorCode: "BadRequest",
+			Error: "The number +442071838751 =cmd|' /C calc'!A0 is not\nassignable", Attempts: 1, Via: numsync.ViaPowerShell},
+		Op: numsync.Op{Action: numsync.Assign, UPN: "aa-main@contoso.com", Category: numsync.Primary, After: hold(num("+442071838751", ""), numsync.OperatorConnect, "")}}
+	applied.Unfinished = []numsync.PushOp{earlier}
+	for i, op := range plan.Ops {
+		applied.Unfinished = append(applied.Unfinished, numsync.PushOp{PlanDigest: "sha256:77aa",
+			Outcome: numsync.OpOutcome{RunID: applied.Run.ID, Step: i + 1, State: numsync.PushPending}, Op: op})
 	}
 	dry := applied
 	dry.Run = nil
 	dry.RunID = "plan-20240501T020000Z"
+	dry.Unfinished = []numsync.PushOp{earlier}
 	failed := Input{
 		Tenant: sampleTenant(now), RunID: "20240501T030000Z", Started: sampleStart, Finished: sampleStart.Add(2 * time.Second),
 		Err:            errors.New("read sheets/us.csv: line 7: bare \" in non-quoted field\x1b[31m"),

@@ -36,13 +36,6 @@ func TestWriteReplacesFilesAtomically(t *testing.T) {
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
-		info, err := e.Info()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if info.Mode().Perm() != 0o644 {
-			t.Errorf("%s has mode %v, want 0644 so that other people and node_exporter can read it", e.Name(), info.Mode().Perm())
-		}
 	}
 	if len(names) != len(Files) {
 		t.Errorf("directory holds %q, want exactly %q (no temporary files)", names, Files)
@@ -111,7 +104,14 @@ func TestSummaryNextSteps(t *testing.T) {
 		{"NothingToDo", func(in *Input) {
 			in.Plan = &numsync.Plan{}
 			in.Run.Status = numsync.RunNothingToDo
+			in.Unfinished = nil
 		}, []string{"- Nothing to do."}},
+		{"NothingNewButTeamsBehind", func(in *Input) {
+			in.Plan = &numsync.Plan{}
+			in.Run.Status = numsync.RunNothingToDo
+			in.Unfinished = in.Unfinished[:1]
+		}, []string{"not landed in Teams yet: 1 applied operations (1 failed, 0 pending, 0 submitted)",
+			"- 1 applied operation has not landed in Teams yet (see the last table of report.html): run teams-apply.ps1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := sampleInputs()["applied"]
@@ -134,8 +134,18 @@ func TestReconciliationStatuses(t *testing.T) {
 	got := map[string]string{}
 	for _, r := range rows {
 		got[r.record+" "+r.key+" "+r.category] = r.status + " " + r.reason
+		if r.teams != "" {
+			got["teams "+r.record+" "+r.key] = r.teams + ": " + r.teamsError
+		}
 	}
 	for key, want := range map[string]string{
+		// What Teams has not got yet: this run's operations, and the
+		// earlier run's assign that Teams refused.
+		"teams number +14255550101":            "pending: ",
+		"teams number +14255550102":            "",
+		"teams identity alice@contoso.com":     "pending: ",
+		"teams number +442071838751":           "failed: The number +442071838751 =cmd|' /C calc'!A0 is not assignable",
+		"teams identity aa-main@contoso.com":   "failed: The number +442071838751 =cmd|' /C calc'!A0 is not assignable",
 		"number +14255550101 Primary":          "drift assign", // alice's old number, taken by o’connor
 		"number +14255550102 Primary":          "rejected COUNTRY_MISMATCH",
 		"number +14255550103 Primary":          "drift change",

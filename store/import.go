@@ -42,7 +42,7 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		}
 		im := &numberImport{
 			seenNum:  map[numsync.Number]numsync.Source{},
-			seenSlot: map[slot]numsync.Source{},
+			seenSlot: map[numsync.Slot]numsync.Source{},
 			touched:  map[string]bool{},
 			released: map[numsync.Number]bool{},
 			problems: &res.Problems,
@@ -95,23 +95,17 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 	return res, nil
 }
 
-// slot is one identity's assignment category.
-type slot struct {
-	upnKey   string
-	category numsync.Category
-}
-
 // assignmentCols are the columns scanHoldings reads, in its order.
 const assignmentCols = "upn_key, category, e164, ext"
 
 // scanHoldings returns a row scanner that reads one row of assignmentCols
 // into both directions of the assignments: who holds which number, and
 // which number each slot holds.
-func scanHoldings(bySlot map[slot]numsync.Number, byNumber map[numsync.Number]slot) func(*sql.Rows) error {
+func scanHoldings(bySlot map[numsync.Slot]numsync.Number, byNumber map[numsync.Number]numsync.Slot) func(*sql.Rows) error {
 	return func(r *sql.Rows) error {
-		var s slot
+		var s numsync.Slot
 		var n numsync.Number
-		if err := r.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext); err != nil {
+		if err := r.Scan(&s.UPNKey, &s.Category, &n.E164, &n.Ext); err != nil {
 			return err
 		}
 		bySlot[s] = n
@@ -126,11 +120,11 @@ type numberImport struct {
 	byObject map[string][]string // object key -> upn_keys
 	// byNumber and bySlot are the assignments as the import goes; initial
 	// is what the store held before it.
-	byNumber map[numsync.Number]slot
-	bySlot   map[slot]numsync.Number
-	initial  map[slot]numsync.Number
+	byNumber map[numsync.Number]numsync.Slot
+	bySlot   map[numsync.Slot]numsync.Number
+	initial  map[numsync.Slot]numsync.Number
 	seenNum  map[numsync.Number]numsync.Source
-	seenSlot map[slot]numsync.Source
+	seenSlot map[numsync.Slot]numsync.Source
 	touched  map[string]bool         // users whose assignments changed
 	released map[numsync.Number]bool // numbers freed by the export
 	problems *[]numsync.Issue
@@ -170,8 +164,8 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return fmt.Errorf("read numbers: %w", err)
 	}
-	im.byNumber = map[numsync.Number]slot{}
-	im.bySlot = map[slot]numsync.Number{}
+	im.byNumber = map[numsync.Number]numsync.Slot{}
+	im.bySlot = map[numsync.Slot]numsync.Number{}
 	err = eachRow(ctx, tx, "SELECT "+assignmentCols+" FROM assignments", scanHoldings(im.bySlot, im.byNumber))
 	if err != nil {
 		return fmt.Errorf("read assignments: %w", err)
@@ -205,34 +199,34 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 
 // wanted returns the slot the record asks its number to be in, or the zero
 // slot (free) after reporting why it cannot be.
-func (im *numberImport) wanted(rec *numsync.InventoryRecord) slot {
+func (im *numberImport) wanted(rec *numsync.InventoryRecord) numsync.Slot {
 	if rec.HolderID == "" {
-		return slot{}
+		return numsync.Slot{}
 	}
 	keys := im.byObject[objectKey(rec.HolderID)]
 	switch len(keys) {
 	case 0:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user; the number is loaded unassigned", rec.HolderID),
 			"import the users (with their object ids) before the inventory, then import the inventory again")
-		return slot{}
+		return numsync.Slot{}
 	case 1:
 	default:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned",
 			rec.HolderID, im.upns[keys[0]], im.upns[keys[1]]), "give each user its own object id")
-		return slot{}
+		return numsync.Slot{}
 	}
 	upn := im.upns[keys[0]]
 	cat, err := numsync.ParseCategory(string(rec.Category))
 	if err != nil {
 		im.problem(rec, numsync.BadRow, upn, err.Error()+"; the number is loaded unassigned", "")
-		return slot{}
+		return numsync.Slot{}
 	}
-	want := slot{keys[0], cat}
+	want := numsync.Slot{UPNKey: keys[0], Category: cat}
 	if first, dup := im.seenSlot[want]; dup {
 		im.problem(rec, numsync.ConflictingRows, upn,
 			fmt.Sprintf("%s already holds a %s number from %s; this number is loaded unassigned", upn, cat, first),
 			"an identity holds at most one number per category: fix the export or the holder's other row")
-		return slot{}
+		return numsync.Slot{}
 	}
 	im.seenSlot[want] = rec.Source
 	return want
@@ -248,9 +242,9 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) bool {
 		return false
 	}
 	if held {
-		im.unassign(n, cur, want.upnKey == "")
+		im.unassign(n, cur, want.UPNKey == "")
 	}
-	if want.upnKey == "" {
+	if want.UPNKey == "" {
 		return true
 	}
 	// The export is the truth: whatever number the holder had in this
@@ -260,15 +254,15 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) bool {
 	}
 	im.byNumber[n] = want
 	im.bySlot[want] = n
-	im.touched[want.upnKey] = true
+	im.touched[want.UPNKey] = true
 	return true
 }
 
 // unassign frees n from sl, starting its quarantine if it stays free.
-func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
+func (im *numberImport) unassign(n numsync.Number, sl numsync.Slot, released bool) {
 	delete(im.byNumber, n)
 	delete(im.bySlot, sl)
-	im.touched[sl.upnKey] = true
+	im.touched[sl.UPNKey] = true
 	if released {
 		im.released[n] = true
 	}
@@ -278,7 +272,7 @@ func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
 // differ from what the store held, the released numbers' quarantine start
 // and the EnterpriseVoice flag of every identity whose numbers changed.
 func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
-	var dropped []slot
+	var dropped []numsync.Slot
 	for s, n := range im.initial {
 		if now, ok := im.bySlot[s]; !ok || now != n {
 			dropped = append(dropped, s)

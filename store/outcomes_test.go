@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +166,49 @@ func TestRecordOutcomesRefusesWhatNoRunApplied(t *testing.T) {
 	}
 	if _, err := s.Outcomes(ctx, held.ID); !errors.Is(err, numsync.ErrNotFound) {
 		t.Errorf("Outcomes of a held-back run = %v, want ErrNotFound", err)
+	}
+}
+
+// TestUpgradeTakesEarlierRunsAsLanded: a store that applied runs before it
+// recorded outcomes does not hand its whole history to the next run.
+func TestUpgradeTakesEarlierRunsAsLanded(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	r1, r2 := twoRuns(t, s)
+	// Back to the schema before the outcomes migration, as a store of the
+	// previous numsync has it.
+	files, err := fs.Glob(migrations, "migrations/*_outcomes.sql")
+	if err != nil || len(files) != 1 {
+		t.Fatalf("outcomes migration: %v %v", files, err)
+	}
+	before, err := strconv.Atoi(strings.SplitN(filepath.Base(files[0]), "_", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TABLE outcome_log", "DROP TABLE outcomes", "PRAGMA user_version = " + strconv.Itoa(before-1)} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s = openAt(t, path)
+	un, err := s.UnfinishedOutcomes(ctx)
+	if err != nil || len(un) != 0 {
+		t.Fatalf("after the upgrade, UnfinishedOutcomes = %+v, %v; want none", un, err)
+	}
+	outs, err := s.Outcomes(ctx, r1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := brief(outs, map[string]string{r1: "r1", r2: "r2"}); got != "r1/1:skipped r1/2:skipped r1/3:skipped" {
+		t.Errorf("Outcomes(r1) after the upgrade = %s", got)
+	}
+	// A run applied after the upgrade waits for Teams as usual.
+	r3, err := s.Apply(ctx, applyReq(5, remove("carol@contoso.com", "+14255550102")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if un, err := s.UnfinishedOutcomes(ctx); err != nil || len(un) != 1 || un[0].RunID != r3.ID || un[0].State != numsync.PushPending {
+		t.Errorf("UnfinishedOutcomes = %+v, %v; want the new run's operation, pending", un, err)
 	}
 }

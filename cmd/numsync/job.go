@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/internal/atomicfile"
 	"github.com/numsync/numsync/notify"
 	"github.com/numsync/numsync/planner"
 	"github.com/numsync/numsync/reports"
@@ -150,6 +152,20 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
+	switch {
+	case j.run != nil && j.run.PlanDigest != "":
+		in.PlanDigest = j.run.PlanDigest
+	case j.plan != nil:
+		in.PlanDigest = planner.Digest(j.plan)
+	}
+	// What earlier runs applied but Teams has not got yet goes into
+	// teams-apply.ps1 and the reports; a store that cannot say leaves them
+	// out rather than the reports unwritten.
+	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
+		}
+	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
 	planErr := make(chan error, 1)
@@ -167,25 +183,10 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	return errors.Join(errs...)
 }
 
-// writePlanFile writes p to path through a temporary file, so a reader
-// never sees half a plan.
+// writePlanFile writes p to path as [atomicfile.Write] writes every
+// output file, so a reader never sees half a plan.
 func writePlanFile(path string, p *numsync.Plan) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.json")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := planner.WritePlan(f, p); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, func(w *bufio.Writer) error { return planner.WritePlan(w, p) })
 }
 
 // applyOptions are the planner's apply options from config and flags.

@@ -45,6 +45,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
 			"capture":  cmdCapture,
+			"perm":     cmdPerm,
+			"envsubst": cmdEnvsubst,
 			"graph":    cmdGraph,
 		},
 	})
@@ -84,6 +86,36 @@ func cmdCapture(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("capture: no match for %s in stdout", args[1])
 	}
 	ts.Setenv(args[0], m[1])
+}
+
+// cmdPerm checks the permission bits of files and directories, which decide
+// who else may read numsync's output: perm MODE PATH...
+func cmdPerm(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: perm MODE PATH...")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("perm: %v", err)
+	}
+	for _, p := range args[1:] {
+		fi, err := os.Stat(ts.MkAbs(p))
+		ts.Check(err)
+		if got := fi.Mode().Perm(); got != os.FileMode(want) {
+			ts.Fatalf("%s has mode %03o, want %03o", p, got, want)
+		}
+	}
+}
+
+// cmdEnvsubst replaces $VAR and ${VAR} in a file of the script with the
+// script's variables, for inputs that name what an earlier command made
+// (a run's plan digest): envsubst FILE
+func cmdEnvsubst(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: envsubst FILE")
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.WriteFile(path, []byte(os.Expand(ts.ReadFile(args[0]), ts.Getenv)), 0o644))
 }
 
 // copySample copies the sample tenant's inputs to dst, leaving out what a

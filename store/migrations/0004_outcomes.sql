@@ -33,3 +33,13 @@ CREATE TABLE outcome_log (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX outcome_log_op ON outcome_log (run_id, step, seq);
+
+-- Runs applied before outcomes were recorded were carried out in Teams by
+-- hand, with their teams-apply.ps1, and nothing recorded how that went.
+-- numsync took them as done until now; they are recorded as skipped (not
+-- sent by numsync) so that the next run does not send the whole history
+-- again. An inventory import shows any difference from Teams as drift.
+INSERT INTO outcomes (run_id, step, state, error, actor)
+SELECT a.run_id, row_number() OVER (PARTITION BY a.run_id ORDER BY a.seq), 'skipped',
+       'applied before numsync recorded outcomes in Teams', 'numsync upgrade'
+FROM audit a JOIN runs r ON r.id = a.run_id AND r.status = 'applied';
