@@ -49,7 +49,8 @@ type PushResult struct {
 	Outcomes  []numsync.OpOutcome // every operation's outcome, by step
 	Succeeded int
 	Failed    int // failed in this push, or earlier and out of attempts
-	Skipped   int
+	Skipped   int // not sent: Teams already matched, or superseded
+	Waiting   int // not attempted: an operation they depend on failed
 	Drift     []Drift
 	// Observed is what the read-back found for the numbers it read.
 	Observed []numsync.ObservedNumber
@@ -220,6 +221,8 @@ func (p *pusher) result() PushResult {
 			r.Failed++
 		case numsync.PushSkipped:
 			r.Skipped++
+		case numsync.PushPending:
+			r.Waiting++
 		}
 	}
 	return r
@@ -338,7 +341,9 @@ func (p *pusher) run(ctx context.Context, phase int, t task, later func(task)) b
 			blocked := p.failed[j] && p.outs[j].State == numsync.PushFailed
 			p.mu.Unlock()
 			if blocked {
-				p.fail(i, numsync.PushSkipped, "", fmt.Sprintf("step %d, which frees %s, failed", j+1, op.After.Number))
+				// Not attempted: it stays pending, with the reason, for
+				// the next push.
+				p.fail(i, numsync.PushPending, "WaitingOnStep", fmt.Sprintf("waiting on step %d, which frees %s and failed", j+1, op.After.Number))
 				return true
 			}
 		}
@@ -406,7 +411,8 @@ func (p *pusher) set(i int, state numsync.PushState, url, code, msg string) {
 	p.rec.add(out)
 }
 
-// fail ends operation i as failed or skipped.
+// fail ends operation i for this push: failed, or pending when it was not
+// attempted.
 func (p *pusher) fail(i int, state numsync.PushState, code, msg string) {
 	p.mu.Lock()
 	p.failed[i] = true

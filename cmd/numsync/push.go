@@ -191,10 +191,10 @@ func pushOne(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	stats := c.Stats()
 	log.Info("pushed", zap.Int("succeeded", res.Succeeded), zap.Int("failed", res.Failed), zap.Int("skipped", res.Skipped),
 		zap.Int("drift", len(res.Drift)), zap.Int64("requests", stats.Requests), zap.Int64("throttled", stats.Throttled))
-	fmt.Fprintf(e.stdout, "push %s: %d of %d operations done in Teams, %d failed, %d skipped (%d Graph requests, %d throttled)\n",
-		id, res.Succeeded, len(ops), res.Failed, res.Skipped, stats.Requests, stats.Throttled)
+	fmt.Fprintf(e.stdout, "push %s: %d of %d operations done in Teams, %d failed, %d waiting, %d skipped (%d Graph requests, %d throttled)\n",
+		id, res.Succeeded+res.Skipped, len(ops), res.Failed, res.Waiting, res.Skipped, stats.Requests, stats.Throttled)
 	for _, o := range res.Outcomes {
-		if o.State == numsync.PushFailed || o.State == numsync.PushSkipped {
+		if o.State == numsync.PushFailed || (o.State == numsync.PushPending && o.Error != "") {
 			op := ops[o.Step-1]
 			fmt.Fprintf(e.stdout, "  step %d %s %s: %s %s: %s (attempt %d)\n", o.Step, op.Action, op.UPN, o.State, o.ErrorCode, o.Error, o.Attempts)
 		}
@@ -210,8 +210,8 @@ func pushOne(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	if err != nil {
 		return fmt.Errorf("push of run %s stopped: %w", id, err)
 	}
-	if res.Failed > 0 || len(res.Drift) > 0 {
-		return withCode(ExitRejected, fmt.Errorf("push of run %s: %d operations failed, %d numbers drifted", id, res.Failed, len(res.Drift)),
+	if res.Failed > 0 || res.Waiting > 0 || len(res.Drift) > 0 {
+		return withCode(ExitRejected, fmt.Errorf("push of run %s: %d operations failed, %d wait on them, %d numbers drifted", id, res.Failed, res.Waiting, len(res.Drift)),
 			"failed operations are tried again by the next push or run, up to teams.max_attempts times; see the errors above")
 	}
 	return nil
