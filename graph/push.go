@@ -557,14 +557,16 @@ func verifiedNumber(op numsync.Op) numsync.Number {
 // batcher records outcomes a batch at a time, so that a large push does
 // not pay one store transaction per operation. A batch is written when it
 // is large or old; what a crash loses is found again by asking Teams.
+// Workers only append: a batch is written outside the lock they take.
 type batcher struct {
-	r    OutcomeRecorder
-	mu   sync.Mutex
-	buf  []numsync.OpOutcome
-	err  error
-	tick *time.Ticker
-	quit chan struct{}
-	wg   sync.WaitGroup
+	r     OutcomeRecorder
+	mu    sync.Mutex // guards buf and err
+	buf   []numsync.OpOutcome
+	err   error
+	write sync.Mutex // one write at a time, in order
+	tick  *time.Ticker
+	quit  chan struct{}
+	wg    sync.WaitGroup
 }
 
 const batchSize = 256
@@ -590,19 +592,30 @@ func (b *batcher) add(o numsync.OpOutcome) {
 	full := len(b.buf) >= batchSize
 	b.mu.Unlock()
 	if full {
-		_ = b.flush(context.Background())
+		b.wg.Go(func() { _ = b.flush(context.Background()) })
 	}
 }
 
 // flush writes what is queued, and returns the first error any write had.
 func (b *batcher) flush(ctx context.Context) error {
+	b.write.Lock()
+	defer b.write.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.buf) > 0 && b.err == nil {
-		b.err = b.r.RecordOutcomes(ctx, b.buf)
-		b.buf = b.buf[:0]
+	batch := b.buf
+	b.buf = nil
+	err := b.err
+	b.mu.Unlock()
+	if len(batch) == 0 || err != nil {
+		return err
 	}
-	return b.err
+	err = b.r.RecordOutcomes(ctx, batch)
+	b.mu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	err = b.err
+	b.mu.Unlock()
+	return err
 }
 
 func (b *batcher) stop() {
