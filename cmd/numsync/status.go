@@ -126,47 +126,42 @@ func printObserved(e *env, t *numsync.Tenant, obs []numsync.ObservedNumber) {
 	if len(obs) == 0 {
 		return
 	}
-	byKey := make(map[string]numsync.User, len(t.Users))
-	byID := make(map[string]string, len(t.Users))
+	upns := make(map[string]string, len(t.Users))
 	for _, u := range t.Users {
-		byKey[u.Key()] = u
 		if u.ObjectID != "" {
-			byID[strings.ToLower(u.ObjectID)] = u.UPN
+			upns[strings.ToLower(u.ObjectID)] = u.UPN
 		}
-	}
-	desired := make(map[string]string, len(t.Assignments))
-	for _, a := range t.Assignments {
-		desired[a.Number.String()] = strings.ToLower(byKey[numsync.UPNKey(a.UPN)].ObjectID)
 	}
 	name := func(id string) string {
 		if id == "" {
 			return "(free)"
 		}
-		if upn, ok := byID[strings.ToLower(id)]; ok {
+		if upn, ok := upns[strings.ToLower(id)]; ok {
 			return upn
 		}
 		return id
 	}
 	var last time.Time
-	var differ []string
 	for _, o := range obs {
 		if o.At.After(last) {
 			last = o.At
 		}
-		want := desired[o.Number]
-		switch {
-		case strings.ToLower(o.HolderID) != want:
-			differ = append(differ, fmt.Sprintf("%s: store %s, Teams %s", o.Number, name(want), name(o.HolderID)))
-		case strings.EqualFold(o.ActivationState, "assignmentFailed"):
-			differ = append(differ, fmt.Sprintf("%s: %s in the store, activation failed in Teams", o.Number, name(want)))
-		}
 	}
-	fmt.Fprintf(e.stdout, "teams: %d numbers as last read at %s, %d differ from what runs applied\n", len(obs), last.UTC().Format(time.RFC3339), len(differ))
-	for i, d := range differ {
+	diffs := t.DiffObserved(obs)
+	fmt.Fprintf(e.stdout, "teams: %d numbers as last read at %s, %d differ from what runs applied\n", len(obs), last.UTC().Format(time.RFC3339), len(diffs))
+	for i, d := range diffs {
 		if i == maxDriftShown {
-			fmt.Fprintf(e.stdout, "  … and %d more\n", len(differ)-maxDriftShown)
+			fmt.Fprintf(e.stdout, "  … and %d more\n", len(diffs)-maxDriftShown)
 			break
 		}
-		fmt.Fprintf(e.stdout, "  %s\n", d)
+		o, store := d.Observed, d.DesiredUPN
+		if store == "" {
+			store = "(free)"
+		}
+		if teams := name(o.HolderID); teams != store {
+			fmt.Fprintf(e.stdout, "  %s: store %s, Teams %s\n", o.Number, store, teams)
+		} else {
+			fmt.Fprintf(e.stdout, "  %s: %s in the store, activation failed in Teams\n", o.Number, store)
+		}
 	}
 }
