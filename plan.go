@@ -137,4 +137,8 @@ type Plan struct {
 	Blocked      []Issue `json:"blocked"`
 	Warnings     []Issue `json:"warnings"`
 	Counts       Counts  `json:"counts"`
+	// Digest is the SHA-256 (hex) of the plan file's bytes before this
+	// field: the plan file carries it so that apply can tell a plan that
+	// was edited after it was made from the one that was reviewed.
+	Digest string `json:"digest"`
 }

@@ -53,7 +53,7 @@ func BenchmarkPush(b *testing.B) {
 	if _, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.ImportNumbers(ctx, recs); err != nil {
+	if _, err := st.ImportNumbers(ctx, recs, nil); err != nil {
 		b.Fatal(err)
 	}
 	rev, _ := st.Revision(ctx)

@@ -50,7 +50,7 @@ func newTenant(t *testing.T, n int, held ...int) *tenant {
 	if _, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportNumbers(ctx, recs); err != nil {
+	if _, err := st.ImportNumbers(ctx, recs, nil); err != nil {
 		t.Fatal(err)
 	}
 	return tn

@@ -28,12 +28,18 @@ var numberCols = []string{"type", "country", "capabilities", "location_id", "loc
 // EnterpriseVoice flag of every holder that gained or lost a number follows
 // whether they hold one.
 //
+// file, when set, is recorded in the same transaction, and refused when it
+// was written before the last applied run (see [numsync.OlderExportError]).
+//
 // The users and the current assignments are read once into memory, which
 // costs memory in proportion to the tenant but saves several statements per
 // record: a 100,000-number import is a few seconds, not a minute.
-func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecord) (numsync.ImportResult, error) {
+func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecord, file *numsync.ExportFile) (numsync.ImportResult, error) {
 	var res numsync.ImportResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkExportAge(ctx, tx, file); err != nil {
+			return err
+		}
 		p := newStmts(ctx, tx)
 		defer p.close()
 		num, err := newUpserter(p, "numbers", []string{"e164", "ext"}, numberCols)
@@ -87,7 +93,7 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		if err := im.write(ctx, tx); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
+		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import numbers: %w", err)
@@ -406,7 +412,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 			}
 			res.Absent = n
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent > 0)
+		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent > 0, opts.File)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import users: %w", err)
@@ -450,10 +456,10 @@ func markAbsent(ctx context.Context, tx *sql.Tx, source string, seen map[string]
 
 var locationCols = []string{"description", "country", "company_name", "house_number", "street_name", "city", "state_or_prov", "postal_code"}
 
-// ImportLocations upserts emergency locations in one transaction. A location
-// without an id or listed twice (the later entry) is returned as a problem
-// and skipped.
-func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLocation) (numsync.ImportResult, error) {
+// ImportLocations upserts emergency locations in one transaction, with the
+// record of file when it is set. A location without an id or listed twice
+// (the later entry) is returned as a problem and skipped.
+func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLocation, file *numsync.ExportFile) (numsync.ImportResult, error) {
 	var res numsync.ImportResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p := newStmts(ctx, tx)
@@ -488,7 +494,7 @@ func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLoc
 		if err := up.flush(ctx); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
+		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import locations: %w", err)
@@ -496,9 +502,13 @@ func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLoc
 	return res, nil
 }
 
-// finishImport raises the revision when the import changed something and
-// records the revision the store is at.
-func finishImport(ctx context.Context, tx *sql.Tx, res *numsync.ImportResult, changed bool) error {
+// finishImport records the export file the import loaded (when there is
+// one), raises the revision when the import changed something and records
+// the revision the store is at.
+func finishImport(ctx context.Context, tx *sql.Tx, res *numsync.ImportResult, changed bool, file *numsync.ExportFile) error {
+	if err := recordExport(ctx, tx, file); err != nil {
+		return err
+	}
 	var err error
 	if changed {
 		res.Revision, err = bump(ctx, tx)

@@ -173,7 +173,7 @@ func TestImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}})
+		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func TestImport(t *testing.T) {
 			inv("+14255550102", numsync.CallingPlan, bobID, 3),
 			inv("+14255550103", numsync.CallingPlan, "", 4),
 			inv("+14255550104", numsync.CallingPlan, "", 5),
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestImport(t *testing.T) {
 			inv("+14255550101", numsync.CallingPlan, bobID, 6),
 		}
 		start := time.Now()
-		r, err := s.ImportNumbers(ctx, recs)
+		r, err := s.ImportNumbers(ctx, recs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,7 +332,7 @@ func TestImport(t *testing.T) {
 		seed(t, s)
 		// A partial export that says alice now has 0104: her 0101 is freed
 		// even though 0101 is not listed.
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)}, nil)
 		if err != nil || r.Updated != 1 || len(r.Problems) != 0 {
 			t.Fatalf("import = %+v, %v; want 1 updated", r, err)
 		}
@@ -353,7 +353,7 @@ func TestImport(t *testing.T) {
 		rec := inv("+14255550103", numsync.CallingPlan, "", 4)
 		rec.LocationID = "loc-sea"
 		rec.Operator = "Contoso Telecom"
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)}, nil)
 		if err != nil || r.Updated != 1 || r.Unchanged != 1 || r.Revision != 4 {
 			t.Fatalf("import = %+v, %v; want 1 updated, 1 unchanged, revision 4", r, err)
 		}
@@ -369,7 +369,7 @@ func TestImport(t *testing.T) {
 		seed(t, s)
 		managed := inv("+14255550103", numsync.OperatorConnect, "", 4)
 		managed.LocationUpdateSupported = false
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}, nil); err != nil {
 			t.Fatal(err)
 		}
 		var again []numsync.InventoryRecord
@@ -378,7 +378,7 @@ func TestImport(t *testing.T) {
 			rec.LocationUpdateSupported, rec.LocationUpdateUnstated = false, true
 			again = append(again, rec)
 		}
-		if _, err := s.ImportNumbers(ctx, again); err != nil {
+		if _, err := s.ImportNumbers(ctx, again, nil); err != nil {
 			t.Fatal(err)
 		}
 		tn := tenant(t, s)
@@ -389,7 +389,7 @@ func TestImport(t *testing.T) {
 		}
 		// A row that states it still changes it.
 		stated := inv("+14255550103", numsync.OperatorConnect, "", 4)
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !numberOf(tenant(t, s), "+14255550103").LocationUpdateSupported {
@@ -402,7 +402,7 @@ func TestImport(t *testing.T) {
 		ext.Ext = "12"
 		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{
 			inv("4255550105", numsync.CallingPlan, "", 2), ext, inv("+14255550106", "Carrier", "", 4), inv("+14255550107", numsync.DirectRouting, "", 5),
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,7 +416,7 @@ func TestImport(t *testing.T) {
 		seed(t, s)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}); err == nil {
+		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}, nil); err == nil {
 			t.Fatal("import with a cancelled context succeeded")
 		}
 		if tn := tenant(t, s); len(tn.Numbers) != 4 || tn.Revision != 3 {

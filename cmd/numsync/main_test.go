@@ -48,6 +48,8 @@ func TestScripts(t *testing.T) {
 			"perm":     cmdPerm,
 			"envsubst": cmdEnvsubst,
 			"graph":    cmdGraph,
+			"replace":  cmdReplace,
+			"damage":   cmdDamage,
 		},
 	})
 }
@@ -265,4 +267,40 @@ func graphStart(ts *testscript.TestScript, args []string) {
 	_, err = f.WriteString("\n" + section)
 	ts.Check(err)
 	ts.Check(f.Close())
+}
+
+// cmdReplace edits a file as a person with a text editor would: replace
+// FILE OLD NEW changes the first OLD (which must be there) into NEW.
+func cmdReplace(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: replace FILE OLD NEW")
+	}
+	body := ts.ReadFile(args[0])
+	if !strings.Contains(body, args[1]) {
+		ts.Fatalf("replace: %s does not contain %q", args[0], args[1])
+	}
+	path := ts.MkAbs(args[0])
+	fi, err := os.Stat(path)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, []byte(strings.Replace(body, args[1], args[2], 1)), fi.Mode()))
+}
+
+// cmdDamage overwrites the 4 KB page in the middle of a file with noise, as
+// a failing disk or a stray write would: damage FILE.
+func cmdDamage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: damage FILE")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_RDWR, 0)
+	ts.Check(err)
+	defer f.Close()
+	fi, err := f.Stat()
+	ts.Check(err)
+	const page = 4096
+	noise := make([]byte, page)
+	for i := range noise {
+		noise[i] = byte(i*7 + 13)
+	}
+	_, err = f.WriteAt(noise, fi.Size()/page/2*page)
+	ts.Check(err)
 }

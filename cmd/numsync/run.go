@@ -21,15 +21,17 @@ func init() {
 // runFlags are the flags of `numsync run`, shared with `numsync schedule`.
 type runFlags struct {
 	dryRun     bool
+	allowOlder bool
 	maxRemoves string
 	wait       bool
 	actor      string
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("run", "[--dry-run] [--max-removes N|P%] [--wait] [--actor UPN]")
+	fs := e.flags("run", "[--dry-run] [--allow-older-export] [--max-removes N|P%] [--wait] [--actor UPN]")
 	var f runFlags
 	fs.BoolVar(&f.dryRun, "dry-run", false, "do everything but apply and notify")
+	fs.BoolVar(&f.allowOlder, "allow-older-export", false, "load the inventory export even if it was written before the last applied run")
 	fs.StringVar(&f.maxRemoves, "max-removes", "", "raise the removal guard for this run: a count or a percentage")
 	fs.BoolVar(&f.wait, "wait", false, "wait for another writer to finish instead of failing")
 	fs.StringVar(&f.actor, "actor", "", "who applies (default: actor from the config)")
@@ -49,7 +51,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	// is, so they are loaded even by a dry-run.
 	// Order matters: inventory holders resolve to users by object id, so
 	// the users (CSV and directory) load before the inventory.
-	if err := loadExports(ctx, e, log, "locations", "users"); err != nil {
+	if err := loadExports(ctx, e, log, false, "locations", "users"); err != nil {
 		return e.failRun(ctx, st, &job{started: started}, id, err)
 	}
 	if _, ok := e.cfg.directory(); ok {
@@ -87,7 +89,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 			printIssue(e.stderr, "", p)
 		}
 	}
-	if err := loadExports(ctx, e, log, "inventory"); err != nil {
+	if err := loadExports(ctx, e, log, f.allowOlder, "inventory"); err != nil {
 		return e.failRun(ctx, st, &job{started: started}, id, err)
 	}
 	teams, _ := e.cfg.teams()
@@ -156,8 +158,9 @@ func (e *env) failRun(ctx context.Context, st *store.Store, j *job, id string, e
 }
 
 // loadExports imports those of the tenant exports named in the config
-// whose kinds are given, in that order.
-func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) error {
+// whose kinds are given, in that order; allowOlder loads an export written
+// before the last applied run.
+func loadExports(ctx context.Context, e *env, log *zap.Logger, allowOlder bool, nouns ...string) error {
 	st, err := e.store(ctx)
 	if err != nil {
 		return err
@@ -175,7 +178,7 @@ func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) 
 		if path == "" {
 			continue
 		}
-		res, problems, skipped, err := k.loadFile(ctx, e, st, path, true)
+		res, problems, skipped, err := k.loadFile(ctx, e, st, path, true, allowOlder)
 		if err != nil {
 			return fmt.Errorf("loading %s: %w", k.noun, err)
 		}
