@@ -122,16 +122,18 @@ func categoryOf(op numsync.Op) numsync.Category {
 
 // Push carries out the run's operations that are not done yet in Teams:
 // every number they free first, then every number they set, each phase
-// with up to Concurrency operations at once, so that swaps never hold a
+// with up to Concurrency requests at once, so that swaps never hold a
 // number twice. Each action is answered 202 with a long-running operation
 // that is polled until it ends. Outcomes are recorded as they happen: an
 // operation is marked pending (with one more attempt) before anything is
-// sent, submitted with its operation's URL once accepted, then succeeded,
-// failed or skipped. A push stopped at any point resumes without sending
-// an action twice: a submitted operation is polled, and one whose fate is
-// unknown is checked against the number's live assignment first. An
-// operation that failed is tried again by the next push until it has had
-// MaxAttempts attempts; then it stays failed and is reported.
+// sent, submitted with its operation's URL once accepted, then succeeded
+// or failed; one that takes a number whose freeing failed is not sent
+// and stays pending, with the reason. A push stopped at any point resumes
+// without sending an action twice: a submitted operation is polled, and
+// one whose fate is unknown is checked against the number's live
+// assignment first. An operation that failed is tried again by the next
+// push until it has had MaxAttempts attempts; then it stays failed and is
+// reported.
 func (c *Client) Push(ctx context.Context, req PushRequest) (PushResult, error) {
 	outs := make([]numsync.OpOutcome, len(req.Ops))
 	for i := range outs {
@@ -175,7 +177,7 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 	defer rec.stop()
 	p.rec = rec
 	// freedBy names the step that frees a number, so that a take of that
-	// number waits for it and is skipped when it failed.
+	// number is not sent when the freeing failed.
 	p.freedBy = map[string]int{}
 	for _, i := range todo {
 		if op := req.Ops[i]; frees(op) {
