@@ -56,3 +56,24 @@ func (t *Tenant) DiffObserved(obs []ObservedNumber) []ObservedDiff {
 	}
 	return diffs
 }
+
+// HolderNames returns a function that names the holder of a number in
+// Teams by its cloud object id: the UPN of the user with that id, the id
+// itself when no user has it, or "(free)" for no holder.
+func (t *Tenant) HolderNames() func(objectID string) string {
+	upns := make(map[string]string, len(t.Users))
+	for _, u := range t.Users {
+		if u.ObjectID != "" {
+			upns[strings.ToLower(u.ObjectID)] = u.UPN
+		}
+	}
+	return func(id string) string {
+		if id == "" {
+			return "(free)"
+		}
+		if upn, ok := upns[strings.ToLower(id)]; ok {
+			return upn
+		}
+		return id
+	}
+}

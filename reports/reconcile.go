@@ -92,21 +92,9 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		observed:        make(map[string]string, len(f.in.Observed)),
 	}
 	if len(f.in.Observed) > 0 {
-		upns := make(map[string]string, len(f.tenant.Users))
-		for _, u := range f.tenant.Users {
-			if u.ObjectID != "" {
-				upns[strings.ToLower(u.ObjectID)] = u.UPN
-			}
-		}
+		name := f.tenant.HolderNames()
 		for _, o := range f.in.Observed {
-			holder := "(free)"
-			if o.HolderID != "" {
-				holder = o.HolderID
-				if upn, ok := upns[strings.ToLower(o.HolderID)]; ok {
-					holder = upn
-				}
-			}
-			x.observed[o.Number] = holder
+			x.observed[o.Number] = name(o.HolderID)
 		}
 	}
 	for i := range f.in.Unfinished {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -126,21 +125,7 @@ func printObserved(e *env, t *numsync.Tenant, obs []numsync.ObservedNumber) {
 	if len(obs) == 0 {
 		return
 	}
-	upns := make(map[string]string, len(t.Users))
-	for _, u := range t.Users {
-		if u.ObjectID != "" {
-			upns[strings.ToLower(u.ObjectID)] = u.UPN
-		}
-	}
-	name := func(id string) string {
-		if id == "" {
-			return "(free)"
-		}
-		if upn, ok := upns[strings.ToLower(id)]; ok {
-			return upn
-		}
-		return id
-	}
+	name := t.HolderNames()
 	var last time.Time
 	for _, o := range obs {
 		if o.At.After(last) {
