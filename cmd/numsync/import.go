@@ -134,7 +134,9 @@ func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path 
 	if err != nil || k.noun != "inventory" {
 		return res, len(issues), false, err
 	}
-	return res, len(issues), false, e.supersede(ctx, st, path)
+	// The import has committed: what it supersedes is recorded even after
+	// a first signal, which lets a started transaction finish.
+	return res, len(issues), false, e.supersede(context.WithoutCancel(ctx), st, path)
 }
 
 // supersede records that an inventory just loaded from source supersedes

@@ -165,6 +165,9 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
+		if in.Observed, err = st.Observed(context.WithoutCancel(e.commit)); err != nil {
+			e.log.Warn("reading what Teams showed", zap.Error(err))
+		}
 	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
