@@ -29,6 +29,9 @@ type InventoryNumber struct {
 	// ReleasedAt is when the number was last removed from a holder; rule R9
 	// keeps it in quarantine for the configured days after that.
 	ReleasedAt time.Time
+	// Outside is the holder of a number the export says is assigned to an
+	// identity numsync does not know; zero when no such holder holds it.
+	Outside OutsideHolder
 }
 
 // Can reports whether the number has capability c.

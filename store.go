@@ -18,8 +18,10 @@ type Store interface {
 
 	// ImportNumbers upserts inventory numbers. A record with a HolderID is
 	// loaded as that holder's current assignment; a record without one
-	// frees the number. Holders that match no user are reported as
-	// problems and their numbers load unassigned.
+	// frees the number. A holder that matches no single user is reported
+	// as a problem and its number loads held by an [OutsideHolder].
+	// ImportUsers turns such holdings into assignments once a user with
+	// that object id arrives.
 	ImportNumbers(ctx context.Context, recs []InventoryRecord) (ImportResult, error)
 	// ImportUsers upserts users. With opts.MarkAbsent, users of the same
 	// source that are not in users are marked absent (never deleted).
@@ -110,9 +112,12 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 // InventoryRecord is one row of a number inventory export.
 type InventoryRecord struct {
 	InventoryNumber
-	HolderID string   // cloud object id of the holder; empty when the number is free
-	Category Category // of the holder's assignment
-	Source   Source   // file and line, for problems
+	HolderID string // cloud object id of the holder; empty when the number is free
+	// HolderType is the export's TargetType ("User", "ResourceAccount",
+	// "ConferenceBridge"…), kept to name a holder numsync does not know.
+	HolderType string
+	Category   Category // of the holder's assignment
+	Source     Source   // file and line, for problems
 	// LocationUpdateUnstated says the row has no LocationUpdateSupported
 	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
 	// value stays, and a new number gets true.
@@ -132,9 +137,13 @@ type ImportResult struct {
 	Added     int
 	Updated   int
 	Unchanged int
-	Absent    int     // users newly marked absent
-	Problems  []Issue // rows loaded differently from what they asked, or not at all
-	Revision  int64   // store revision after the import
+	Absent    int // users newly marked absent
+	// Adopted counts the numbers held by an identity outside the
+	// directory that a users import turned into assignments of the users
+	// that now carry those identities' object ids.
+	Adopted  int
+	Problems []Issue // rows loaded differently from what they asked, or not at all
+	Revision int64   // store revision after the import
 }
 
 // Tenant is a snapshot of the store at one revision.

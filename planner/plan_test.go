@@ -69,6 +69,17 @@ func holds(assign ...string) func(*numsync.Tenant) {
 	}
 }
 
+// heldOutside makes num held by a resource account numsync does not know.
+func heldOutside(num string) func(*numsync.Tenant) {
+	return func(t *numsync.Tenant) {
+		for i := range t.Numbers {
+			if t.Numbers[i].E164 == num {
+				t.Numbers[i].Outside = numsync.OutsideHolder{ID: "6f1e2d3c-aaaa-4bbb-8ccc-123456789abc", Type: "ResourceAccount", Category: numsync.Primary}
+			}
+		}
+	}
+}
+
 const (
 	alice = "alice@example.com"
 	bob   = "bob@example.com"
@@ -123,6 +134,10 @@ func TestRules(t *testing.T) {
 		{name: "UserCannotTakeVoiceAppNumber", wishes: []numsync.Wish{wish(alice, voiceApp)}, reject: []string{"alice@example.com CAPABILITY"}},
 		{name: "NumberTaken", setup: holds(bob, n(1)), wishes: []numsync.Wish{wish(alice, n(1))},
 			reject: []string{"alice@example.com NUMBER_TAKEN"}, counts: &numsync.Counts{Rejected: 1}},
+		{name: "NumberHeldOutsideTheDirectory", setup: heldOutside(n(3)), wishes: []numsync.Wish{wish(alice, n(3))},
+			reject: []string{"alice@example.com NUMBER_TAKEN"}, counts: &numsync.Counts{Rejected: 1}},
+		{name: "AuthoritativeNeverRemovesOutsideHolders", setup: heldOutside(n(3)), policy: numsync.Policy{Mode: numsync.Authoritative},
+			wishes: []numsync.Wish{wish(alice, n(1))}, ops: []string{"+ alice@example.com Primary none -> +14255550101"}},
 		{name: "Quarantined", policy: numsync.Policy{QuarantineDays: 3}, wishes: []numsync.Wish{wish(alice, quarantine)},
 			reject: []string{"alice@example.com QUARANTINED"}},
 		{name: "QuarantineOverriddenByRow", policy: numsync.Policy{QuarantineDays: 3},

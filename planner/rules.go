@@ -149,6 +149,11 @@ func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryN
 		}
 		return false
 	}
+	if inv != nil && !inv.Outside.IsZero() {
+		p.rejectRow(d, numsync.NumberTaken, fmt.Sprintf("the number is held by %s, which numsync does not know and cannot take it from", inv.Outside),
+			"choose a free number; if that identity should give it up, remove the number from it in Teams and load a current inventory export")
+		return false
+	}
 	if inv != nil && typ != inv.Type {
 		p.rejectRow(d, numsync.TypeMismatch, fmt.Sprintf("the row says %s but the inventory has the number as %s", typ, inv.Type),
 			"leave the type empty to take the inventory's")

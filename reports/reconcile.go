@@ -18,7 +18,9 @@ import (
 // when the plan was made:
 //
 //   - number rows: wanted is the identity an accepted sheet row asks to
-//     hold the number (empty when no row names it), store is its holder.
+//     hold the number (empty when no row names it), store is its holder
+//     (for a holder numsync does not know, "an identity outside the
+//     directory" with the export's type and id).
 //   - identity rows: wanted is the number the row asks for (empty for "hold
 //     nothing"), store is the number held in that category. An identity
 //     known only from rejected or blocked rows (no accepted row of its own)
@@ -198,6 +200,10 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		isHeld := holder != nil
 		if isHeld {
 			r.store, r.category = holder.UPN, string(category(holder.Category))
+		} else if !n.Outside.IsZero() {
+			// Held by someone numsync does not know: taken, and named.
+			isHeld = true
+			r.store, r.category = n.Outside.String(), string(category(n.Outside.Category))
 		}
 		rejected, isRejected := x.rejectByNumber[num]
 		if w, ok := x.wishByNumber[num]; ok {

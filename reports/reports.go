@@ -296,10 +296,11 @@ type numberTally struct {
 
 // tallyNumbers counts the inventory by country, type and state as the store
 // holds it after this run: the plan's operations are taken into account
-// only when the run applied them. Direct Routing numbers that an apply adds
+// only when the run applied them. A number held outside the directory is
+// assigned. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
 func (f *facts) tallyNumbers() []numberTally {
-	isHeld := func(n string) bool { return f.x.Holder(n) != nil }
+	isHeld := f.x.Taken
 	if f.applied() {
 		// Only an applied plan changes who holds what; the copy of the
 		// holders is made for that case alone.
@@ -333,7 +334,7 @@ func (f *facts) tallyNumbers() []numberTally {
 			idx[k] = t
 		}
 		switch {
-		case isHeld(n.Number.String()):
+		case isHeld(n.Number.String()) || !n.Outside.IsZero():
 			t.Count[numsync.StateAssigned]++
 		case n.InQuarantine(f.in.Now, f.in.QuarantineDays):
 			t.Count[numsync.StateQuarantined]++

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 		os.Exit(Main())
 	}
 	testscript.Main(m, map[string]func(){
-		"github.com/numsync/numsync": func() { os.Exit(Main()) },
+		"numsync": func() { os.Exit(Main()) },
 	})
 }
 
