@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -147,6 +148,41 @@ func telParts(s string) (number, ext string) {
 	return s, ""
 }
 
+// libraryPunctuation matches one separator that phonenumbers skips in a
+// number: dashes of every width, spaces, dots, slashes, brackets, tildes.
+var libraryPunctuation = regexp.MustCompile("^[" + phonenumbers.VALID_PUNCTUATION + "]$")
+
+// foldNumber rewrites what phonenumbers reads in a number but numsync's
+// own checks would not: decimal digits of other scripts (the full-width
+// digits of Japanese input methods, Arabic-Indic digits) become ASCII
+// digits, the full-width plus becomes "+", and the separators the library
+// knows (en dash, non-breaking hyphen, ideographic space…) become a space.
+// An "x" is left alone: it marks an extension, which is read separately.
+// Anything else stays, for the character check to refuse.
+func foldNumber(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf && r != '[' && r != ']' && r != '~':
+			b.WriteRune(r)
+		case unicode.IsDigit(r):
+			if d := phonenumbers.NormalizeDigitsOnly(string(r)); len(d) == 1 && d[0] >= '0' && d[0] <= '9' {
+				b.WriteString(d)
+			} else {
+				b.WriteRune(r)
+			}
+		case strings.ContainsRune(phonenumbers.PLUS_CHARS, r):
+			b.WriteByte('+')
+		case libraryPunctuation.MatchString(string(r)):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // parseNumber is ParseNumber without the shortcut for valid E.164 numbers.
 func parseNumber(s, defaultRegion string) (Number, error) {
 	in := s
@@ -156,6 +192,7 @@ func parseNumber(s, defaultRegion string) (Number, error) {
 	}
 	var ext string
 	if !plainDigits(s) {
+		s = foldNumber(s)
 		if excelFloat.MatchString(s) {
 			return Number{}, &NumberError{Input: in, Msg: "the number was turned into scientific notation by a spreadsheet; its digits are lost", Hint: excelHint}
 		}
@@ -185,8 +222,15 @@ func parseNumber(s, defaultRegion string) (Number, error) {
 	} else if region != "" {
 		p, err = phonenumbers.Parse(s, region)
 		if err == nil && !phonenumbers.IsValidNumber(p) {
-			// E.164 written without "+": digits that are valid once "+" is put back.
+			// E.164 written without "+": digits that are valid once "+" is
+			// put back. Of the user's own country that is what the row
+			// means; of another country it may be a typing error, so ask.
 			if q, qerr := phonenumbers.Parse("+"+s, ""); qerr == nil && phonenumbers.IsValidNumber(q) {
+				if phonenumbers.GetRegionCodeForNumber(q) != region {
+					return Number{}, &NumberError{Input: in,
+						Msg:  fmt.Sprintf("not a valid number for %s, the user's usage location", region),
+						Hint: fmt.Sprintf("did you mean %s? write the +", phonenumbers.Format(q, phonenumbers.INTERNATIONAL))}
+				}
 				p = q
 			}
 		}
