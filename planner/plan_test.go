@@ -19,6 +19,7 @@ type planCase struct {
 	blocked []string
 	warn    []string
 	counts  *numsync.Counts // checked when set (RowsRead/Sheets ignored)
+	pairs   [][2]int        // steps (from 1) linked as one change, checked when set
 	// final is who holds what after replaying the ops (only slots listed).
 	final map[string]string
 }
@@ -44,6 +45,33 @@ func (c planCase) run(t *testing.T) {
 	}
 	if c.counts != nil && p.Counts != *c.counts {
 		t.Errorf("counts: got %+v, want %+v", p.Counts, *c.counts)
+	}
+	// One row, one outcome: counting the operations (a linked pair as one
+	// change) gives the rows' counts, as every report does.
+	var byOps numsync.Counts
+	for i, op := range p.Ops {
+		byOps.Add(op)
+		if op.Pair != 0 {
+			other := p.Ops[op.Pair-1]
+			if other.Pair != i+1 || numsync.UPNKey(other.UPN) != numsync.UPNKey(op.UPN) || *other.Source != *op.Source {
+				t.Errorf("step %d is paired with step %d, which does not pair back with the same identity and row: %+v", i+1, op.Pair, other)
+			}
+		}
+	}
+	if byOps.Assign != p.Counts.Assign || byOps.Change != p.Counts.Change || byOps.Remove != p.Counts.Remove {
+		t.Errorf("operations count as %d/%d/%d (assign/change/remove), the rows as %d/%d/%d",
+			byOps.Assign, byOps.Change, byOps.Remove, p.Counts.Assign, p.Counts.Change, p.Counts.Remove)
+	}
+	if c.pairs != nil {
+		var got [][2]int
+		for i, op := range p.Ops {
+			if op.Pair > i+1 {
+				got = append(got, [2]int{i + 1, op.Pair})
+			}
+		}
+		if !slices.Equal(got, c.pairs) {
+			t.Errorf("paired steps = %v, want %v", got, c.pairs)
+		}
 	}
 	if p.Revision != ten.Revision || p.Version != numsync.PlanVersion {
 		t.Errorf("plan at revision %d version %d, want %d %d", p.Revision, p.Version, ten.Revision, numsync.PlanVersion)
@@ -217,7 +245,7 @@ func TestOrdering(t *testing.T) {
 				"~ bob@example.com Primary +14255550102 -> +14255550101",
 				"+ alice@example.com Primary none -> +14255550102",
 			},
-			counts: &numsync.Counts{Change: 2},
+			counts: &numsync.Counts{Change: 2}, pairs: [][2]int{{1, 3}},
 			final:  map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1)}},
 		{name: "ChainOfThree", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(1))},
@@ -227,7 +255,7 @@ func TestOrdering(t *testing.T) {
 				"~ bob@example.com Primary +14255550102 -> +14255550103",
 				"+ alice@example.com Primary none -> +14255550102",
 			},
-			counts: &numsync.Counts{Change: 3},
+			counts: &numsync.Counts{Change: 3}, pairs: [][2]int{{1, 4}},
 			final:  map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(3), "carol@example.com/Primary": n(1)}},
 		{name: "OpenChainRunsFromItsEnd", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(4))},
@@ -242,7 +270,7 @@ func TestOrdering(t *testing.T) {
 				"- alice@example.com Primary +14255550101 -> none",
 				"+ bob@example.com Primary none -> +14255550101",
 			},
-			counts: &numsync.Counts{Assign: 1, Remove: 1}},
+			counts: &numsync.Counts{Assign: 1, Remove: 1}, pairs: [][2]int{}},
 		{name: "NumberFreedByChangeAway", setup: holds(alice, n(1)),
 			wishes: []numsync.Wish{wish(bob, n(1)), wish(alice, n(5))},
 			ops: []string{
@@ -280,7 +308,7 @@ func TestOrdering(t *testing.T) {
 				"- alice@example.com Primary +14255550101 -> none",
 				"+ alice@example.com Private none -> +14255550101",
 			},
-			counts: &numsync.Counts{Change: 1},
+			counts: &numsync.Counts{Change: 1}, pairs: [][2]int{{1, 2}},
 			final:  map[string]string{"alice@example.com/Private": n(1), "alice@example.com/Primary": ""}},
 		{name: "SwapBetweenCategories", setup: func(t *numsync.Tenant) {
 			hold(t, alice, numsync.Primary, n(1))
@@ -305,6 +333,7 @@ func TestOrdering(t *testing.T) {
 				"~ erin@example.com Primary +14255550105 -> +14255550106",
 				"+ frank@example.com Primary none -> +14255550105",
 			},
+			pairs: [][2]int{{1, 4}, {2, 6}},
 			final: map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1), "carol@example.com/Primary": n(4),
 				"dave@example.com/Primary": n(3), "erin@example.com/Primary": n(6), "frank@example.com/Primary": n(5)}},
 	}

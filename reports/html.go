@@ -214,7 +214,11 @@ func (f *facts) html(w *bufio.Writer) {
 		if op.Notify {
 			notify = "yes"
 		}
-		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(category(op.Category)),
+		action := op.Action.Symbol() + " " + string(op.Action)
+		if op.Pair != 0 {
+			action += fmt.Sprintf(" (with #%d: one change)", op.Pair)
+		}
+		p.Ops.add([]string{strconv.Itoa(i + 1), action, op.UPN, string(category(op.Category)),
 			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
 	}
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)

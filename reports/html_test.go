@@ -112,14 +112,14 @@ func TestHTMLInChromium(t *testing.T) {
 				shown = append(shown, r.cells[2])
 			}
 		}
-		if want := []string{"5", "4", "3", "2", "1"}; !slices.Equal(order, want) {
+		if want := []string{"7", "6", "5", "4", "3", "2", "1"}; !slices.Equal(order, want) {
 			t.Errorf("operations sorted by # descending: %q, want %q", order, want)
 		}
 		if want := []string{"alice@contoso.com"}; !slices.Equal(shown, want) {
 			t.Errorf("operations shown for filter alice: %q, want %q", shown, want)
 		}
-		if !strings.Contains(dom, `<span class="count" id="ops-count">1 of 5 shown</span>`) {
-			t.Error("the operations count does not say 1 of 5 shown")
+		if !strings.Contains(dom, `<span class="count" id="ops-count">1 of 7 shown</span>`) {
+			t.Error("the operations count does not say 1 of 7 shown")
 		}
 		for _, id := range []string{"rejects", "blocked"} {
 			for _, r := range domTable(t, dom, id) {
@@ -135,7 +135,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	t.Run("AllRowsAndChart", func(t *testing.T) {
 		dom := string(chromium(t, url, "--dump-dom"))
-		for id, want := range map[string]int{"ops": 5, "rejects": 3, "blocked": 4, "warnings": 1} {
+		for id, want := range map[string]int{"ops": 7, "rejects": 3, "blocked": 4, "warnings": 1} {
 			rows := domTable(t, dom, id)
 			if len(rows) != want {
 				t.Errorf("table %s has %d rows, want %d", id, len(rows), want)

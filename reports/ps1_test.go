@@ -123,12 +123,14 @@ func TestTeamsApplyScript(t *testing.T) {
 	// bob's and alice's numbers works because alice's old number is freed
 	// before anyone takes it.
 	want := []psCall{
+		{Cmdlet: "Remove", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect"},
 		{Cmdlet: "Remove", Identity: "bob@contoso.com", Number: "+14255550103", Type: "CallingPlan"},
 		{Cmdlet: "Remove", Identity: "alice@contoso.com", Number: "+14255550101", Type: "CallingPlan"},
 		{Cmdlet: "Set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", HasLocation: true, Location: "loc-sea", Notify: true},
 		{Cmdlet: "Set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan"},
 		{Cmdlet: "Set", Identity: "cq-sales@contoso.com", Number: "+14255550104", Type: "OperatorConnect", HasLocation: true, Location: "null", Notify: true},
 		{Cmdlet: "Set", Identity: hostilePS, Number: "+33140000001;ext=12", Type: "DirectRouting", HasLocation: true, Location: hostileScript, Private: true, Notify: true},
+		{Cmdlet: "Set", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect", Private: true, Notify: true},
 	}
 	if !slices.Equal(calls, want) {
 		t.Errorf("calls\n%+v\nwant\n%+v", calls, want)

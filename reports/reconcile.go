@@ -158,7 +158,7 @@ func (r *reconcileRow) withIssue(status string, is *numsync.Issue) {
 
 // withOp sets the drift status from the operation that fixes it.
 func (r *reconcileRow) withOp(op *numsync.Op) {
-	r.status, r.reason, r.source = StatusDrift, string(op.Action), sourceText(op.Source)
+	r.status, r.reason, r.source = StatusDrift, string(op.RowAction()), sourceText(op.Source)
 }
 
 // reconcile yields the rows of reconciliation.csv in order: numbers, then

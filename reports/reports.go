@@ -236,7 +236,7 @@ func (f *facts) counts() numsync.Counts {
 	c := f.plan.Counts
 	c.Assign, c.Change, c.Remove = 0, 0, 0
 	for _, op := range f.plan.Ops {
-		c.Add(op.Action)
+		c.Add(op)
 	}
 	c.Rejected, c.Blocked, c.Warnings = len(f.plan.Rejects), len(f.plan.Blocked), len(f.plan.Warnings)
 	return c

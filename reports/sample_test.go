@@ -77,12 +77,15 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 
 func samplePlan() *numsync.Plan {
 	cp, oc, dr := numsync.CallingPlan, numsync.OperatorConnect, numsync.DirectRouting
+	gbMove := src("sheets/gb.csv", 4) // aa-main's number moves from Primary to Private: two steps, one change
 	ops := []numsync.Op{
+		{Action: numsync.Remove, UPN: "aa-main@contoso.com", Category: numsync.Primary, Before: hold(num("+442071838751", ""), oc, ""), Source: gbMove, Pair: 7},
 		{Action: numsync.Remove, UPN: "bob@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550103", ""), cp, "")},
 		{Action: numsync.Change, UPN: "alice@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550101", ""), cp, "loc-sea"), After: hold(num("+14255550103", ""), cp, "loc-sea"), Notify: true, Source: src("sheets/us.csv", 2)},
 		{Action: numsync.Assign, UPN: typographicUPN, Category: numsync.Primary, After: hold(num("+14255550101", ""), cp, ""), Source: src("sheets/us.csv", 3)},
 		{Action: numsync.Change, UPN: "cq-sales@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550104", ""), oc, "loc-sea"), After: hold(num("+14255550104", ""), oc, ""), Notify: true, Source: src("sheets/us.csv", 4)},
 		{Action: numsync.Assign, UPN: hostilePS, Category: numsync.Private, After: hold(num("+33140000001", "12"), dr, hostileScript), Notify: true, Source: src("sheets/fr.csv", 2)},
+		{Action: numsync.Assign, UPN: "aa-main@contoso.com", Category: numsync.Private, After: hold(num("+442071838751", ""), oc, ""), Notify: true, Source: gbMove, Pair: 1},
 	}
 	rejects := []numsync.Issue{
 		{Code: numsync.UnknownUser, UPN: hostileFormula, Number: "+14255550102", File: "sheets/us.csv", Line: 5, Column: "UserPrincipalName",
@@ -108,7 +111,7 @@ func samplePlan() *numsync.Plan {
 	return &numsync.Plan{
 		Version: numsync.PlanVersion, Revision: 41, InputsDigest: "sha256:5f1c0a", Mode: numsync.Authoritative,
 		Ops: ops, Rejects: rejects, Blocked: blocked, Warnings: warnings,
-		Counts: numsync.Counts{Assign: 2, Change: 2, Remove: 1, Unchanged: 1, Rejected: 3, Blocked: 4, Warnings: 1, RowsRead: 13, Sheets: 4},
+		Counts: numsync.Counts{Assign: 2, Change: 3, Remove: 1, Unchanged: 1, Rejected: 3, Blocked: 4, Warnings: 1, RowsRead: 13, Sheets: 4},
 	}
 }
 
@@ -128,7 +131,7 @@ func sampleWishes() []numsync.Wish {
 		wish("emma@contoso.com", num("+442071838750", ""), cp, "", numsync.Primary, "sheets/gb.csv", 2),
 		wish(hostilePS, num("+33140000002", ""), oc, "", numsync.Primary, "sheets/fr.csv", 3),
 		wish("léa@contoso.com", num("+33140000000", ""), oc, "", numsync.Primary, "sheets/fr.csv", 4),
-		wish("aa-main@contoso.com", num("+442071838751", ""), oc, "", numsync.Primary, "sheets/gb.csv", 4),
+		wish("aa-main@contoso.com", num("+442071838751", ""), oc, "", numsync.Private, "sheets/gb.csv", 4),
 		// A removal row for someone who holds nothing: ok, nothing to do.
 		wish("anna@contoso.com", numsync.Number{}, "", "", numsync.Private, "sheets/de.csv", 4),
 	}

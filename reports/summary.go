@@ -28,7 +28,7 @@ func (f *facts) perCountry() []countryCounts {
 		return idx[c]
 	}
 	for _, op := range f.plan.Ops {
-		get(f.numberCountry(opNumber(op))).Add(op.Action)
+		get(f.numberCountry(opNumber(op))).Add(op)
 	}
 	for _, is := range f.plan.Rejects {
 		get(f.issueCountry(is)).Rejected++
@@ -60,7 +60,7 @@ func (f *facts) nextSteps() []string {
 	if f.in.Run != nil {
 		switch f.in.Run.Status {
 		case numsync.RunHeldBack:
-			steps = append(steps, fmt.Sprintf("Nothing was applied: the plan removes %s, more than max_removes allows. Review %s; if the removals are intended, apply again with a raised limit.", plural(c.Remove, "assignment", "assignments"), PlanCSVFile))
+			steps = append(steps, fmt.Sprintf("Nothing was applied: the plan takes away %s that no one else gets, more than max_removes allows. Review %s; if the removals are intended, apply again with a raised limit.", plural(f.plan.Removals(), "number", "numbers"), PlanCSVFile))
 		case numsync.RunStale:
 			steps = append(steps, "Nothing was applied: the store changed since the plan was made. Make a new plan and review it.")
 		case numsync.RunNotAuthorized:
@@ -84,7 +84,11 @@ func (f *facts) nextSteps() []string {
 	if f.in.Run == nil && f.in.Err == nil && len(f.plan.Ops) > 0 {
 		steps = append(steps, fmt.Sprintf("Review %s (or %s), then apply exactly this plan with `numsync apply plan.json`; %s runs the same operations against a Teams tenant.", PlanCSVFile, HTMLFile, TeamsApplyFile))
 	}
-	if len(steps) == 0 {
+	switch {
+	case len(steps) > 0:
+	case f.applied() && len(f.plan.Ops) > 0:
+		steps = append(steps, "Nothing more to do: every operation was applied.")
+	default:
 		steps = append(steps, "Nothing to do.")
 	}
 	return steps

@@ -106,7 +106,7 @@ func TestSummaryNextSteps(t *testing.T) {
 		{"DryRunWithOps", func(in *Input) { in.Run = nil }, []string{
 			"3 rows were rejected", "4 users wait for msRTCSIP-Line to be cleared in Active Directory: see ad-cleanup.csv",
 			"`numsync apply plan.json`"}},
-		{"HeldBack", func(in *Input) { in.Run.Status = numsync.RunHeldBack }, []string{"Nothing was applied: the plan removes 1 assignment, more than max_removes allows"}},
+		{"HeldBack", func(in *Input) { in.Run.Status = numsync.RunHeldBack }, []string{"Nothing was applied: the plan takes away 0 numbers that no one else gets, more than max_removes allows"}},
 		{"Stale", func(in *Input) { in.Run.Status = numsync.RunStale }, []string{"Make a new plan"}},
 		{"NothingToDo", func(in *Input) {
 			in.Plan = &numsync.Plan{}
@@ -142,10 +142,10 @@ func TestReconciliationStatuses(t *testing.T) {
 		"number +14255550105 ":                 "quarantined until 2024-05-06T02:01:23Z",
 		"number +14255550106 ":                 "free ",
 		"number +442071838750 Primary":         "blocked ONPREM_LINE_SET",
-		"number +442071838751 Primary":         "ok ",
+		"number +442071838751 Private":         "drift change", // moved between categories: one change in two steps
 		"identity anna@contoso.com Primary":    "rejected COUNTRY_MISMATCH",
 		"identity anna@contoso.com Private":    "ok ",
-		"identity aa-main@contoso.com Primary": "ok ",
+		"identity aa-main@contoso.com Private": "drift change",
 		"identity alice@contoso.com Primary":   "drift change",
 		"identity emma@contoso.com Primary":    "blocked ONPREM_LINE_SET",
 		"identity " + hostileFormula + " ":     "rejected UNKNOWN_USER",

@@ -39,8 +39,12 @@ func printPlanDetails(w io.Writer, p *numsync.Plan) {
 	}
 	if len(p.Ops) > 0 {
 		fmt.Fprintf(w, "\noperations%s\n", shown(len(p.Ops), "plan.csv"))
-		for _, op := range p.Ops[:min(len(p.Ops), listLimit)] {
-			fmt.Fprintf(w, "  %s %s %s: %s\n", op.Action.Symbol(), op.UPN, op.Category, describeOp(op))
+		for i, op := range p.Ops[:min(len(p.Ops), listLimit)] {
+			pair := ""
+			if op.Pair != 0 {
+				pair = fmt.Sprintf(" (steps %d and %d: one change)", min(i+1, op.Pair), max(i+1, op.Pair))
+			}
+			fmt.Fprintf(w, "  %d %s %s %s: %s%s\n", i+1, op.Action.Symbol(), op.UPN, op.Category, describeOp(op), pair)
 		}
 	}
 	for _, l := range []struct {
