@@ -246,7 +246,7 @@ func TestOrdering(t *testing.T) {
 				"+ alice@example.com Primary none -> +14255550102",
 			},
 			counts: &numsync.Counts{Change: 2}, pairs: [][2]int{{1, 3}},
-			final:  map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1)}},
+			final: map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1)}},
 		{name: "ChainOfThree", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(1))},
 			ops: []string{
@@ -256,7 +256,7 @@ func TestOrdering(t *testing.T) {
 				"+ alice@example.com Primary none -> +14255550102",
 			},
 			counts: &numsync.Counts{Change: 3}, pairs: [][2]int{{1, 4}},
-			final:  map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(3), "carol@example.com/Primary": n(1)}},
+			final: map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(3), "carol@example.com/Primary": n(1)}},
 		{name: "OpenChainRunsFromItsEnd", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(4))},
 			ops: []string{
@@ -309,7 +309,7 @@ func TestOrdering(t *testing.T) {
 				"+ alice@example.com Private none -> +14255550101",
 			},
 			counts: &numsync.Counts{Change: 1}, pairs: [][2]int{{1, 2}},
-			final:  map[string]string{"alice@example.com/Private": n(1), "alice@example.com/Primary": ""}},
+			final: map[string]string{"alice@example.com/Private": n(1), "alice@example.com/Primary": ""}},
 		{name: "SwapBetweenCategories", setup: func(t *numsync.Tenant) {
 			hold(t, alice, numsync.Primary, n(1))
 			hold(t, alice, numsync.Private, n(2))
