@@ -382,6 +382,30 @@ const (
 	DirectRouting   NumberType = "DirectRouting"
 )
 
+// Label names the type as people write it: "Calling Plan", "Operator
+// Connect", "Direct Routing" (an unknown type as it is).
+func (t NumberType) Label() string {
+	switch t {
+	case CallingPlan:
+		return "Calling Plan"
+	case OperatorConnect:
+		return "Operator Connect"
+	case DirectRouting:
+		return "Direct Routing"
+	}
+	return string(t)
+}
+
+// ANumber says "a number of this type" in a sentence: "a Calling Plan
+// number", "an Operator Connect number".
+func (t NumberType) ANumber() string {
+	l := t.Label()
+	if l != "" && strings.ContainsRune("AEIOUaeiou", rune(l[0])) {
+		return "an " + l + " number"
+	}
+	return "a " + l + " number"
+}
+
 // ParseNumberType reads a number type with the aliases that exports and
 // admins use; the empty string gives the empty type ("take the
 // inventory's").

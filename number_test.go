@@ -133,3 +133,13 @@ func TestNumberStates(t *testing.T) {
 		t.Errorf("without quarantine days a released number is %s", s)
 	}
 }
+
+func TestNumberTypeInASentence(t *testing.T) {
+	for typ, want := range map[NumberType]string{
+		CallingPlan: "a Calling Plan number", OperatorConnect: "an Operator Connect number", DirectRouting: "a Direct Routing number",
+	} {
+		if got := typ.ANumber(); got != want {
+			t.Errorf("%s: %q, want %q", typ, got, want)
+		}
+	}
+}

@@ -47,6 +47,7 @@ const sniffSize = 64 << 10
 type Reader struct {
 	file     string
 	csv      *csv.Reader
+	tape     *tape // what csv read, to place quoting errors in their cell
 	lineOff  int   // physical lines before the first line the csv reader saw
 	cols     []int // schema column -> index in the record, -1 when absent
 	header   []string
@@ -89,7 +90,8 @@ func NewReader(in io.Reader, file string, schema []Column) (*Reader, error) {
 	if r.dialect.Comma == 0 {
 		r.dialect.Comma = sniffComma(text)
 	}
-	r.csv = csv.NewReader(text)
+	r.tape = newTape(text)
+	r.csv = csv.NewReader(r.tape)
 	r.csv.Comma = r.dialect.Comma
 	r.csv.FieldsPerRecord = -1 // a short or long row is one bad row, not the end of the file
 	r.csv.ReuseRecord = true
@@ -381,7 +383,7 @@ func (r *Reader) Next() (Record, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Record{}, r.rowError(pe.StartLine+r.lineOff, fmt.Errorf("cell %d: %w", pe.Column, pe.Err), quoteHint)
+				return Record{}, r.quoteError(pe)
 			}
 			return Record{}, err
 		}
@@ -389,6 +391,7 @@ func (r *Reader) Next() (Record, error) {
 			continue
 		}
 		line, _ := r.csv.FieldPos(0)
+		r.tape.forget(line)
 		line += r.lineOff
 		if len(rec) != len(r.header) {
 			// The record goes along so the caller can name the row's identity.
@@ -404,6 +407,26 @@ func (r *Reader) Next() (Record, error) {
 		}
 		return Record{Line: line, fields: rec, r: r}, nil
 	}
+}
+
+// quoteError places a quoting error of the CSV reader in its cell and
+// column ("cell 3, column PhoneNumber"), not at a byte offset that means
+// nothing to the person with the spreadsheet.
+func (r *Reader) quoteError(pe *csv.ParseError) *RowError {
+	e := r.rowError(pe.StartLine+r.lineOff, pe.Err, quoteHint)
+	cell := r.tape.cellAt(pe.StartLine, pe.Line, pe.Column, r.dialect.Comma)
+	switch {
+	case cell == 0:
+	case cell <= len(r.header):
+		e.Column = r.header[cell-1]
+		e.Err = fmt.Errorf("cell %d: %w", cell, pe.Err)
+	default:
+		e.Err = fmt.Errorf("cell %d, beyond the header's %d columns: %w", cell, len(r.header), pe.Err)
+	}
+	if pe.Err == csv.ErrQuote && pe.Line > pe.StartLine {
+		e.Err = fmt.Errorf("%w (the quote opened on line %d is still open on line %d)", e.Err, pe.StartLine+r.lineOff, pe.Line+r.lineOff)
+	}
+	return e
 }
 
 func (r *Reader) rowError(line int, err error, hint string) *RowError {

@@ -80,7 +80,7 @@ func (p *planner) decide(d *decision) {
 	if (typ == numsync.CallingPlan || typ == numsync.OperatorConnect) && u.OnPremLine != "" {
 		d.status = blocked
 		d.issue = new(p.issueFor(d, numsync.OnPremLineSet,
-			fmt.Sprintf("%s has msRTCSIP-Line %q set on premises; a %s number waits until it is cleared in AD and synchronised", u.UPN, u.OnPremLine, typeName(typ)),
+			fmt.Sprintf("%s has msRTCSIP-Line %q set on premises; %s waits until it is cleared in AD and synchronised", u.UPN, u.OnPremLine, typ.ANumber()),
 			"clear msRTCSIP-Line (see ad-cleanup.csv), let the directory synchronise, and run again"))
 		return
 	}
@@ -144,7 +144,7 @@ func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryN
 			p.rejectRow(d, numsync.NotInInventory, "the number is not in the number inventory",
 				"if it is a Direct Routing number, write DirectRouting in the type column; otherwise load a current inventory export")
 		} else {
-			p.rejectRow(d, numsync.NotInInventory, fmt.Sprintf("the number is not in the number inventory; %s numbers must be acquired by the organisation first", typeName(typ)),
+			p.rejectRow(d, numsync.NotInInventory, fmt.Sprintf("the number is not in the number inventory; %s numbers must be acquired by the organisation first", typ.Label()),
 				"load a current inventory export, or check the number")
 		}
 		return false
@@ -160,7 +160,7 @@ func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryN
 		return false
 	}
 	if w.Number.Ext != "" && typ != numsync.DirectRouting {
-		p.rejectRow(d, numsync.NoExtensionAllowed, fmt.Sprintf("a %s number cannot carry an extension (;ext=%s); only Direct Routing numbers can", typeName(typ), w.Number.Ext), "")
+		p.rejectRow(d, numsync.NoExtensionAllowed, fmt.Sprintf("%s cannot carry an extension (;ext=%s); only Direct Routing numbers can", typ.ANumber(), w.Number.Ext), "")
 		return false
 	}
 	need, who := numsync.CapUser, "user"

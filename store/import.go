@@ -198,7 +198,7 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 		im.problem(rec, numsync.BadRow, "", fmt.Sprintf("unknown number type %q; this row is ignored", n.Type),
 			"the type must be CallingPlan, OperatorConnect or DirectRouting")
 	case n.Ext != "" && n.Type != numsync.DirectRouting:
-		im.problem(rec, numsync.NoExtensionAllowed, "", fmt.Sprintf("a %s number cannot carry an extension; this row is ignored", n.Type), "")
+		im.problem(rec, numsync.NoExtensionAllowed, "", fmt.Sprintf("%s cannot carry an extension; this row is ignored", n.Type.ANumber()), "")
 	default:
 		return true
 	}
