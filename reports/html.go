@@ -159,6 +159,7 @@ type htmlPage struct {
 	Rejects             htmlTable
 	Blocked             htmlTable
 	Warnings            htmlTable
+	Imported            htmlTable
 	CSP                 string
 	Style               template.CSS
 	Script              template.JS
@@ -224,6 +225,15 @@ func (f *facts) html(w *bufio.Writer) {
 	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
 	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
 	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)
+	p.Imported = newHTMLTable("imported", "Input problems (exports and directory)", "",
+		[]string{"source", "line", "identity", "attribute", "value", "code", "message", "hint"}, len(f.in.Imported))
+	for _, is := range f.in.Imported[:min(len(f.in.Imported), maxHTMLRows)] {
+		line := ""
+		if is.Line > 0 {
+			line = strconv.Itoa(is.Line)
+		}
+		p.Imported.add([]string{is.File, line, is.UPN, is.Column, is.Number, string(is.Code), is.Message, is.Hint})
+	}
 
 	// The page goes through memory (its tables are bounded) so that a
 	// failure leaves a page saying so rather than half a page.

@@ -32,6 +32,11 @@ type Input struct {
 	Wishes []numsync.Wish
 	// Run is the outcome of an apply; nil for a dry-run plan.
 	Run *numsync.Run
+	// Imported are the problems of what the run loaded before planning:
+	// export rows and directory entries loaded otherwise than they asked,
+	// or not at all (an msRTCSIP-Line that is no number, a holder that
+	// matches no user).
+	Imported []numsync.Issue
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time

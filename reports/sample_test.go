@@ -146,6 +146,10 @@ func sampleInputs() map[string]Input {
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
 		RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+		// A directory entry whose msRTCSIP-Line is no number: loaded, and
+		// shown as the exports' problem rows are.
+		Imported: []numsync.Issue{{Code: numsync.BadNumber, UPN: "kim@contoso.com", Number: "tel:+1-425-BAD", File: "ldaps://dc1.contoso.com", Column: "msRTCSIP-Line",
+			Message: `CN=Kim Akers,OU=Redmond,DC=contoso,DC=com: msRTCSIP-Line: "tel:+1-425-BAD": not a phone number`, Hint: "correct or clear msRTCSIP-Line in AD"}},
 	}
 	dry := applied
 	dry.Run = nil

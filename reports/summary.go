@@ -78,6 +78,10 @@ func (f *facts) nextSteps() []string {
 	if other := len(f.plan.Blocked) - len(f.adWaiting()); other > 0 {
 		steps = append(steps, fmt.Sprintf("%s blocked for other reasons: see %s.", plural(other, "operation is", "operations are"), BlockedFile))
 	}
+	if n := len(f.in.Imported); n > 0 {
+		steps = append(steps, fmt.Sprintf("%s in the exports or the directory: see the input problems table of %s (entry or file, attribute or column, value, reason and hint); fix %s at the source.",
+			plural(n, "value could not be used as it is", "values could not be used as they are"), HTMLFile, plural1(n, "it", "them")))
+	}
 	if c.Warnings > 0 {
 		steps = append(steps, fmt.Sprintf("%s: see the warnings table of %s.", plural(c.Warnings, "warning", "warnings"), HTMLFile))
 	}
@@ -175,7 +179,8 @@ func (f *facts) summary() string {
 	for _, sec := range []struct {
 		title  string
 		issues []numsync.Issue
-	}{{"rejected rows by reason", f.plan.Rejects}, {"blocked by reason", f.plan.Blocked}, {"warnings by reason", f.plan.Warnings}} {
+	}{{"rejected rows by reason", f.plan.Rejects}, {"blocked by reason", f.plan.Blocked}, {"warnings by reason", f.plan.Warnings},
+		{"input problems by reason (exports and directory)", f.in.Imported}} {
 		counts := countReasons(sec.issues)
 		if len(counts) == 0 {
 			continue

@@ -40,7 +40,8 @@ func (e *env) openDirectory() (*ldapsync.Directory, string, error) {
 
 // syncDirectory reads the whole directory and upserts its users, and sets
 // the admin roles its groups grant; it changes nothing when the directory
-// could not be read to the end.
+// could not be read to the end. The result's problems are the entries'
+// values the mapping could not use, then the store's.
 func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.ImportResult, error) {
 	d, source, err := e.openDirectory()
 	if err != nil {
@@ -48,9 +49,11 @@ func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.Import
 	}
 	var users []numsync.User
 	var roles []numsync.RoleGrant
+	var problems []numsync.Issue
 	bar := e.newProgress("directory", 0, "entries")
 	err = d.Records(ctx, func(r ldapsync.Record) error {
 		users = append(users, r.User)
+		problems = append(problems, r.Problems...)
 		for _, role := range r.Roles {
 			roles = append(roles, numsync.RoleGrant{Principal: r.User.UPN, Role: role, FromDirectory: true})
 		}
@@ -65,6 +68,10 @@ func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.Import
 		return numsync.ImportResult{}, &directoryError{fmt.Errorf("reading the directory: %w", err)}
 	}
 	res, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
+	// Values the mapping could not use (an msRTCSIP-Line that is no
+	// number, a usage location that is no country) are the directory's
+	// problem rows: shown and counted like an import's.
+	res.Problems = append(problems, res.Problems...)
 	if err != nil {
 		return res, fmt.Errorf("directory sync: %w", err)
 	}
@@ -99,8 +106,8 @@ func runDirectorySync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "directory: %s (store revision %d)\n", describeImport(res, len(res.Problems)), res.Revision)
-	return nil
+	fmt.Fprintf(e.stdout, "directory: %s (store revision %d)\n", describeImport(res, len(res.Problems), "entries"), res.Revision)
+	return problemsExit(res.Problems)
 }
 
 func runDirectoryCheck(ctx context.Context, e *env, args []string) error {

@@ -32,6 +32,9 @@ type job struct {
 	wishes  []numsync.Wish
 	plan    *numsync.Plan
 	run     *numsync.Run
+	// imported are the problems of the exports and directory entries
+	// the job loaded before planning.
+	imported []numsync.Issue
 }
 
 // sheetPaths returns the sheets named on the command line, else those of
@@ -146,7 +149,7 @@ func (e *env) reportDir(id string) string {
 // it did: the reports still say what is known.
 func (e *env) writeReports(j *job, dir string, runErr error) error {
 	in := reports.Input{
-		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
+		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run, Imported: j.imported,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
@@ -284,7 +287,7 @@ func sendNotifications(ctx context.Context, e *env, log *zap.Logger) error {
 // or done with rejected or blocked rows.
 func outcome(j *job) error {
 	switch {
-	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0:
+	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0 || len(j.imported) > 0:
 		return &exitError{code: ExitRejected}
 	case len(j.plan.Ops) == 0:
 		return &exitError{code: ExitNothingToDo}
