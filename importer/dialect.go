@@ -454,6 +454,24 @@ func (rec Record) ColumnName(col int) string {
 
 // Error builds a [*RowError] about column col of the row (col < 0: the
 // whole row).
+// hiddenWarning returns a HIDDEN_CHARACTER warning naming the first cell
+// of the row that holds a bidirectional or invisible control, or nil.
+func (rec Record) hiddenWarning(upn string) *numsync.Issue {
+	for i, f := range rec.fields {
+		if !numsync.HasHidden(f) {
+			continue
+		}
+		col := ""
+		if i < len(rec.r.header) {
+			col = rec.r.header[i]
+		}
+		return &numsync.Issue{Code: numsync.HiddenCharacter, UPN: upn, File: rec.r.file, Line: rec.Line, Column: col,
+			Message: fmt.Sprintf("the cell holds invisible or direction-changing characters: %s", numsync.ShowHidden(f)),
+			Hint:    "retype the cell: such characters can make a value read as another (a domain, a number) in reports and scripts"}
+	}
+	return nil
+}
+
 func (rec Record) Error(col int, code numsync.Reason, err error, hint string) *RowError {
 	e := &RowError{File: rec.r.file, Line: rec.Line, Code: code, Err: err, Hint: hint}
 	if col >= 0 {

@@ -388,6 +388,8 @@ type pendingRow struct {
 	numCol  string // header of the number column, for messages
 	err     *RowError
 	unknown bool // lookup did not know the identity
+	// hidden warns of a cell holding a bidirectional or invisible control.
+	hidden *numsync.Issue
 }
 
 func (s *sheetSet) prepare(rec Record) pendingRow {
@@ -395,6 +397,7 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 	p := pendingRow{numCol: rec.ColumnName(shNumber)}
 	p.wish.UPN = upn
 	p.wish.Source = numsync.Source{File: rec.r.file, Line: rec.Line}
+	p.hidden = rec.hiddenWarning(upn)
 	fail := func(col int, err error) pendingRow {
 		p.err = rec.Error(col, numsync.BadRow, err, "")
 		p.err.UPN = upn
@@ -492,6 +495,9 @@ func (p *pendingRow) normalise() {
 // add files a normalised row: a reject, a repeat of an earlier row, or a
 // new row whose clashes are judged in result.
 func (s *sheetSet) add(p pendingRow) {
+	if p.hidden != nil {
+		s.res.Warnings = append(s.res.Warnings, *p.hidden)
+	}
 	if p.err != nil {
 		s.res.Rejects = append(s.res.Rejects, p.err.Issue())
 		return

@@ -386,3 +386,27 @@ func TestRejectedRowNumbers(t *testing.T) {
 		t.Errorf("wishes = %+v; want dave with +14255550106 read from full-width digits", res.Wishes)
 	}
 }
+
+// A cell holding a bidirectional or invisible control gives its row a
+// HIDDEN_CHARACTER warning that shows the character instead of obeying it.
+func TestHiddenCharacterWarnsTheRow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rtl.csv")
+	sheet := "UPN,Number,LocationId\nalice@contoso.com,+14255550101,HQ\u202E\ncarol@contoso.com,+442079460000,\n"
+	if err := os.WriteFile(path, []byte(sheet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadSheets(context.Background(), []string{path}, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 {
+		t.Fatalf("warnings = %+v; want one", res.Warnings)
+	}
+	w := res.Warnings[0]
+	if w.Code != numsync.HiddenCharacter || w.Line != 2 || w.Column != "LocationId" || !strings.Contains(w.Message, "HQ⟨U+202E⟩") {
+		t.Errorf("warning = %+v", w)
+	}
+	if len(res.Wishes) != 2 {
+		t.Errorf("wishes = %+v; the warned row is still read", res.Wishes)
+	}
+}

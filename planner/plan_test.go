@@ -227,6 +227,14 @@ func TestRules(t *testing.T) {
 		{name: "PrivateAndPrimaryAreSeparateSlots",
 			wishes: []numsync.Wish{wish(alice, n(1)), with(wish(alice, n(2)), func(w *numsync.Wish) { w.Category = numsync.Private })},
 			ops:    []string{"+ alice@example.com Primary none -> +14255550101", "+ alice@example.com Private none -> +14255550102"}},
+		// A value teams-apply.ps1 cannot quote refuses its own row, and the
+		// other rows go on (the script is not one throw).
+		{name: "UnquotableUPNRejectsItsRow", setup: func(t *numsync.Tenant) {
+			t.Users = append(t.Users, user("evil\r\nRemove-Item C:\\@example.com", "US", both...))
+		},
+			wishes: []numsync.Wish{wish("evil\r\nRemove-Item C:\\@example.com", n(1)), wish(alice, n(2))},
+			ops:    []string{"+ alice@example.com Primary none -> +14255550102"},
+			reject: []string{"evil\r\nRemove-Item C:\\@example.com BAD_ROW"}},
 		{name: "SheetRejectsAreCarried",
 			rejects: []numsync.Issue{{Code: numsync.BadNumber, UPN: bob, Number: "12", File: "s.csv", Line: 1, Message: "not a phone number"}},
 			reject:  []string{"bob@example.com BAD_NUMBER"}, counts: &numsync.Counts{Rejected: 1}},

@@ -20,6 +20,13 @@ func (p *planner) decide(d *decision) {
 	if cur != nil {
 		d.before = holdingOf(cur)
 	}
+	// teams-apply.ps1 names the identity in a quoted value on one line: a
+	// value it cannot quote refuses this row, not the whole script.
+	if err := numsync.CheckQuotable(d.upn); err != nil {
+		p.rejectRow(d, numsync.BadRow, fmt.Sprintf("the user principal name %v; teams-apply.ps1 could not name the identity", err),
+			"correct the user principal name (in the sheet, or in the directory if it is spelled so there)")
+		return
+	}
 
 	if w.Remove() {
 		switch {
@@ -58,6 +65,11 @@ func (p *planner) decide(d *decision) {
 	}
 	loc, ok := p.location(d, inv, cur)
 	if !ok {
+		return
+	}
+	if err := numsync.CheckQuotable(loc); err != nil {
+		p.rejectRow(d, numsync.BadRow, fmt.Sprintf("the emergency location id %v; teams-apply.ps1 could not name the location", err),
+			"correct the location id in the emergency locations file and load it again")
 		return
 	}
 	d.after = &numsync.Holding{Number: w.Number, Type: typ, Location: loc}

@@ -50,7 +50,12 @@ func allDigits(s string) bool {
 //     gets a leading apostrophe, the OWASP advice against CSV injection.
 //     The apostrophe shows in the cell; that is the point: the text is
 //     shown, not evaluated.
+//   - A NUL is written as "⟨U+0000⟩": spreadsheets and terminals that
+//     show the file would cut the cell there or echo it raw.
 func SafeCell(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "⟨U+0000⟩")
+	}
 	if isE164Cell(s) {
 		return "\t" + s
 	}

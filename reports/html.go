@@ -50,8 +50,13 @@ func newHTMLTable(id, title, file string, columns []string, total int) htmlTable
 	return htmlTable{ID: id, Title: title, File: file, Columns: columns, Total: total, Truncated: total > maxHTMLRows}
 }
 
+// add appends a row, its hidden characters shown rather than obeyed: a
+// right-to-left override in a UPN would make the page show another domain.
 func (t *htmlTable) add(row []string) {
 	if len(t.Rows) < maxHTMLRows {
+		for i := range row {
+			row[i] = numsync.ShowHidden(row[i])
+		}
 		t.Rows = append(t.Rows, row)
 	}
 }
@@ -191,13 +196,13 @@ func (f *facts) html(w *bufio.Writer) {
 	}
 	if f.in.Run != nil {
 		p.Kind = "run"
-		p.Message = oneLine(f.in.Run.Message)
+		p.Message = numsync.OneLine(f.in.Run.Message)
 		if f.applied() {
 			p.Revision += " → " + strconv.FormatInt(f.in.Run.Revision, 10)
 		}
 	}
 	if f.in.Err != nil {
-		p.Error = oneLine(f.in.Err.Error())
+		p.Error = numsync.OneLine(f.in.Err.Error())
 	}
 	p.Ops = newHTMLTable("ops", "Operations", PlanCSVFile,
 		[]string{"#", "action", "identity", "category", "before", "after", "location", "country", "notify", "source"}, len(f.plan.Ops))

@@ -79,7 +79,7 @@ func parsePS(t *testing.T, name string, script []byte) (calls []psCall, throws [
 	stopSeen := false
 	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		where := fmt.Sprintf("%s:%d", name, i+1)
-		if strings.IndexFunc(line, isControl) >= 0 {
+		if strings.IndexFunc(line, numsync.IsControl) >= 0 {
 			t.Errorf("%s: control character or line break in %q", where, line)
 		}
 		if m := psRemoveCall.FindStringSubmatch(line); m != nil {
@@ -204,7 +204,7 @@ func FuzzPSQuote(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if _, err := psQuote(s); err != nil {
-			if utf8.ValidString(s) && strings.IndexFunc(s, isControl) < 0 {
+			if utf8.ValidString(s) && strings.IndexFunc(s, numsync.IsControl) < 0 {
 				t.Fatalf("psQuote(%q) refused a printable value: %v", s, err)
 			}
 			return

@@ -229,7 +229,7 @@ func newFacts(in Input) *facts {
 // no description.
 func (f *facts) locationLabel(id string) string {
 	if l := f.locations[strings.ToLower(id)]; l != nil && strings.TrimSpace(l.Description) != "" {
-		return oneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
+		return numsync.OneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
 	}
 	return id
 }
@@ -386,24 +386,6 @@ func countReasons(issues []numsync.Issue) []reasonCount {
 		out = append(out, reasonCount{r, n[r]})
 	}
 	return out
-}
-
-// oneLine makes s safe to show on one line of a terminal, a comment or a
-// log: control characters (including escape sequences and line breaks) and
-// Unicode line separators become spaces, invalid UTF-8 becomes U+FFFD.
-func oneLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// isControl reports whether r could break a line or steer a terminal.
-func isControl(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
 
 // statusText is how the run ended, in words for people.

@@ -132,14 +132,14 @@ func (f *facts) summary() string {
 		title = "numsync run"
 	}
 	if f.in.RunID != "" {
-		title += " " + oneLine(f.in.RunID)
+		title += " " + numsync.OneLine(f.in.RunID)
 	}
 	fmt.Fprintf(&b, "%s: %s\n", title, strings.ToUpper(f.statusText()))
 	if f.in.Err != nil {
-		fmt.Fprintf(&b, "error: %s\n", oneLine(f.in.Err.Error()))
+		fmt.Fprintf(&b, "error: %s\n", numsync.OneLine(f.in.Err.Error()))
 	}
 	if f.in.Run != nil && f.in.Run.Message != "" {
-		fmt.Fprintf(&b, "message: %s\n", oneLine(f.in.Run.Message))
+		fmt.Fprintf(&b, "message: %s\n", numsync.OneLine(f.in.Run.Message))
 	}
 	fmt.Fprintf(&b, "started %s, took %s\n", formatTime(f.in.Started), f.duration().Round(time.Millisecond))
 	fmt.Fprintf(&b, "sheets read %d, rows read %d\n", c.Sheets, c.RowsRead)
@@ -188,7 +188,7 @@ func (f *facts) summary() string {
 		fmt.Fprintf(&b, "\n%s\n", sec.title)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, rc := range counts {
-			fmt.Fprintf(tw, "  %s\t%d\n", oneLine(string(rc.Code)), rc.Count)
+			fmt.Fprintf(tw, "  %s\t%d\n", numsync.OneLine(string(rc.Code)), rc.Count)
 		}
 		tw.Flush()
 	}
@@ -202,7 +202,7 @@ func (f *facts) summary() string {
 			if name == "" {
 				name = "unknown"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", oneLine(name), cc.Assign, cc.Change, cc.Remove, cc.Rejected, cc.Blocked)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", numsync.OneLine(name), cc.Assign, cc.Change, cc.Remove, cc.Rejected, cc.Blocked)
 		}
 		tw.Flush()
 	}

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,6 +111,7 @@ func TestSummaryNextSteps(t *testing.T) {
 		{"Stale", func(in *Input) { in.Run.Status = numsync.RunStale }, []string{"Make a new plan"}},
 		{"NothingToDo", func(in *Input) {
 			in.Plan = &numsync.Plan{}
+			in.Imported = nil
 			in.Run.Status = numsync.RunNothingToDo
 		}, []string{"- Nothing to do."}},
 	} {
@@ -166,5 +168,57 @@ func TestReconciliationStatuses(t *testing.T) {
 	}
 	if numbers != len(in.Tenant.Numbers) {
 		t.Errorf("%d number rows, want %d", numbers, len(in.Tenant.Numbers))
+	}
+}
+
+// A bidirectional override or invisible character in a value is shown as
+// ⟨U+202E⟩ in report.html, the summary and the scripts' comments, never
+// obeyed; a NUL never reaches any file raw.
+func TestHiddenCharactersAreShownNotObeyed(t *testing.T) {
+	const rtl = "rtl\u202Emoc.evil@contoso.com"
+	in := sampleInputs()["applied"]
+	in.Plan.Ops[3].UPN = rtl // an assign: in every listing of operations
+	in.Tenant.Locations[0].Description = "Seattle\u202E QH"
+	in.Plan.Rejects[0].UPN = "nul\x00@contoso.com"
+	in.Run.Message = "imported by " + rtl
+	dir := t.TempDir()
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, name := range Files {
+		if strings.Contains(read(name), "\x00") {
+			t.Errorf("%s holds a raw NUL", name)
+		}
+	}
+	if !strings.Contains(read(RejectsFile), "nul⟨U+0000⟩@contoso.com") {
+		t.Errorf("%s does not show the NUL", RejectsFile)
+	}
+	page := html.UnescapeString(read(HTMLFile))
+	for _, want := range []string{"rtl⟨U+202E⟩moc.evil@contoso.com", "Seattle⟨U+202E⟩ QH"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html does not show %q", want)
+		}
+	}
+	if strings.ContainsRune(page, '\u202E') {
+		t.Error("report.html holds a raw U+202E")
+	}
+	if sum := read(SummaryFile); strings.ContainsRune(sum, '\u202E') || !strings.Contains(sum, "imported by rtl⟨U+202E⟩moc") {
+		t.Errorf("summary.txt does not show the override escaped:\n%s", sum)
+	}
+	script := read(TeamsApplyFile)
+	for _, line := range strings.Split(script, "\n") {
+		if strings.HasPrefix(line, "#") && strings.ContainsRune(line, '\u202E') {
+			t.Errorf("teams-apply.ps1 comment holds a raw U+202E: %q", line)
+		}
+	}
+	if !strings.Contains(script, "# op 4 + assign rtl⟨U+202E⟩moc.evil@contoso.com") {
+		t.Errorf("teams-apply.ps1 does not name the operation with the override shown:\n%s", script)
 	}
 }
