@@ -37,6 +37,13 @@ type Input struct {
 	// or not at all (an msRTCSIP-Line that is no number, a holder that
 	// matches no user).
 	Imported []numsync.Issue
+	// PlanDigest, when set, returns the digest of the plan.json written
+	// beside the reports (it may wait for the file to be written);
+	// report.html shows it. ApplyCommand is the command that applies
+	// exactly this plan, shown beside it; empty when there is none (an
+	// applied run).
+	PlanDigest   func() string
+	ApplyCommand string
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time

@@ -151,9 +151,11 @@ func sampleInputs() map[string]Input {
 		Imported: []numsync.Issue{{Code: numsync.BadNumber, UPN: "kim@contoso.com", Number: "tel:+1-425-BAD", File: "ldaps://dc1.contoso.com", Column: "msRTCSIP-Line",
 			Message: `CN=Kim Akers,OU=Redmond,DC=contoso,DC=com: msRTCSIP-Line: "tel:+1-425-BAD": not a phone number`, Hint: "correct or clear msRTCSIP-Line in AD"}},
 	}
+	applied.PlanDigest = func() string { return "77aa0c1f" }
 	dry := applied
 	dry.Run = nil
 	dry.RunID = "plan-20240501T020000Z"
+	dry.ApplyCommand = "numsync apply reports/plan-20240501T020000Z/plan.json"
 	failed := Input{
 		Tenant: sampleTenant(now), RunID: "20240501T030000Z", Started: sampleStart, Finished: sampleStart.Add(2 * time.Second),
 		Err:            errors.New("read sheets/us.csv: line 7: bare \" in non-quoted field\x1b[31m"),

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -153,42 +155,65 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
-	rep := reports.New(in)
-	// plan.json is written beside the reports, while they are written.
-	planErr := make(chan error, 1)
+	// plan.json is written beside the reports, while they are written;
+	// report.html waits for its digest.
+	type written struct {
+		digest string
+		err    error
+	}
+	planDone := make(chan written, 1)
 	go func() {
 		if j.plan == nil {
-			planErr <- nil
+			planDone <- written{}
 			return
 		}
-		planErr <- writePlanFile(filepath.Join(dir, "plan.json"), j.plan)
+		d, err := writePlanFile(filepath.Join(dir, "plan.json"), j.plan)
+		planDone <- written{d, err}
 	}()
-	errs := []error{rep.Write(dir), <-planErr}
+	plan := sync.OnceValue(func() written { return <-planDone })
+	in.PlanDigest = func() string { return plan().digest }
+	if j.run == nil && j.plan != nil && len(j.plan.Ops) > 0 {
+		in.ApplyCommand = e.applyCommand(dir)
+	}
+	rep := reports.New(in)
+	errs := []error{rep.Write(dir), plan().err}
 	fmt.Fprint(e.stdout, rep.Summary())
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
 	return errors.Join(errs...)
 }
 
+// applyCommand is the command that applies exactly the plan written into
+// dir, with the config it was made with.
+func (e *env) applyCommand(dir string) string {
+	cmd := "numsync"
+	if e.cfg.path != "" && e.cfg.path != "numsync.yaml" {
+		cmd += " --config " + e.cfg.path
+	}
+	return cmd + " apply " + filepath.Join(dir, "plan.json")
+}
+
 // writePlanFile writes p to path through a temporary file, so a reader
-// never sees half a plan.
-func writePlanFile(path string, p *numsync.Plan) error {
+// never sees half a plan, and returns its digest (the SHA-256 of the file,
+// which is [planner.Digest] of p), computed as it is written.
+func writePlanFile(path string, p *numsync.Plan) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return "", err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.json")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer os.Remove(f.Name())
-	if err := planner.WritePlan(f, p); err != nil {
+	h := sha256.New()
+	if err := planner.WritePlan(io.MultiWriter(f, h), p); err != nil {
 		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+		return "", fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return err
+		return "", err
 	}
-	return os.Rename(f.Name(), path)
+	return hex.EncodeToString(h.Sum(nil)), os.Rename(f.Name(), path)
 }
 
 // applyOptions are the planner's apply options from config and flags.

@@ -43,12 +43,12 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *out != "" {
-		if err := writePlanFile(*out, j.plan); err != nil {
+		if _, err := writePlanFile(*out, j.plan); err != nil {
 			return err
 		}
 	}
 	if len(j.plan.Ops) > 0 {
-		fmt.Fprintf(e.stdout, "to apply exactly this plan: numsync apply %s/plan.json\n", dir)
+		fmt.Fprintf(e.stdout, "to apply exactly this plan: %s\n", e.applyCommand(dir))
 	}
 	return outcome(j)
 }
