@@ -1,7 +1,6 @@
 package numsync
 
 import (
-	"fmt"
 	"slices"
 	"time"
 )
@@ -37,6 +36,21 @@ type InventoryNumber struct {
 // Can reports whether the number has capability c.
 func (n InventoryNumber) Can(c Capability) bool { return slices.Contains(n.Capabilities, c) }
 
+// InventoryRecord is one row of a number inventory export.
+type InventoryRecord struct {
+	InventoryNumber
+	HolderID string // cloud object id of the holder; empty when the number is free
+	// HolderType is the export's TargetType ("User", "ResourceAccount",
+	// "ConferenceBridge"…), kept to name a holder numsync does not know.
+	HolderType string
+	Category   Category // of the holder's assignment
+	Source     Source   // file and line, for problems
+	// LocationUpdateUnstated says the row has no LocationUpdateSupported
+	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
+	// value stays, and a new number gets true.
+	LocationUpdateUnstated bool
+}
+
 // EmergencyLocation is an emergency address numbers can be tied to.
 type EmergencyLocation struct {
 	ID          string
@@ -48,33 +62,4 @@ type EmergencyLocation struct {
 	City        string
 	StateOrProv string
 	PostalCode  string
-}
-
-// Category is the assignment category of a number on an identity.
-type Category string
-
-// Categories: a Private number takes incoming calls only.
-const (
-	Primary Category = "Primary"
-	Private Category = "Private"
-)
-
-// ParseCategory reads an assignment category; empty means [Primary].
-func ParseCategory(s string) (Category, error) {
-	switch squash(s) {
-	case "", "primary":
-		return Primary, nil
-	case "private":
-		return Private, nil
-	}
-	return "", fmt.Errorf("unknown assignment category %q (want Primary or Private)", s)
-}
-
-// Assignment is a number held by an identity in one category.
-type Assignment struct {
-	UPN        string
-	Category   Category
-	Number     Number
-	Type       NumberType
-	LocationID string
 }

@@ -1,6 +1,7 @@
 package numsync
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -30,6 +31,27 @@ func (n Number) String() string {
 
 // IsZero reports whether n is the empty number.
 func (n Number) IsZero() bool { return n.E164 == "" }
+
+// MarshalText writes the number as [Number.String] does.
+func (n Number) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
+
+// UnmarshalText reads the form [Number.MarshalText] writes. It does not
+// validate: plan files are written by numsync.
+func (n *Number) UnmarshalText(b []byte) error {
+	s := string(b)
+	e164, ext, _ := strings.Cut(s, ";ext=")
+	if e164 != "" && !strings.HasPrefix(e164, "+") {
+		return fmt.Errorf("number %q is not in E.164 form", s)
+	}
+	*n = Number{E164: e164, Ext: ext}
+	return nil
+}
+
+// Compare orders numbers by E.164 form, then extension, as the store's
+// BINARY collation orders its (e164, ext) keys.
+func (n Number) Compare(o Number) int {
+	return cmp.Or(strings.Compare(n.E164, o.E164), strings.Compare(n.Ext, o.Ext))
+}
 
 // Country returns the ISO 3166 alpha-2 region of the number, or "" when the
 // number is empty or belongs to no single region.

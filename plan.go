@@ -159,21 +159,10 @@ type Plan struct {
 	Blocked      []Issue `json:"blocked"`
 	Warnings     []Issue `json:"warnings"`
 	Counts       Counts  `json:"counts"`
-}
-
-// MarshalText writes the number as [Number.String] does.
-func (n Number) MarshalText() ([]byte, error) { return []byte(n.String()), nil }
-
-// UnmarshalText reads the form [Number.MarshalText] writes. It does not
-// validate: plan files are written by numsync.
-func (n *Number) UnmarshalText(b []byte) error {
-	s := string(b)
-	e164, ext, _ := strings.Cut(s, ";ext=")
-	if e164 != "" && !strings.HasPrefix(e164, "+") {
-		return fmt.Errorf("number %q is not in E.164 form", s)
-	}
-	*n = Number{E164: e164, Ext: ext}
-	return nil
+	// Digest is the SHA-256 (hex) of the plan file's bytes before this
+	// field: the plan file carries it so that apply can tell a plan that
+	// was edited after it was made from the one that was reviewed.
+	Digest string `json:"digest"`
 }
 
 // Removals counts the numbers the plan leaves with nobody: its removes,

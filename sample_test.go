@@ -31,7 +31,7 @@ func TestSampleTenantPlansAsDocumented(t *testing.T) {
 
 	locs, problems, err := importer.ReadLocations(filepath.Join(dir, "locations.csv"))
 	mustLoad(t, "locations", problems, err)
-	if _, err := st.ImportLocations(ctx, locs); err != nil {
+	if _, err := st.ImportLocations(ctx, locs, nil); err != nil {
 		t.Fatal(err)
 	}
 	d, err := ldapsync.NewLDIF(filepath.Join(dir, "users.ldif"), ldapsync.Mapping{
@@ -53,7 +53,7 @@ func TestSampleTenantPlansAsDocumented(t *testing.T) {
 	}
 	recs, problems, err := importer.ReadInventory(filepath.Join(dir, "inventory.csv"))
 	mustLoad(t, "inventory", problems, err)
-	if res, err := st.ImportNumbers(ctx, recs); err != nil || len(res.Problems) > 0 {
+	if res, err := st.ImportNumbers(ctx, recs, nil); err != nil || len(res.Problems) > 0 {
 		t.Fatalf("inventory import: %v %v", err, res.Problems)
 	}
 	tenant, err := st.Tenant(ctx)

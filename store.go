@@ -22,12 +22,19 @@ type Store interface {
 	// as a problem and its number loads held by an [OutsideHolder].
 	// ImportUsers turns such holdings into assignments once a user with
 	// that object id arrives.
-	ImportNumbers(ctx context.Context, recs []InventoryRecord) (ImportResult, error)
+	//
+	// With file set, the records come from that export file: it is
+	// recorded (see [Store.SourceDigest]) in the same transaction as its
+	// records, and an export written before the last applied run is
+	// refused with an [*OlderExportError] unless file.AllowOlder, because
+	// loading it would take back what that run assigned.
+	ImportNumbers(ctx context.Context, recs []InventoryRecord, file *ExportFile) (ImportResult, error)
 	// ImportUsers upserts users. With opts.MarkAbsent, users of the same
 	// source that are not in users are marked absent (never deleted).
 	ImportUsers(ctx context.Context, users []User, opts UserImportOptions) (ImportResult, error)
-	// ImportLocations upserts emergency locations.
-	ImportLocations(ctx context.Context, locs []EmergencyLocation) (ImportResult, error)
+	// ImportLocations upserts emergency locations; file, when set, is
+	// recorded in the same transaction.
+	ImportLocations(ctx context.Context, locs []EmergencyLocation, file *ExportFile) (ImportResult, error)
 
 	// Tenant returns a consistent snapshot of the whole tenant.
 	Tenant(ctx context.Context) (*Tenant, error)
@@ -70,11 +77,26 @@ type Store interface {
 	OutboxLen(ctx context.Context) (int, error)
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 
-	// SourceDigest and SetSourceDigest remember the content digest of the
-	// exports a run loads, so that an export unchanged since it was last
-	// loaded is not loaded again over what numsync applied since.
+	// SourceDigest returns the content digest of the export of that name
+	// (an [ExportFile]'s Name) last loaded, "" when none was, so that an
+	// export unchanged since it was last loaded is not loaded again over
+	// what numsync applied since.
 	SourceDigest(ctx context.Context, name string) (string, error)
-	SetSourceDigest(ctx context.Context, name, digest string) error
+
+	// RecordOutcomes upserts what became of applied operations in Teams,
+	// keyed by run id and step, in one transaction that also logs each
+	// outcome with its actor. An outcome naming a run that was not applied
+	// or a step the run does not have is an error wrapping [ErrNotFound],
+	// and nothing is recorded. The revision does not change: Teams
+	// catching up with the store makes no plan stale.
+	RecordOutcomes(ctx context.Context, outs []OpOutcome) error
+	// Outcomes returns the outcome of every operation of an applied run,
+	// by step; an operation nothing was recorded for is pending.
+	Outcomes(ctx context.Context, runID string) ([]OpOutcome, error)
+	// UnfinishedOutcomes returns the pending, submitted and failed
+	// outcomes of every applied run, oldest operation first: what the next
+	// run must carry out or retry in Teams.
+	UnfinishedOutcomes(ctx context.Context) ([]OpOutcome, error)
 
 	Close() error
 }
@@ -109,23 +131,44 @@ func (e *LockedError) Error() string {
 // Unwrap makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// InventoryRecord is one row of a number inventory export.
-type InventoryRecord struct {
-	InventoryNumber
-	HolderID string // cloud object id of the holder; empty when the number is free
-	// HolderType is the export's TargetType ("User", "ResourceAccount",
-	// "ConferenceBridge"…), kept to name a holder numsync does not know.
-	HolderType string
-	Category   Category // of the holder's assignment
-	Source     Source   // file and line, for problems
-	// LocationUpdateUnstated says the row has no LocationUpdateSupported
-	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
-	// value stays, and a new number gets true.
-	LocationUpdateUnstated bool
+// ExportFile is an export file an import loads, recorded with its rows in
+// one transaction: a failed import leaves neither, so an export is never
+// thought loaded when it was not, nor loaded again because its record was
+// lost.
+type ExportFile struct {
+	Name     string    // what it is: "inventory", "users", "locations"
+	Digest   string    // of its content
+	Modified time.Time // when it was written (its modification time); zero when unknown
+	// AllowOlder loads it even when it was written before the last
+	// applied run (see [OlderExportError]).
+	AllowOlder bool
+}
+
+// OlderExportError refuses an export written before a run applied
+// assignments: it does not show them, so loading it as the tenant's truth
+// would take them back. Nothing was loaded.
+type OlderExportError struct {
+	Name     string
+	Modified time.Time // of the export
+	RunID    string    // the last applied run
+	Applied  time.Time // when that run ended
+}
+
+func (e *OlderExportError) Error() string {
+	return fmt.Sprintf("the %s export was written at %s, before run %s applied its changes at %s: loading it would take them back; nothing was loaded",
+		e.Name, e.Modified.UTC().Format(time.RFC3339), e.RunID, e.Applied.UTC().Format(time.RFC3339))
+}
+
+// Hint says what to do instead.
+func (e *OlderExportError) Hint() string {
+	return "export the " + e.Name + " again once the applied changes are in Teams, or load this file anyway with --allow-older-export"
 }
 
 // UserImportOptions tunes [Store.ImportUsers].
 type UserImportOptions struct {
+	// File, when set, is the export the users come from, recorded in the
+	// same transaction (see [ExportFile]).
+	File *ExportFile
 	// Source names where the users come from ("csv", "ldap", "ldif").
 	Source string
 	// MarkAbsent marks users of Source that are not in the import as absent.
@@ -144,15 +187,6 @@ type ImportResult struct {
 	Adopted  int
 	Problems []Issue // rows loaded differently from what they asked, or not at all
 	Revision int64   // store revision after the import
-}
-
-// Tenant is a snapshot of the store at one revision.
-type Tenant struct {
-	Revision    int64
-	Users       []User
-	Numbers     []InventoryNumber
-	Locations   []EmergencyLocation
-	Assignments []Assignment
 }
 
 // ApplyRequest is a plan on its way into the store.

@@ -2,6 +2,15 @@ package numsync
 
 import "time"
 
+// Tenant is a snapshot of the store at one revision.
+type Tenant struct {
+	Revision    int64
+	Users       []User
+	Numbers     []InventoryNumber
+	Locations   []EmergencyLocation
+	Assignments []Assignment
+}
+
 // NumberState is where an inventory number stands.
 type NumberState string
 

@@ -114,3 +114,11 @@ func squash(s string) string {
 	}
 	return b.String()
 }
+
+// WithOnPremises returns the cloud's view of a user synced from on-premises
+// AD, with what only AD knows taken from ad: its DN, its msRTCSIP-Line and
+// the directory it is read from (which keeps marking it absent).
+func (u User) WithOnPremises(ad User) User {
+	u.DN, u.OnPremLine, u.Source = ad.DN, ad.OnPremLine, ad.Source
+	return u
+}

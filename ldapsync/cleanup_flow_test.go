@@ -118,7 +118,7 @@ func TestCleanupFlow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if res, err := st.ImportNumbers(ctx, inv); err != nil || len(res.Problems) > 0 {
+	if res, err := st.ImportNumbers(ctx, inv, nil); err != nil || len(res.Problems) > 0 {
 		t.Fatalf("inventory import: %v %v", err, res.Problems)
 	}
 	reader := newDirectory(t, plainConfig(t, s))

@@ -7,5 +7,5 @@
 // PLAIN with a password read from the environment or a file, retries on the
 // next run. It must not write messages (the planner does, inside the apply
 // transaction) nor know how the store keeps them: it talks to the store only
-// through [numsync.Store].
+// through the three methods of [Outbox].
 package notify

@@ -49,6 +49,16 @@ func (f Failure) Error() string {
 // *textproto.Error with the server's reply code.
 func (f Failure) Unwrap() error { return f.Err }
 
+// Outbox is the part of [numsync.Store] that Send uses: the messages
+// waiting, and the record that one was sent.
+type Outbox interface {
+	Outbox(ctx context.Context, after int64, limit int) ([]numsync.Message, error)
+	OutboxLen(ctx context.Context) (int, error)
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+}
+
+var _ Outbox = numsync.Store(nil)
+
 // Send delivers the store's outbox over SMTP, one connection for the whole
 // batch. Each message is marked sent the moment the server has accepted its
 // DATA, so a crash can deliver twice at most the one message in flight.
@@ -65,7 +75,7 @@ func (f Failure) Unwrap() error { return f.Err }
 // flight is finished, within cfg.Timeout, and recorded. Send must run while
 // the caller holds the store's writer lock, so that two runs never send the
 // same outbox at once.
-func Send(ctx context.Context, st numsync.Store, cfg Config, log *zap.Logger) (Result, error) {
+func Send(ctx context.Context, st Outbox, cfg Config, log *zap.Logger) (Result, error) {
 	var res Result
 	if err := cfg.Validate(); err != nil {
 		return res, err

@@ -82,7 +82,7 @@ func queued(t *testing.T) (*store.Store, string) {
 	if _, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportNumbers(ctx, recs); err != nil {
+	if _, err := st.ImportNumbers(ctx, recs, nil); err != nil {
 		t.Fatal(err)
 	}
 	rev, err := st.Revision(ctx)

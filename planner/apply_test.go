@@ -51,7 +51,7 @@ func seed(t *testing.T, st numsync.Store, ten *numsync.Tenant) {
 	if _, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ImportLocations(ctx, ten.Locations); err != nil {
+	if _, err := st.ImportLocations(ctx, ten.Locations, nil); err != nil {
 		t.Fatal(err)
 	}
 	var recs []numsync.InventoryRecord
@@ -64,7 +64,7 @@ func seed(t *testing.T, st numsync.Store, ten *numsync.Tenant) {
 		}
 		recs = append(recs, rec)
 	}
-	res, err := st.ImportNumbers(ctx, recs)
+	res, err := st.ImportNumbers(ctx, recs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +469,7 @@ func TestRollback(t *testing.T) {
 				recs = append(recs, numsync.InventoryRecord{InventoryNumber: num, HolderID: "oid-" + alice, Category: numsync.Primary})
 			}
 		}
-		if _, err := st.ImportNumbers(ctx, recs); err != nil {
+		if _, err := st.ImportNumbers(ctx, recs, nil); err != nil {
 			t.Fatal(err)
 		}
 		back, err := Rollback(ctx, st, run.ID, RollbackOptions{})

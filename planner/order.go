@@ -54,8 +54,8 @@ func (p *planner) orderedOps() []numsync.Op {
 		removes = append(removes, slotOp{s, p.removeOp(s, holdingOf(p.x.held[s]), nil), nil})
 	}
 
-	slices.SortFunc(takes, func(a, b *takeNode) int { return compareSlots(a.d.slot, b.d.slot) })
-	bySlot := make(map[slot]int, len(takes))
+	slices.SortFunc(takes, func(a, b *takeNode) int { return a.d.slot.Compare(b.d.slot) })
+	bySlot := make(map[numsync.Slot]int, len(takes))
 	for i, t := range takes {
 		bySlot[t.d.slot] = i
 	}
@@ -75,7 +75,7 @@ func (p *planner) orderedOps() []numsync.Op {
 		removes = append(removes, slotOp{d.slot, p.removeOp(d.slot, d.before, d.w), d})
 	}
 
-	slices.SortFunc(removes, func(a, b slotOp) int { return compareSlots(a.slot, b.slot) })
+	slices.SortFunc(removes, func(a, b slotOp) int { return a.slot.Compare(b.slot) })
 	ops := make([]numsync.Op, 0, len(removes)+len(takes))
 	// The remove that starts a change, by the change's decision, so that
 	// the two steps can be linked once the change is placed.
@@ -152,7 +152,7 @@ func breakCycles(takes []*takeNode) []int {
 }
 
 type slotOp struct {
-	slot slot
+	slot numsync.Slot
 	op   numsync.Op
 	// half is the change this remove is the first step of, or nil.
 	half *decision
@@ -160,11 +160,11 @@ type slotOp struct {
 
 // removeOp makes the remove of slot s; w is the row that asked for it, nil
 // for an authoritative removal.
-func (p *planner) removeOp(s slot, before *numsync.Holding, w *numsync.Wish) numsync.Op {
+func (p *planner) removeOp(s numsync.Slot, before *numsync.Holding, w *numsync.Wish) numsync.Op {
 	op := numsync.Op{
 		Action:   numsync.Remove,
-		UPN:      p.upnOf(s.user, p.x.held[s].UPN),
-		Category: s.cat,
+		UPN:      p.upnOf(s.UPNKey, p.x.held[s].UPN),
+		Category: s.Category,
 		Before:   before,
 	}
 	if w != nil {
@@ -181,7 +181,7 @@ func (p *planner) takeOp(d *decision, split bool) numsync.Op {
 	op := numsync.Op{
 		Action:   d.action,
 		UPN:      d.upn,
-		Category: d.slot.cat,
+		Category: d.slot.Category,
 		Before:   d.before,
 		After:    d.after,
 		Notify:   d.w.Notify,

@@ -41,20 +41,6 @@ type Input struct {
 	Sheets       int
 }
 
-// slot is one assignment place: an identity (by UPN key) and a category.
-// Every operation of a plan acts on exactly one slot.
-type slot struct {
-	user string
-	cat  numsync.Category
-}
-
-func compareSlots(a, b slot) int {
-	if c := strings.Compare(a.user, b.user); c != 0 {
-		return c
-	}
-	return strings.Compare(string(a.cat), string(b.cat))
-}
-
 type status uint8
 
 const (
@@ -67,7 +53,7 @@ const (
 // decision is the fate of one wish.
 type decision struct {
 	w      *numsync.Wish
-	slot   slot
+	slot   numsync.Slot
 	upn    string // as the directory spells it, for operations
 	status status
 	action numsync.Action
@@ -76,7 +62,7 @@ type decision struct {
 	// release is another category of the same identity that holds the
 	// wanted number and no row names: moving a number between categories
 	// removes it there first.
-	release *slot
+	release *numsync.Slot
 	// issue is why a rejected or blocked row is not carried out; a pointer
 	// because most rows have none and a decision is made per row.
 	issue *numsync.Issue
@@ -88,8 +74,8 @@ type index struct {
 	*numsync.TenantIndex // users and numbers, shared with the reports
 	locByID              map[string]*numsync.EmergencyLocation
 	locByDesc            map[string][]*numsync.EmergencyLocation
-	held                 map[slot]*numsync.Assignment
-	holder               map[string]slot // number key → the slot holding it now
+	held                 map[numsync.Slot]*numsync.Assignment
+	holder               map[string]numsync.Slot // number key → the slot holding it now
 }
 
 func newIndex(tx *numsync.TenantIndex) *index {
@@ -112,12 +98,12 @@ func newIndex(tx *numsync.TenantIndex) *index {
 
 // slotsOf indexes t's assignments by slot, and the slot of each held
 // number by number key.
-func slotsOf(t *numsync.Tenant) (held map[slot]*numsync.Assignment, holder map[string]slot) {
-	held = make(map[slot]*numsync.Assignment, len(t.Assignments))
-	holder = make(map[string]slot, len(t.Assignments))
+func slotsOf(t *numsync.Tenant) (held map[numsync.Slot]*numsync.Assignment, holder map[string]numsync.Slot) {
+	held = make(map[numsync.Slot]*numsync.Assignment, len(t.Assignments))
+	holder = make(map[string]numsync.Slot, len(t.Assignments))
 	for i := range t.Assignments {
 		a := &t.Assignments[i]
-		s := slot{numsync.UPNKey(a.UPN), categoryOrPrimary(a.Category)}
+		s := numsync.SlotOf(a.UPN, a.Category)
 		held[s] = a
 		holder[a.Number.String()] = s
 	}
@@ -125,13 +111,6 @@ func slotsOf(t *numsync.Tenant) (held map[slot]*numsync.Assignment, holder map[s
 }
 
 func descKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-
-func categoryOrPrimary(c numsync.Category) numsync.Category {
-	if c == "" {
-		return numsync.Primary
-	}
-	return c
-}
 
 func holdingOf(a *numsync.Assignment) *numsync.Holding {
 	return &numsync.Holding{Number: a.Number, Type: a.Type, Location: a.LocationID}
@@ -141,11 +120,11 @@ func holdingOf(a *numsync.Assignment) *numsync.Holding {
 type planner struct {
 	in         Input
 	x          *index
-	decs       map[slot]*decision
+	decs       map[numsync.Slot]*decision
 	order      []*decision // the wishes that reach the rules, in sheet order
 	takers     map[string]*decision
-	releasedBy map[slot]*decision
-	authRemove map[slot]bool
+	releasedBy map[numsync.Slot]*decision
+	authRemove map[numsync.Slot]bool
 	rejects    []numsync.Issue
 	warnings   []numsync.Issue
 }
@@ -186,10 +165,10 @@ func Plan(in Input) *numsync.Plan {
 	p := &planner{
 		in:         in,
 		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant)),
-		decs:       make(map[slot]*decision, len(in.Wishes)),
+		decs:       make(map[numsync.Slot]*decision, len(in.Wishes)),
 		takers:     make(map[string]*decision, len(in.Wishes)),
-		releasedBy: make(map[slot]*decision),
-		authRemove: make(map[slot]bool),
+		releasedBy: make(map[numsync.Slot]*decision),
+		authRemove: make(map[numsync.Slot]bool),
 	}
 	p.rejects = append(p.rejects, in.SheetRejects...)
 	p.warnings = append(p.warnings, in.SheetWarnings...)
@@ -270,11 +249,11 @@ func (p *planner) screen() {
 	all := make([]*decision, len(p.in.Wishes))
 	// Repeated slots and numbers are rare: keep the first row of each in
 	// one map, and groups only for the repeated ones.
-	slotGroups := make(map[slot][]*decision)
+	slotGroups := make(map[numsync.Slot][]*decision)
 	for i := range p.in.Wishes {
 		w := &p.in.Wishes[i]
 		d := &decs[i]
-		*d = decision{w: w, slot: slot{numsync.UPNKey(w.UPN), categoryOrPrimary(w.Category)}}
+		*d = decision{w: w, slot: numsync.SlotOf(w.UPN, w.Category)}
 		all[i] = d
 		if f, dup := p.decs[d.slot]; dup {
 			if slotGroups[d.slot] == nil {
@@ -295,7 +274,7 @@ func (p *planner) screen() {
 				continue
 			}
 		default:
-			p.rejectRow(d, numsync.ConflictingRows, "the identity has other rows for the "+string(d.slot.cat)+" category: "+otherRows(d, group),
+			p.rejectRow(d, numsync.ConflictingRows, "the identity has other rows for the "+string(d.slot.Category)+" category: "+otherRows(d, group),
 				"keep one row per identity and category")
 		}
 		keep = append(keep, d)
@@ -378,7 +357,7 @@ func (p *planner) markAuthoritative() {
 		named[numsync.UPNKey(u)] = true
 	}
 	for s := range p.x.held {
-		if !named[s.user] {
+		if !named[s.UPNKey] {
 			p.authRemove[s] = true
 		}
 	}
@@ -457,16 +436,16 @@ func (p *planner) resolveTaken() {
 
 // keptBy returns the slot holding the number d wants if that slot keeps it
 // after the plan.
-func (p *planner) keptBy(d *decision) (slot, bool) {
+func (p *planner) keptBy(d *decision) (numsync.Slot, bool) {
 	h, ok := p.x.holder[numberKey(d.after)]
 	if !ok || h == d.slot || p.frees(h) {
-		return slot{}, false
+		return numsync.Slot{}, false
 	}
 	return h, true
 }
 
 // frees reports whether the slot gives up its current number in the plan.
-func (p *planner) frees(s slot) bool {
+func (p *planner) frees(s numsync.Slot) bool {
 	if p.authRemove[s] {
 		return true
 	}
@@ -478,9 +457,9 @@ func (p *planner) frees(s slot) bool {
 	return o != nil && o.status == accepted
 }
 
-func (p *planner) rejectTaken(d *decision, h slot) {
+func (p *planner) rejectTaken(d *decision, h numsync.Slot) {
 	a := p.x.held[h]
-	msg := fmt.Sprintf("the number is held by %s (%s), who keeps it after this plan", a.UPN, h.cat)
+	msg := fmt.Sprintf("the number is held by %s (%s), who keeps it after this plan", a.UPN, h.Category)
 	hint := "remove it from its holder in the same sheets, or choose a free number"
 	if hd := p.decs[h]; hd != nil && hd.status != accepted && hd.status != unchanged && hd.w != nil {
 		msg += fmt.Sprintf(" because the holder's own row at %s was not carried out (%s)", hd.w.Source, hd.issue.Code)

@@ -15,25 +15,36 @@ import (
 // WritePlan writes p as plan.json (schema in PLANFILE.md): indented JSON
 // with a fixed field order, lists written as [] even when empty, and no
 // HTML escaping, so that the same plan always gives the same bytes and a
-// reviewer can read and diff it.
+// reviewer can read and diff it. The last field, digest, is the SHA-256 of
+// the bytes before it (p.Digest is not read): apply refuses a file whose
+// content no longer matches it.
 //
 // The bytes are those of encoding/json with two-space indentation, but the
 // plan is encoded one list element at a time into a buffer on w, so the
 // file is never held whole in memory (twice, with the indentation pass).
 func WritePlan(w io.Writer, p *numsync.Plan) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := encodePlan(bw, p); err != nil {
+	h := sha256.New()
+	// The body goes to the file and into the digest at once.
+	body := bufio.NewWriterSize(io.MultiWriter(w, h), 64<<10)
+	if err := encodeBody(body, p); err != nil {
 		return err
 	}
-	return bw.Flush()
+	if err := body.Flush(); err != nil {
+		return fmt.Errorf("writing plan: %w", err)
+	}
+	if _, err := w.Write(digestTail(hex.EncodeToString(h.Sum(nil)))); err != nil {
+		return fmt.Errorf("writing plan: %w", err)
+	}
+	return nil
 }
 
-// Digest returns the SHA-256 (hex) of the canonical plan.json of p: the
-// identity of the reviewed plan that runs and audit entries refer to.
+// Digest returns the SHA-256 (hex) of the canonical plan.json of p up to
+// its digest field: the digest the file carries, and the identity of the
+// reviewed plan that runs and audit entries refer to.
 func Digest(p *numsync.Plan) string {
 	h := sha256.New()
 	bw := bufio.NewWriterSize(h, 64<<10)
-	if err := encodePlan(bw, p); err != nil || bw.Flush() != nil {
+	if err := encodeBody(bw, p); err != nil || bw.Flush() != nil {
 		// Every field of a plan marshals; an error here is a bug, and an
 		// empty digest makes it visible in the run record.
 		return ""
@@ -41,10 +52,17 @@ func Digest(p *numsync.Plan) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// encodePlan writes p as a json.Encoder with SetIndent("", "  ") and no
+// digestTail is how a plan file written by [WritePlan] ends: the digest
+// member and the closing brace.
+func digestTail(digest string) []byte {
+	return []byte(",\n  \"digest\": \"" + digest + "\"\n}\n")
+}
+
+// encodeBody writes p as a json.Encoder with SetIndent("", "  ") and no
 // HTML escaping writes the whole struct, field by field in the order of
-// numsync.Plan's declaration (a test holds the two to the same bytes).
-func encodePlan(w *bufio.Writer, p *numsync.Plan) error {
+// numsync.Plan's declaration (a test holds the two to the same bytes), up
+// to and without the digest member and the closing brace.
+func encodeBody(w *bufio.Writer, p *numsync.Plan) error {
 	e := newPlanEncoder(w)
 	w.WriteString("{\n")
 	e.field("version", p.Version)
@@ -57,7 +75,6 @@ func encodePlan(w *bufio.Writer, p *numsync.Plan) error {
 	encodeList(e, "warnings", p.Warnings)
 	e.w.WriteString("  \"counts\": ")
 	e.value(e.top, &p.Counts)
-	w.WriteString("\n}\n")
 	if e.err != nil {
 		return fmt.Errorf("writing plan: %w", e.err)
 	}
@@ -154,10 +171,11 @@ func ReadPlan(r io.Reader) (*numsync.Plan, error) {
 	return p, err
 }
 
-// ReadPlanDigest is [ReadPlan] that also returns the SHA-256 (hex) of the
-// bytes it read. For a file as [WritePlan] wrote it that is [Digest] of the
-// plan, without encoding the plan again; for a file whose layout someone
-// changed it is the digest of that file, which is what was reviewed.
+// ReadPlanDigest is [ReadPlan] that also returns the plan's digest, once
+// it has checked that the content is the one the digest was made of: a
+// plan changed after it was made (a number edited by hand) is refused. A
+// file as [WritePlan] wrote it is checked by hashing the bytes read; one
+// whose layout someone changed (reindented) by encoding the plan again.
 func ReadPlanDigest(r io.Reader) (*numsync.Plan, string, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
@@ -167,8 +185,30 @@ func ReadPlanDigest(r io.Reader) (*numsync.Plan, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	sum := sha256.Sum256(b)
-	return p, hex.EncodeToString(sum[:]), nil
+	if err := checkDigest(b, p); err != nil {
+		return nil, "", err
+	}
+	return p, p.Digest, nil
+}
+
+// checkDigest refuses a plan whose content is not what its digest says.
+func checkDigest(b []byte, p *numsync.Plan) error {
+	if p.Digest == "" {
+		return &PlanFileError{Msg: "it carries no digest of its content, so nothing shows it is the plan that was made",
+			Hint: "make the plan again with 'numsync plan' and review it"}
+	}
+	var sum string
+	if i := len(b) - len(digestTail(p.Digest)); i >= 0 && bytes.Equal(b[i:], digestTail(p.Digest)) {
+		h := sha256.Sum256(b[:i])
+		sum = hex.EncodeToString(h[:])
+	} else {
+		sum = Digest(p)
+	}
+	if sum != p.Digest {
+		return &PlanFileError{Msg: "this plan was changed after it was made (its content does not match the digest it carries)",
+			Hint: "apply only the plan.json that 'numsync plan' wrote; to change it, change the sheets, plan again and review"}
+	}
+	return nil
 }
 
 func decodePlan(b []byte) (*numsync.Plan, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -45,6 +46,8 @@ func TestPlanFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The plan read back carries the digest its file was written with.
+		p.Digest = Digest(p)
 		if !reflect.DeepEqual(p, q) {
 			t.Errorf("read back a different plan:\n%+v\n%+v", p, q)
 		}
@@ -58,6 +61,13 @@ func TestPlanFile(t *testing.T) {
 			if !bytes.Contains(b, []byte(want)) {
 				t.Errorf("plan.json lacks %s:\n%s", want, b)
 			}
+		}
+	})
+
+	t.Run("ReindentedIsTheSamePlan", func(t *testing.T) {
+		p, digest, err := ReadPlanDigest(strings.NewReader(reindent(t, string(writePlan(t, samplePlan())))))
+		if err != nil || digest != Digest(samplePlan()) || p.Digest != digest {
+			t.Fatalf("reindented plan: digest %q, %v; want it accepted with digest %s", digest, err, Digest(samplePlan()))
 		}
 	})
 
@@ -84,6 +94,14 @@ func TestPlanFile(t *testing.T) {
 			{"UnknownAction", strings.Replace(good, `"action": "remove"`, `"action": "delete"`, 1), `unknown action "delete"`},
 			{"TrailingData", good + "{}", "data after the plan"},
 			{"PairNotReturned", strings.Replace(good, `"pair": 1`, `"pair": 2`, 1), "names no step that pairs back with it"},
+			// A reviewed plan whose number someone changed by hand, in
+			// the file as written or reindented, or whose digest was
+			// removed or made up, is not the plan that was reviewed.
+			{"EditedNumber", strings.Replace(good, "+14255550102", "+14255550199", 1), "this plan was changed after it was made"},
+			{"EditedUPN", strings.Replace(good, `"upn": "alice@example.com"`, `"upn": "carol@example.com"`, 1), "this plan was changed after it was made"},
+			{"EditedAndReindented", reindent(t, strings.Replace(good, "+14255550102", "+14255550199", 1)), "this plan was changed after it was made"},
+			{"EditedDigest", regexp.MustCompile(`"digest": "[0-9a-f]{8}`).ReplaceAllString(good, `"digest": "00000000`), "this plan was changed after it was made"},
+			{"NoDigest", regexp.MustCompile(`,\n  "digest": "[0-9a-f]+"`).ReplaceAllString(good, ""), "carries no digest"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -94,6 +112,16 @@ func TestPlanFile(t *testing.T) {
 			})
 		}
 	})
+}
+
+// reindent lays a plan file out as an editor reformatting it would.
+func reindent(t *testing.T, file string) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(file), "", "\t"); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 func TestDeterminism(t *testing.T) {
@@ -225,6 +253,7 @@ func TestWritePlanIsIndentedJSON(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := *p
 			c.Ops, c.Rejects, c.Blocked, c.Warnings = nonNil(c.Ops), nonNil(c.Rejects), nonNil(c.Blocked), nonNil(c.Warnings)
+			c.Digest = Digest(p)
 			var want bytes.Buffer
 			enc := json.NewEncoder(&want)
 			enc.SetEscapeHTML(false)
@@ -236,9 +265,10 @@ func TestWritePlanIsIndentedJSON(t *testing.T) {
 			if !bytes.Equal(got, want.Bytes()) {
 				t.Errorf("WritePlan wrote\n%s\nencoding/json writes\n%s", got, want.Bytes())
 			}
-			sum := sha256.Sum256(want.Bytes())
+			body, _, _ := bytes.Cut(want.Bytes(), []byte(",\n  \"digest\""))
+			sum := sha256.Sum256(body)
 			if Digest(p) != hex.EncodeToString(sum[:]) {
-				t.Errorf("Digest = %s, want the SHA-256 of the file, %x", Digest(p), sum)
+				t.Errorf("Digest = %s, want the SHA-256 of the file before its digest, %x", Digest(p), sum)
 			}
 			// apply hashes the bytes it read instead of encoding the
 			// plan again: the two must agree on a file WritePlan wrote.

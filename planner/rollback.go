@@ -70,10 +70,10 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 		before *numsync.Holding
 		after  *numsync.Holding
 	}
-	var order []slot
-	spans := make(map[slot]*span)
+	var order []numsync.Slot
+	spans := make(map[numsync.Slot]*span)
 	for _, e := range entries {
-		s := slot{numsync.UPNKey(e.Op.UPN), categoryOrPrimary(e.Op.Category)}
+		s := numsync.SlotOf(e.Op.UPN, e.Op.Category)
 		sp := spans[s]
 		if sp == nil {
 			sp = &span{first: e, before: e.Op.Before}
@@ -82,9 +82,9 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 		}
 		sp.after = e.Op.After
 	}
-	changedBy := make(map[slot]numsync.AuditEntry)
+	changedBy := make(map[numsync.Slot]numsync.AuditEntry)
 	for _, e := range later {
-		s := slot{numsync.UPNKey(e.Op.UPN), categoryOrPrimary(e.Op.Category)}
+		s := numsync.SlotOf(e.Op.UPN, e.Op.Category)
 		if _, seen := changedBy[s]; !seen && e.RunID != run.ID {
 			changedBy[s] = e
 		}
@@ -100,7 +100,7 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 		}
 		w := numsync.Wish{
 			UPN:              sp.first.Op.UPN,
-			Category:         s.cat,
+			Category:         s.Category,
 			Notify:           opts.Notify,
 			AllowQuarantined: true,
 			Source:           numsync.Source{File: "run " + run.ID, Line: int(sp.first.Seq)},

@@ -14,9 +14,9 @@ func (p *planner) decide(d *decision) {
 		return
 	}
 	w := d.w
-	u := p.x.User(d.slot.user)
+	u := p.x.User(d.slot.UPNKey)
 	cur := p.x.held[d.slot]
-	d.upn = p.upnOf(d.slot.user, w.UPN)
+	d.upn = p.upnOf(d.slot.UPNKey, w.UPN)
 	if cur != nil {
 		d.before = holdingOf(cur)
 	}
@@ -33,7 +33,7 @@ func (p *planner) decide(d *decision) {
 		case cur != nil:
 			d.action = numsync.Remove
 		case u == nil:
-			p.rejectRow(d, numsync.UnknownUser, fmt.Sprintf("%s is not in the directory and holds no %s number", w.UPN, d.slot.cat),
+			p.rejectRow(d, numsync.UnknownUser, fmt.Sprintf("%s is not in the directory and holds no %s number", w.UPN, d.slot.Category),
 				"check the spelling of the user principal name")
 		default:
 			d.status = unchanged
@@ -85,7 +85,7 @@ func (p *planner) decide(d *decision) {
 	if cur != nil {
 		d.action = numsync.Change
 	}
-	if h, ok := p.x.holder[numberKey(d.after)]; ok && h.user == d.slot.user && h != d.slot && p.decs[h] == nil {
+	if h, ok := p.x.holder[numberKey(d.after)]; ok && h.UPNKey == d.slot.UPNKey && h != d.slot && p.decs[h] == nil {
 		d.release = &h
 		p.releasedBy[h] = d
 	}

@@ -215,6 +215,7 @@ type htmlPage struct {
 	Imported            htmlTable
 	Reconcile           htmlTable
 	ADCleanup           htmlTable
+	Unlanded            htmlTable
 	// PlanDigest and ApplyCommand say which plan this is and how to
 	// apply exactly it; empty when the caller did not say.
 	PlanDigest, ApplyCommand string
@@ -258,9 +259,8 @@ func (f *facts) html(w *bufio.Writer) {
 	if f.in.Err != nil {
 		p.Error = numsync.OneLine(f.in.Err.Error())
 	}
-	if f.in.PlanDigest != nil && f.in.Plan != nil {
-		// Waits for plan.json, which the caller writes meanwhile.
-		p.PlanDigest = f.in.PlanDigest()
+	if f.in.Plan != nil {
+		p.PlanDigest = f.in.PlanDigest
 	}
 	p.Ops = f.opsTable()
 	p.Rejects = f.issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
@@ -278,6 +278,13 @@ func (f *facts) html(w *bufio.Writer) {
 	}
 	p.Reconcile = f.reconcileTable()
 	p.ADCleanup = f.adCleanupTable()
+	p.Unlanded = newHTMLTable("teams", "Not landed in Teams yet", TeamsApplyFile,
+		[]string{"run", "step", "action", "identity", "category", "before", "after", "state", "attempts", "error"}, len(f.in.Unfinished))
+	for _, u := range f.in.Unfinished[:min(len(f.in.Unfinished), maxHTMLRows)] {
+		o := u.Outcome
+		p.Unlanded.add("", []string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), f.identityLabel(u.Op.UPN),
+			string(u.Op.Category.OrPrimary()), holdingNumber(u.Op.Before), holdingNumber(u.Op.After), string(o.State), strconv.Itoa(o.Attempts), numsync.OneLine(o.Error)})
+	}
 
 	// The page goes through memory (its tables are bounded) so that a
 	// failure leaves a page saying so rather than half a page.
@@ -330,7 +337,7 @@ func (f *facts) opsTable() htmlTable {
 		if op.Pair != 0 {
 			class += " paired"
 		}
-		t.add(class, []string{strconv.Itoa(i + 1), action, f.identityLabel(op.UPN), string(category(op.Category)),
+		t.add(class, []string{strconv.Itoa(i + 1), action, f.identityLabel(op.UPN), string(op.Category.OrPrimary()),
 			field(before.Number.String(), after.Number.String()),
 			field(before.Type.Label(), after.Type.Label()),
 			field(f.locationLabel(before.Location), f.locationLabel(after.Location)),

@@ -132,6 +132,12 @@ func (f *facts) metrics(out *bufio.Writer) {
 	w.family("numsync_sheets_read", "Sheets read by the last run.")
 	w.sample("numsync_sheets_read", float64(c.Sheets))
 
+	w.family("numsync_teams_unlanded_operations", "Applied operations not landed in Teams yet, by push state; 0 for all when Teams has everything.")
+	unlanded := f.unlanded()
+	for _, st := range []numsync.PushState{numsync.PushPending, numsync.PushSubmitted, numsync.PushFailed} {
+		w.sample("numsync_teams_unlanded_operations", float64(unlanded[st]), "state", string(st))
+	}
+
 	w.family("numsync_numbers", "Inventory numbers by country, number type and state (assigned, free, quarantined) after the last run.")
 	for _, t := range f.tallyNumbers() {
 		for _, st := range numsync.AllNumberStates {

@@ -77,10 +77,6 @@ type psScript struct {
 	log bytes.Buffer
 }
 
-// writing reports whether this is the pass that writes; the counting
-// pass need not make comments.
-func (s *psScript) writing() bool { return s.out != nil }
-
 // comment adds a comment line made of parts; the text is reduced to one
 // printable line.
 func (s *psScript) comment(parts ...string) {
@@ -102,14 +98,13 @@ func (s *psScript) blank() {
 	}
 }
 
-// psArg is one parameter of a cmdlet call: a quoted value, a bare word
-// (for constants chosen by this package), or a switch.
+// psArg is one parameter of a cmdlet call: a quoted value or a bare word
+// (for constants chosen by this package).
 type psArg struct {
-	name   string
-	value  string
-	bare   bool   // value is a constant of this package, written unquoted
-	toggle bool   // a switch parameter without a value
-	wrap   string // if set, a format with one %s for the quoted value
+	name  string
+	value string
+	bare  bool   // value is a constant of this package, written unquoted
+	wrap  string // if set, a format with one %s for the quoted value
 }
 
 // call adds one logged cmdlet call; what, joined, describes the step in
@@ -122,7 +117,6 @@ func (s *psScript) call(cmdlet string, args []psArg, what ...string) {
 		line.WriteString(" -")
 		line.WriteString(a.name)
 		switch {
-		case a.toggle:
 		case a.bare:
 			line.WriteByte(' ')
 			line.WriteString(a.value)

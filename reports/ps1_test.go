@@ -30,13 +30,10 @@ func psUnquote(q string) string {
 }
 
 var (
-	q            = psQuoted
-	numberType   = `'(CallingPlan|OperatorConnect|DirectRouting)'`
-	psWriteStep  = regexp.MustCompile(`^Write-Step (` + q + `)$`)
-	psThrow      = regexp.MustCompile(`^throw (` + q + `)$`)
-	psRemoveCall = regexp.MustCompile(`^Remove-CsPhoneNumberAssignment -Identity (` + q + `) -PhoneNumber (` + q + `) -PhoneNumberType ` + numberType + `$`)
-	psSetCall    = regexp.MustCompile(`^Set-CsPhoneNumberAssignment -Identity (` + q + `) -PhoneNumber (` + q + `) -PhoneNumberType ` + numberType +
-		`(?: -LocationId (` + q + `))?( -AssignmentCategory 'Private')?( -Notify)?$`)
+	q           = psQuoted
+	numberType  = `'(CallingPlan|OperatorConnect|DirectRouting)'`
+	psWriteStep = regexp.MustCompile(`^Write-Step (` + q + `)$`)
+	psThrow     = regexp.MustCompile(`^throw (` + q + `)$`)
 	psClearCall = regexp.MustCompile(`^Set-ADUser -Identity (?:(` + q + `)|\(Find-UserByUpn -Upn (` + q + `)\)) -Clear msRTCSIP-Line$`)
 )
 
@@ -44,7 +41,6 @@ var (
 var psHeader = []string{
 	"Set-StrictMode -Version 3.0",
 	"$ErrorActionPreference = 'Stop'",
-	"$numsyncLog = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.log'",
 	"$numsyncLog = Join-Path -Path $PSScriptRoot -ChildPath 'ad-cleanup.log'",
 	"function Write-Step([string]$Text) {",
 	"    $line = '{0} {1}' -f (Get-Date).ToString('o'), $Text",
@@ -59,9 +55,9 @@ var psHeader = []string{
 
 // psCall is a cmdlet call read back from a script, its values unquoted.
 type psCall struct {
-	Cmdlet                              string
-	Identity, Number, Type, Location    string
-	Private, Notify, ByUPN, HasLocation bool
+	Cmdlet   string
+	Identity string
+	ByUPN    bool
 }
 
 // parsePS checks a script line by line: every line is blank, a comment, a
@@ -82,15 +78,7 @@ func parsePS(t *testing.T, name string, script []byte) (calls []psCall, throws [
 		if strings.IndexFunc(line, numsync.IsControl) >= 0 {
 			t.Errorf("%s: control character or line break in %q", where, line)
 		}
-		if m := psRemoveCall.FindStringSubmatch(line); m != nil {
-			calls = append(calls, psCall{Cmdlet: "Remove", Identity: psUnquote(m[1]), Number: psUnquote(m[2]), Type: m[3]})
-		} else if m := psSetCall.FindStringSubmatch(line); m != nil {
-			c := psCall{Cmdlet: "Set", Identity: psUnquote(m[1]), Number: psUnquote(m[2]), Type: m[3], Private: m[5] != "", Notify: m[6] != ""}
-			if m[4] != "" {
-				c.HasLocation, c.Location = true, psUnquote(m[4])
-			}
-			calls = append(calls, c)
-		} else if m := psClearCall.FindStringSubmatch(line); m != nil {
+		if m := psClearCall.FindStringSubmatch(line); m != nil {
 			if m[1] != "" {
 				calls = append(calls, psCall{Cmdlet: "Clear", Identity: psUnquote(m[1])})
 			} else {
@@ -115,25 +103,39 @@ func parsePS(t *testing.T, name string, script []byte) (calls []psCall, throws [
 
 func TestTeamsApplyScript(t *testing.T) {
 	f := newFacts(sampleInputs()["applied"])
-	calls, throws := parsePS(t, TeamsApplyFile, rendered(f.teamsApplyPS1))
+	plans, steps, throws := parseTeamsPS(t, rendered(f.teamsApplyPS1))
 	if len(throws) > 0 {
 		t.Errorf("unexpected throw: %q", throws)
 	}
-	// Removals first, then assignments, each in plan order; the swap of
-	// bob's and alice's numbers works because alice's old number is freed
-	// before anyone takes it.
-	want := []psCall{
-		{Cmdlet: "Remove", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect"},
-		{Cmdlet: "Remove", Identity: "bob@contoso.com", Number: "+14255550103", Type: "CallingPlan"},
-		{Cmdlet: "Remove", Identity: "alice@contoso.com", Number: "+14255550101", Type: "CallingPlan"},
-		{Cmdlet: "Set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", HasLocation: true, Location: "loc-sea", Notify: true},
-		{Cmdlet: "Set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan"},
-		{Cmdlet: "Set", Identity: "cq-sales@contoso.com", Number: "+14255550104", Type: "OperatorConnect", HasLocation: true, Location: "null", Notify: true},
-		{Cmdlet: "Set", Identity: hostilePS, Number: "+33140000001;ext=12", Type: "DirectRouting", HasLocation: true, Location: hostileScript, Private: true, Notify: true},
-		{Cmdlet: "Set", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect", Private: true, Notify: true},
+	if !slices.Equal(plans, []string{"sha256:77aa", "sha256:66bb"}) {
+		t.Errorf("plans = %q, want the run's plan digest, then the earlier run's", plans)
 	}
-	if !slices.Equal(calls, want) {
-		t.Errorf("calls\n%+v\nwant\n%+v", calls, want)
+	// The earlier run's failed step first, then the plan's. The swap of
+	// bob's and alice's numbers works because bob's number is freed just
+	// before alice takes it, and alice's change (one Set) frees hers just
+	// before o’connor takes it.
+	want := []psStep{
+		{Plan: 1, Step: 4, Name: "step 4 of run 20240430T020000Z", Kind: "set", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect",
+			Category: "Primary", Need: -1, Text: "assign aa-main@contoso.com: none -> +442071838751"},
+		{Step: 2, Name: "step 2", Kind: "remove", Identity: "bob@contoso.com", Number: "+14255550103", Type: "CallingPlan", Category: "Primary", Need: -1,
+			Text: "remove bob@contoso.com: +14255550103 -> none"},
+		{Step: 3, Name: "step 3", Kind: "set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", Location: "loc-sea", Category: "Primary", Notify: true, Need: 1,
+			Text: "change alice@contoso.com: +14255550101 -> +14255550103"},
+		{Step: 4, Name: "step 4", Kind: "set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan", Category: "Primary", Need: 2,
+			Text: "assign " + typographicUPN + ": none -> +14255550101"},
+		{Step: 5, Name: "step 5", Kind: "set", Identity: "cq-sales@contoso.com", Number: "+14255550104", Type: "OperatorConnect", Location: "null", Category: "Primary", Notify: true, Need: -1,
+			Text: "change cq-sales@contoso.com: +14255550104 -> +14255550104"},
+		{Step: 6, Name: "step 6", Kind: "set", Identity: hostilePS, Number: "+33140000001;ext=12", Type: "DirectRouting", Location: hostileScript, Category: "Private", Notify: true, Need: -1,
+			Text: "assign " + hostilePS + ": none -> +33140000001;ext=12"},
+		// remy's move between categories: the remove (step 1) right before
+		// the assign that needs its number.
+		{Step: 1, Name: "step 1", Kind: "remove", Identity: "remy@contoso.com", Number: "+33140000003", Type: "OperatorConnect", Category: "Primary", Need: -1,
+			Text: "remove remy@contoso.com: +33140000003 -> none"},
+		{Step: 7, Name: "step 7", Kind: "set", Identity: "remy@contoso.com", Number: "+33140000003", Type: "OperatorConnect", Category: "Private", Notify: true, Need: 6,
+			Text: "assign remy@contoso.com: none -> +33140000003"},
+	}
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps\n%+v\nwant\n%+v", steps, want)
 	}
 }
 
@@ -163,11 +165,15 @@ func TestScriptsRefuseUnquotableValues(t *testing.T) {
 	in.Tenant.Users = append(in.Tenant.Users, numsync.User{UPN: "dn@contoso.com", DN: "CN=a\nRemove-Item C:\\,DC=x", OnPremLine: "tel:+1"})
 	in.Plan.Blocked = append(in.Plan.Blocked, numsync.Issue{Code: numsync.OnPremLineSet, UPN: "dn@contoso.com", Number: "+14255550102"})
 	f := newFacts(in)
-	for name, script := range map[string][]byte{TeamsApplyFile: rendered(f.teamsApplyPS1), ADCleanupPS1File: rendered(f.adCleanupPS1)} {
-		calls, throws := parsePS(t, name, script)
-		if len(calls) > 0 || len(throws) != 1 {
-			t.Errorf("%s: %d calls and throws %q, want no calls and one throw", name, len(calls), throws)
-		}
+	calls, throws := parsePS(t, ADCleanupPS1File, rendered(f.adCleanupPS1))
+	if len(calls) > 0 || len(throws) != 1 {
+		t.Errorf("%s: %d calls and throws %q, want no calls and one throw", ADCleanupPS1File, len(calls), throws)
+	}
+	// teams-apply.ps1 lists the other steps as data, but the runner that
+	// would carry them out is replaced by the throw.
+	_, steps, throws := parseTeamsPS(t, rendered(f.teamsApplyPS1))
+	if want := len(in.Plan.Ops) - 1 + 1; len(throws) != 1 || len(steps) != want {
+		t.Errorf("%s: %d steps and throws %q, want the %d quotable steps (one carried) and one throw", TeamsApplyFile, len(steps), throws, want)
 	}
 }
 

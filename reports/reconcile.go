@@ -50,18 +50,6 @@ const (
 	StatusFree = "free"
 )
 
-type identityKey struct {
-	upn      string // UPN key
-	category numsync.Category
-}
-
-func category(c numsync.Category) numsync.Category {
-	if c == "" {
-		return numsync.Primary
-	}
-	return c
-}
-
 // reconcileIndex links wishes, issues and operations to numbers and
 // identities. It points into the plan, the wishes and the tenant rather
 // than copying them.
@@ -71,9 +59,13 @@ type reconcileIndex struct {
 	rejectByNumber  map[string]*numsync.Issue
 	blockedByNumber map[string]*numsync.Issue
 	opByNumber      map[string]*numsync.Op
-	opByIdentity    map[identityKey]*numsync.Op
+	opByIdentity    map[numsync.Slot]*numsync.Op
 	wishByNumber    map[string]*numsync.Wish
-	held            map[identityKey]*numsync.Assignment
+	held            map[numsync.Slot]*numsync.Assignment
+	// teamsByNumber and teamsByIdentity hold the latest applied operation
+	// on a number or identity that has not landed in Teams.
+	teamsByNumber   map[string]*numsync.PushOp
+	teamsByIdentity map[numsync.Slot]*numsync.PushOp
 }
 
 // setFirst keeps the first value stored under a key.
@@ -91,9 +83,20 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		rejectByNumber:  make(map[string]*numsync.Issue, len(f.plan.Rejects)),
 		blockedByNumber: make(map[string]*numsync.Issue, len(f.plan.Blocked)),
 		opByNumber:      make(map[string]*numsync.Op, len(ops)),
-		opByIdentity:    make(map[identityKey]*numsync.Op, len(ops)),
+		opByIdentity:    make(map[numsync.Slot]*numsync.Op, len(ops)),
 		wishByNumber:    make(map[string]*numsync.Wish, len(f.in.Wishes)),
-		held:            make(map[identityKey]*numsync.Assignment, len(f.tenant.Assignments)),
+		held:            make(map[numsync.Slot]*numsync.Assignment, len(f.tenant.Assignments)),
+		teamsByNumber:   make(map[string]*numsync.PushOp, len(f.in.Unfinished)),
+		teamsByIdentity: make(map[numsync.Slot]*numsync.PushOp, len(f.in.Unfinished)),
+	}
+	for i := range f.in.Unfinished {
+		u := &f.in.Unfinished[i]
+		for _, h := range []*numsync.Holding{u.Op.Before, u.Op.After} {
+			if h != nil {
+				x.teamsByNumber[h.Number.String()] = u
+			}
+		}
+		x.teamsByIdentity[numsync.Slot{UPNKey: numsync.UPNKey(u.Op.UPN), Category: u.Op.Category.OrPrimary()}] = u
 	}
 	for i := range f.plan.Rejects {
 		is := &f.plan.Rejects[i]
@@ -121,7 +124,7 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		if op.Before != nil {
 			setFirst(x.opByNumber, op.Before.Number.String(), op)
 		}
-		setFirst(x.opByIdentity, identityKey{numsync.UPNKey(op.UPN), category(op.Category)}, op)
+		setFirst(x.opByIdentity, numsync.SlotOf(op.UPN, op.Category), op)
 	}
 	for i := range f.in.Wishes {
 		if w := &f.in.Wishes[i]; !w.Remove() {
@@ -130,7 +133,7 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 	}
 	for i := range f.tenant.Assignments {
 		a := &f.tenant.Assignments[i]
-		k := identityKey{numsync.UPNKey(a.UPN), category(a.Category)}
+		k := numsync.SlotOf(a.UPN, a.Category)
 		x.held[k] = a
 	}
 	return x
@@ -140,15 +143,27 @@ func issueSource(is numsync.Issue) numsync.Source {
 	return numsync.Source{File: is.File, Line: is.Line}
 }
 
-// reconcileRow is one line of reconciliation.csv.
+// reconcileRow is one line of reconciliation.csv. teams and teamsError
+// say where the latest applied operation on the number or identity stands
+// in Teams when it has not landed there yet (pending, submitted or failed,
+// with the tenant's error); both are empty when nothing is outstanding.
 type reconcileRow struct {
 	record, key, category, typ, country, wanted, store, status, reason, source string
+	teams, teamsError                                                          string
 }
 
 // putCells sets the row's cells in order of the header.
 func (r *reconcileRow) putCells(cells []string) {
 	cells[0], cells[1], cells[2], cells[3], cells[4] = r.record, r.key, r.category, r.typ, r.country
 	cells[5], cells[6], cells[7], cells[8], cells[9] = r.wanted, r.store, r.status, r.reason, r.source
+	cells[10], cells[11] = r.teams, r.teamsError
+}
+
+// withTeams sets the Teams cells from an operation that has not landed.
+func (r *reconcileRow) withTeams(u *numsync.PushOp) {
+	if u != nil {
+		r.teams, r.teamsError = string(u.Outcome.State), numsync.OneLine(u.Outcome.Error)
+	}
 }
 
 // withIssue sets status, reason and source from an issue.
@@ -199,15 +214,15 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		holder := f.x.Holder(num)
 		isHeld := holder != nil
 		if isHeld {
-			r.store, r.category = holder.UPN, string(category(holder.Category))
+			r.store, r.category = holder.UPN, string(holder.Category.OrPrimary())
 		} else if !n.Outside.IsZero() {
 			// Held by someone numsync does not know: taken, and named.
 			isHeld = true
-			r.store, r.category = n.Outside.String(), string(category(n.Outside.Category))
+			r.store, r.category = n.Outside.String(), string(n.Outside.Category.OrPrimary())
 		}
 		rejected, isRejected := x.rejectByNumber[num]
 		if w, ok := x.wishByNumber[num]; ok {
-			r.wanted, r.category = w.UPN, string(category(w.Category))
+			r.wanted, r.category = w.UPN, string(w.Category.OrPrimary())
 			r.source = sourceString(w.Source)
 			// Prefer the wanting row's own rejection to another row's.
 			if is, ok := x.rejectBySource[w.Source]; ok {
@@ -228,6 +243,7 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		} else {
 			r.status = StatusFree
 		}
+		r.withTeams(x.teamsByNumber[num])
 		if !yield(&r) {
 			return false
 		}
@@ -253,16 +269,16 @@ type identityEntry struct {
 func (f *facts) identityEntries() ([]identityEntry, map[string][]*numsync.Assignment) {
 	entries := make([]identityEntry, 0, len(f.in.Wishes)+len(f.plan.Rejects)+len(f.plan.Blocked))
 	named := make(map[string]bool, len(f.in.Wishes))
-	seen := make(map[identityKey]bool, len(f.in.Wishes))
+	seen := make(map[numsync.Slot]bool, len(f.in.Wishes))
 	for i := range f.in.Wishes {
 		w := &f.in.Wishes[i]
-		k := identityKey{numsync.UPNKey(w.UPN), category(w.Category)}
-		named[k.upn] = true
+		k := numsync.SlotOf(w.UPN, w.Category)
+		named[k.UPNKey] = true
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		entries = append(entries, identityEntry{upnKey: k.upn, cat: k.category, pos: int32(len(entries)), wish: int32(i)})
+		entries = append(entries, identityEntry{upnKey: k.UPNKey, cat: k.Category, pos: int32(len(entries)), wish: int32(i)})
 	}
 	// Identities that only rejected or blocked rows name; their holdings
 	// are gathered for them alone, not for every identity.
@@ -310,10 +326,11 @@ func (f *facts) identityRow(x *reconcileIndex, e *identityEntry, holds map[strin
 		r.withIssue(e.status, is)
 		return
 	}
+	defer r.withTeams(x.teamsByIdentity[numsync.Slot{UPNKey: e.upnKey, Category: e.cat}])
 	w := &f.in.Wishes[e.wish]
-	k := identityKey{e.upnKey, e.cat}
-	*r = reconcileRow{record: "identity", key: w.UPN, category: string(k.category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source)}
-	if u := f.x.User(k.upn); u != nil {
+	k := numsync.Slot{UPNKey: e.upnKey, Category: e.cat}
+	*r = reconcileRow{record: "identity", key: w.UPN, category: string(k.Category), typ: string(w.Type), wanted: w.Number.String(), source: sourceString(w.Source)}
+	if u := f.x.User(k.UPNKey); u != nil {
 		r.key, r.country = u.UPN, u.UsageLocation
 	}
 	if a, ok := x.held[k]; ok {
@@ -340,7 +357,7 @@ func (f *facts) identityRow(x *reconcileIndex, e *identityEntry, holds map[strin
 func holdings(as []*numsync.Assignment) string {
 	as = slices.Clone(as)
 	slices.SortFunc(as, func(a, b *numsync.Assignment) int {
-		return cmp.Compare(category(a.Category), category(b.Category))
+		return cmp.Compare(a.Category.OrPrimary(), b.Category.OrPrimary())
 	})
 	nums := make([]string, len(as))
 	for i, a := range as {
@@ -350,7 +367,7 @@ func holdings(as []*numsync.Assignment) string {
 }
 
 func (f *facts) reconciliationCSV(w *bufio.Writer) {
-	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source"}
+	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source", "teams", "teams_error"}
 	writeCSV(w, header, func(yield func([]string) bool) {
 		cells := make([]string, len(header))
 		for r := range f.reconcile() {

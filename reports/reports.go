@@ -5,13 +5,13 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/atomicfile"
 	"github.com/numsync/numsync/internal/par"
 )
 
@@ -37,13 +37,20 @@ type Input struct {
 	// or not at all (an msRTCSIP-Line that is no number, a holder that
 	// matches no user).
 	Imported []numsync.Issue
-	// PlanDigest, when set, returns the digest of the plan.json written
-	// beside the reports (it may wait for the file to be written);
-	// report.html shows it. ApplyCommand is the command that applies
-	// exactly this plan, shown beside it; empty when there is none (an
-	// applied run).
-	PlanDigest   func() string
+	// ApplyCommand is the command that applies exactly this plan, shown
+	// in report.html beside the plan's digest; empty when there is none
+	// (an applied run).
 	ApplyCommand string
+	// PlanDigest is the digest of the plan's plan.json (the one its run
+	// records once applied): teams-apply.ps1 names its steps, in its step
+	// log and results, by this digest and the step number, and report.html
+	// names the plan by it.
+	PlanDigest string
+	// Unfinished are the applied operations that have not landed in Teams
+	// (pending, submitted or failed), oldest first; when this run applied,
+	// its own are among them. teams-apply.ps1 carries those of earlier runs
+	// out before the plan's own steps; the other reports show them all.
+	Unfinished []numsync.PushOp
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time
@@ -91,13 +98,10 @@ type Report struct{ f *facts }
 func New(in Input) *Report { return &Report{f: newFacts(in)} }
 
 // Write writes every report file into dir, creating it if needed. Each file
-// is written atomically (a temporary file in dir, then a rename), so readers
-// see either the old file or the whole new one. A file that cannot be
-// written does not stop the others; the errors are returned together.
+// is written as [atomicfile.Write] writes, so readers see either the old
+// file or the whole new one. A file that cannot be written does not stop
+// the others; the errors are returned together.
 func (r *Report) Write(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("reports: create directory: %w", err)
-	}
 	f := r.f
 	render := map[string]func(*bufio.Writer){
 		SummaryFile:        func(w *bufio.Writer) { w.WriteString(f.summary()) },
@@ -149,52 +153,16 @@ func Summary(in Input) string { return New(in).Summary() }
 // WriteMetrics is New(in).WriteMetrics(path).
 func WriteMetrics(path string, in Input) error { return New(in).WriteMetrics(path) }
 
-// writeAtomic replaces path with what render writes: a reader sees the old
-// file or the new one, never a part. render writes straight into a buffer
-// on the temporary file, so no report is ever held whole in memory; write
-// errors stick in the bufio.Writer and come out of its Flush. The temporary
-// file lives in the same directory because rename is only atomic within
-// one file system.
-func writeAtomic(path string, render func(*bufio.Writer)) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+// writeAtomic writes the report render makes to path. A render writes
+// into the buffer and cannot fail on its own: a write error sticks in the
+// bufio.Writer and comes out of its Flush.
+func writeAtomic(path string, render func(*bufio.Writer)) error {
+	err := atomicfile.Write(path, func(w *bufio.Writer) error {
+		render(w)
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("reports: write %s: %w", base, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("reports: write %s: %w", base, err)
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 64<<10)
-	render(w)
-	if err = w.Flush(); err != nil {
-		return err
-	}
-	// CreateTemp makes the file private; reports are read by other people
-	// and by node_exporter.
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Make the rename itself durable; a file system that cannot sync a
-	// directory loses nothing but that guarantee.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+		return fmt.Errorf("reports: %w", err)
 	}
 	return nil
 }
@@ -292,6 +260,15 @@ func (f *facts) issueCountry(is numsync.Issue) string {
 		return u.UsageLocation
 	}
 	return ""
+}
+
+// unlanded counts the applied operations not landed in Teams by state.
+func (f *facts) unlanded() map[numsync.PushState]int {
+	n := map[numsync.PushState]int{}
+	for i := range f.in.Unfinished {
+		n[f.in.Unfinished[i].Outcome.State]++
+	}
+	return n
 }
 
 // applied reports whether the run changed the store.

@@ -47,6 +47,7 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 		{UPN: "anna@contoso.com", Kind: numsync.KindUser, UsageLocation: "DE", Enabled: true, Source: "ldap"},
 		{UPN: "léa@contoso.com", Kind: numsync.KindResource, UsageLocation: "FR", Enabled: true, OnPremLine: "tel:+33140000000", Source: "csv"},
 		{UPN: hostilePS, DN: hostileDN, Kind: numsync.KindUser, UsageLocation: "FR", Enabled: true, OnPremLine: "tel:+33140000002;ext=" + hostileFormula, Source: "ldap"},
+		{UPN: "remy@contoso.com", DisplayName: "Rémy Martin", Kind: numsync.KindUser, UsageLocation: "FR", Enabled: true, Source: "ldap"},
 	}
 	cp, oc, dr := numsync.CallingPlan, numsync.OperatorConnect, numsync.DirectRouting
 	user := []numsync.Capability{numsync.CapUser}
@@ -64,12 +65,14 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 		{Number: num("+33140000000", ""), Type: oc, Country: "FR", Capabilities: app},
 		{Number: num("+33140000002", ""), Type: oc, Country: "FR", Capabilities: user},
 		{Number: num("+33140000001", "12"), Type: dr, Country: "FR", Capabilities: user, Source: numsync.SourceOnPremises},
+		{Number: num("+33140000003", ""), Type: oc, Country: "FR", Capabilities: user, Operator: "Orange"},
 	}
 	assignments := []numsync.Assignment{
 		{UPN: "alice@contoso.com", Category: numsync.Primary, Number: num("+14255550101", ""), Type: cp, LocationID: "loc-sea"},
 		{UPN: "bob@contoso.com", Category: numsync.Primary, Number: num("+14255550103", ""), Type: cp},
 		{UPN: "cq-sales@contoso.com", Category: numsync.Primary, Number: num("+14255550104", ""), Type: oc, LocationID: "loc-sea"},
 		{UPN: "aa-main@contoso.com", Category: numsync.Primary, Number: num("+442071838751", ""), Type: oc},
+		{UPN: "remy@contoso.com", Category: numsync.Primary, Number: num("+33140000003", ""), Type: oc},
 	}
 	return &numsync.Tenant{Revision: 41, Users: users, Numbers: numbers, Assignments: assignments,
 		Locations: []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US"}}}
@@ -77,15 +80,15 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 
 func samplePlan() *numsync.Plan {
 	cp, oc, dr := numsync.CallingPlan, numsync.OperatorConnect, numsync.DirectRouting
-	gbMove := src("sheets/gb.csv", 4) // aa-main's number moves from Primary to Private: two steps, one change
+	frMove := src("sheets/fr.csv", 5) // remy's number moves from Primary to Private: two steps, one change
 	ops := []numsync.Op{
-		{Action: numsync.Remove, UPN: "aa-main@contoso.com", Category: numsync.Primary, Before: hold(num("+442071838751", ""), oc, ""), Source: gbMove, Pair: 7},
+		{Action: numsync.Remove, UPN: "remy@contoso.com", Category: numsync.Primary, Before: hold(num("+33140000003", ""), oc, ""), Source: frMove, Pair: 7},
 		{Action: numsync.Remove, UPN: "bob@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550103", ""), cp, "")},
 		{Action: numsync.Change, UPN: "alice@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550101", ""), cp, "loc-sea"), After: hold(num("+14255550103", ""), cp, "loc-sea"), Notify: true, Source: src("sheets/us.csv", 2)},
 		{Action: numsync.Assign, UPN: typographicUPN, Category: numsync.Primary, After: hold(num("+14255550101", ""), cp, ""), Source: src("sheets/us.csv", 3)},
 		{Action: numsync.Change, UPN: "cq-sales@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550104", ""), oc, "loc-sea"), After: hold(num("+14255550104", ""), oc, ""), Notify: true, Source: src("sheets/us.csv", 4)},
 		{Action: numsync.Assign, UPN: hostilePS, Category: numsync.Private, After: hold(num("+33140000001", "12"), dr, hostileScript), Notify: true, Source: src("sheets/fr.csv", 2)},
-		{Action: numsync.Assign, UPN: "aa-main@contoso.com", Category: numsync.Private, After: hold(num("+442071838751", ""), oc, ""), Notify: true, Source: gbMove, Pair: 1},
+		{Action: numsync.Assign, UPN: "remy@contoso.com", Category: numsync.Private, After: hold(num("+33140000003", ""), oc, ""), Notify: true, Source: frMove, Pair: 1},
 	}
 	rejects := []numsync.Issue{
 		{Code: numsync.UnknownUser, UPN: hostileFormula, Number: "+14255550102", File: "sheets/us.csv", Line: 5, Column: "UserPrincipalName",
@@ -131,7 +134,8 @@ func sampleWishes() []numsync.Wish {
 		wish("emma@contoso.com", num("+442071838750", ""), cp, "", numsync.Primary, "sheets/gb.csv", 2),
 		wish(hostilePS, num("+33140000002", ""), oc, "", numsync.Primary, "sheets/fr.csv", 3),
 		wish("léa@contoso.com", num("+33140000000", ""), oc, "", numsync.Primary, "sheets/fr.csv", 4),
-		wish("aa-main@contoso.com", num("+442071838751", ""), oc, "", numsync.Private, "sheets/gb.csv", 4),
+		wish("aa-main@contoso.com", num("+442071838751", ""), oc, "", numsync.Primary, "sheets/gb.csv", 4),
+		wish("remy@contoso.com", num("+33140000003", ""), oc, "", numsync.Private, "sheets/fr.csv", 5),
 		// A removal row for someone who holds nothing: ok, nothing to do.
 		wish("anna@contoso.com", numsync.Number{}, "", "", numsync.Private, "sheets/de.csv", 4),
 	}
@@ -145,17 +149,28 @@ func sampleInputs() map[string]Input {
 		Plan: plan, Tenant: sampleTenant(now), Wishes: sampleWishes(),
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
-		RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+		PlanDigest: "sha256:77aa", RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
 		// A directory entry whose msRTCSIP-Line is no number: loaded, and
 		// shown as the exports' problem rows are.
 		Imported: []numsync.Issue{{Code: numsync.BadNumber, UPN: "kim@contoso.com", Number: "tel:+1-425-BAD", File: "ldaps://dc1.contoso.com", Column: "msRTCSIP-Line",
 			Message: `CN=Kim Akers,OU=Redmond,DC=contoso,DC=com: msRTCSIP-Line: "tel:+1-425-BAD": not a phone number`, Hint: "correct or clear msRTCSIP-Line in AD"}},
 	}
-	applied.PlanDigest = func() string { return "77aa0c1f" }
+	// An earlier run's assign that Teams refused, and (once applied) this
+	// run's own operations, which Teams has not got yet.
+	earlier := numsync.PushOp{PlanDigest: "sha256:66bb",
+		Outcome: numsync.OpOutcome{RunID: "20240430T020000Z", Step: 4, State: numsync.PushFailed, ErrorCode: "BadRequest",
+			Error: "The number +442071838751 =cmd|' /C calc'!A0 is not\nassignable", Attempts: 1, Via: numsync.ViaPowerShell},
+		Op: numsync.Op{Action: numsync.Assign, UPN: "aa-main@contoso.com", Category: numsync.Primary, After: hold(num("+442071838751", ""), numsync.OperatorConnect, "")}}
+	applied.Unfinished = []numsync.PushOp{earlier}
+	for i, op := range plan.Ops {
+		applied.Unfinished = append(applied.Unfinished, numsync.PushOp{PlanDigest: "sha256:77aa",
+			Outcome: numsync.OpOutcome{RunID: applied.Run.ID, Step: i + 1, State: numsync.PushPending}, Op: op})
+	}
 	dry := applied
 	dry.Run = nil
 	dry.RunID = "plan-20240501T020000Z"
 	dry.ApplyCommand = "numsync apply reports/plan-20240501T020000Z/plan.json"
+	dry.Unfinished = []numsync.PushOp{earlier}
 	failed := Input{
 		Tenant: sampleTenant(now), RunID: "20240501T030000Z", Started: sampleStart, Finished: sampleStart.Add(2 * time.Second),
 		Err:            errors.New("read sheets/us.csv: line 7: bare \" in non-quoted field\x1b[31m"),

@@ -85,6 +85,10 @@ func (f *facts) nextSteps() []string {
 	if c.Warnings > 0 {
 		steps = append(steps, fmt.Sprintf("%s: see the warnings table of %s.", plural(c.Warnings, "warning", "warnings"), HTMLFile))
 	}
+	if n := len(f.in.Unfinished); n > 0 {
+		steps = append(steps, fmt.Sprintf("%s not landed in Teams yet (see the last table of %s): run %s against the tenant (it resumes and retries), then record what landed with `numsync results import teams-apply.results.csv`.",
+			plural(n, "applied operation has", "applied operations have"), HTMLFile, TeamsApplyFile))
+	}
 	if f.in.Run == nil && f.in.Err == nil && len(f.plan.Ops) > 0 {
 		steps = append(steps, fmt.Sprintf("Review %s (or %s), then apply exactly this plan with `numsync apply plan.json`; %s runs the same operations against a Teams tenant.", PlanCSVFile, HTMLFile, TeamsApplyFile))
 	}
@@ -174,6 +178,12 @@ func (f *facts) summary() string {
 		} {
 			fmt.Fprintf(&b, "  %-12s %7d\n", line.label, line.n)
 		}
+	}
+
+	if len(f.in.Unfinished) > 0 {
+		n := f.unlanded()
+		fmt.Fprintf(&b, "\nnot landed in Teams yet: %d applied operations (%d failed, %d pending, %d submitted)\n",
+			len(f.in.Unfinished), n[numsync.PushFailed], n[numsync.PushPending], n[numsync.PushSubmitted])
 	}
 
 	for _, sec := range []struct {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -71,11 +70,11 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			tx:  tx,
 			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
 				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
-			slots:    map[slot]numsync.Number{},
-			holders:  map[numsync.Number]slot{},
+			slots:    map[numsync.Slot]numsync.Number{},
+			holders:  map[numsync.Number]numsync.Slot{},
 			numbers:  map[numsync.Number]*numberRow{},
-			dropped:  map[slot]bool{},
-			takenSet: map[slot]bool{},
+			dropped:  map[numsync.Slot]bool{},
+			takenSet: map[numsync.Slot]bool{},
 			freed:    map[numsync.Number]bool{},
 			touched:  map[string]bool{},
 		}
@@ -119,7 +118,7 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			func(i int, args []any) ([]any, error) {
 				op := &req.Ops[i]
 				return append(args, run.ID, dbTime(at[i]), req.Actor, string(op.Action), numsync.UPNKey(op.UPN),
-					string(category(op.Category)), js[i]), nil
+					string(op.Category.OrPrimary()), js[i]), nil
 			})
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
@@ -204,14 +203,6 @@ func batchSQL(prefix, suffix string, cols, rows int) string {
 	return b.String()
 }
 
-// category reads an op's category as the plan means it: empty is Primary.
-func category(c numsync.Category) numsync.Category {
-	if c == "" {
-		return numsync.Primary
-	}
-	return c
-}
-
 // applier is the state of one Apply transaction. It reads the
 // assignments, numbers and users the operations touch in a few queries,
 // carries the operations out on that copy in order, checking each against
@@ -221,15 +212,15 @@ type applier struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	addDR   *sql.Stmt
-	slots   map[slot]numsync.Number // who holds what after the ops so far
-	holders map[numsync.Number]slot // the same, by number
+	slots   map[numsync.Slot]numsync.Number // who holds what after the ops so far
+	holders map[numsync.Number]numsync.Slot // the same, by number
 	numbers map[numsync.Number]*numberRow
 	// dropped slots gave up their number at some point: their rows are
 	// deleted before the taken slots' end holdings are inserted, so that
 	// no statement meets a holding the plan moved away.
-	dropped  map[slot]bool
-	taken    []slot // slots given a number, in the order of their first take
-	takenSet map[slot]bool
+	dropped  map[numsync.Slot]bool
+	taken    []numsync.Slot // slots given a number, in the order of their first take
+	takenSet map[numsync.Slot]bool
 	located  []numsync.Number        // numbers whose emergency location changes
 	freed    map[numsync.Number]bool // freed and not taken again
 	touched  map[string]bool         // identities whose assignments changed
@@ -308,7 +299,7 @@ func (ap *applier) query(what, q string, list []string, scan func(*sql.Rows) err
 
 func (ap *applier) apply(op *numsync.Op) error {
 	key := numsync.UPNKey(op.UPN)
-	cat := category(op.Category)
+	cat := op.Category.OrPrimary()
 	if cat != numsync.Primary && cat != numsync.Private {
 		return fmt.Errorf("unknown assignment category %q", op.Category)
 	}
@@ -328,7 +319,7 @@ func (ap *applier) apply(op *numsync.Op) error {
 	default:
 		return fmt.Errorf("unknown action %q", op.Action)
 	}
-	s := slot{key, cat}
+	s := numsync.Slot{UPNKey: key, Category: cat}
 	if op.Before != nil {
 		held := ap.slots[s]
 		if held != op.Before.Number {
@@ -358,7 +349,7 @@ const changedOutside = "the store changed outside this plan; make a new plan"
 
 // takeNumber gives op.After's number to the slot, adding a Direct Routing
 // number to the inventory when it is not there yet (rule R5).
-func (ap *applier) takeNumber(s slot, op *numsync.Op) error {
+func (ap *applier) takeNumber(s numsync.Slot, op *numsync.Op) error {
 	after := op.After
 	n := after.Number
 	if n.IsZero() {
@@ -406,26 +397,26 @@ func (ap *applier) takeNumber(s slot, op *numsync.Op) error {
 // must be free. Whether the identity exists is asked only when the
 // assignment is refused anyway; otherwise the insert of the end state
 // checks it (see [applier.opError]).
-func (ap *applier) whyNotFree(s slot, op *numsync.Op) error {
+func (ap *applier) whyNotFree(s numsync.Slot, op *numsync.Op) error {
 	n := op.After.Number
 	var refused error
 	if held, ok := ap.slots[s]; ok {
-		refused = fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: %s", op.UPN, held, s.category, changedOutside)
+		refused = fmt.Errorf("the store says %s already holds %s as %s, but the plan expected no number: %s", op.UPN, held, s.Category, changedOutside)
 	} else if h, ok := ap.holders[n]; ok {
 		var holder string
-		if err := ap.tx.QueryRowContext(ap.ctx, "SELECT upn FROM users WHERE upn_key = ?", h.upnKey).Scan(&holder); err != nil {
-			holder = h.upnKey
+		if err := ap.tx.QueryRowContext(ap.ctx, "SELECT upn FROM users WHERE upn_key = ?", h.UPNKey).Scan(&holder); err != nil {
+			holder = h.UPNKey
 		}
-		refused = fmt.Errorf("%s is held by %s as %s: %s", n, holder, h.category, changedOutside)
+		refused = fmt.Errorf("%s is held by %s as %s: %s", n, holder, h.Category, changedOutside)
 	}
 	if refused == nil {
 		return nil
 	}
-	unknown, err := ap.unknownUsers([]string{s.upnKey})
+	unknown, err := ap.unknownUsers([]string{s.UPNKey})
 	if err != nil {
 		return err
 	}
-	if unknown[s.upnKey] {
+	if unknown[s.UPNKey] {
 		return errNoUser
 	}
 	return refused
@@ -484,7 +475,7 @@ func (ap *applier) unknownUsers(keys []string) (map[string]bool, error) {
 // emptied go, those of the slots they filled come, and the numbers whose
 // location changed get it.
 func (ap *applier) write(ops []numsync.Op) error {
-	dropped := make([]slot, 0, len(ap.dropped))
+	dropped := make([]numsync.Slot, 0, len(ap.dropped))
 	for s := range ap.dropped {
 		dropped = append(dropped, s)
 	}
@@ -497,7 +488,7 @@ func (ap *applier) write(ops []numsync.Op) error {
 	if err := writeAssignments(ap.ctx, ap.tx, dropped, held); err != nil {
 		return ap.opError(ops, len(ops), err)
 	}
-	slices.SortFunc(ap.located, compareNumbers)
+	slices.SortFunc(ap.located, numsync.Number.Compare)
 	err := batchExec(ap.ctx, ap.tx, "UPDATE numbers SET location_id = v.column3 FROM (VALUES ",
 		") AS v WHERE numbers.e164 = v.column1 AND numbers.ext = v.column2", nil, 3, len(ap.located),
 		func(i int, args []any) ([]any, error) {
@@ -508,14 +499,6 @@ func (ap *applier) write(ops []numsync.Op) error {
 		return fmt.Errorf("set emergency locations: %w", err)
 	}
 	return nil
-}
-
-func compareSlots(a, b slot) int {
-	return cmp.Or(strings.Compare(a.upnKey, b.upnKey), strings.Compare(string(a.category), string(b.category)))
-}
-
-func compareNumbers(a, b numsync.Number) int {
-	return cmp.Or(strings.Compare(a.E164, b.E164), strings.Compare(a.Ext, b.Ext))
 }
 
 func orNone(n numsync.Number) string {

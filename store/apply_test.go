@@ -346,7 +346,7 @@ func testTenantIsASnapshot(t *testing.T) {
 	if _, err := writer.ImportUsers(ctx, benchUsers(n), numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := writer.ImportNumbers(ctx, benchInventory(n, false)); err != nil {
+	if _, err := writer.ImportNumbers(ctx, benchInventory(n, false), nil); err != nil {
 		t.Fatal(err)
 	}
 	reader := openAt(t, path)

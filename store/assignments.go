@@ -12,7 +12,7 @@ import (
 
 // holding is one row of the assignments table: a slot and its number.
 type holding struct {
-	s slot
+	s numsync.Slot
 	n numsync.Number
 }
 
@@ -21,20 +21,20 @@ type holding struct {
 // pages the last one read instead of each going to a page of its own.
 // Deleting first lets a number move from one slot to another. Both slices
 // are sorted in place.
-func writeAssignments(ctx context.Context, tx *sql.Tx, dropped []slot, held []holding) error {
-	slices.SortFunc(dropped, compareSlots)
+func writeAssignments(ctx context.Context, tx *sql.Tx, dropped []numsync.Slot, held []holding) error {
+	slices.SortFunc(dropped, numsync.Slot.Compare)
 	err := batchExec(ctx, tx, "DELETE FROM assignments WHERE (upn_key, category) IN (VALUES ", ")", nil, 2, len(dropped),
 		func(i int, args []any) ([]any, error) {
-			return append(args, dropped[i].upnKey, string(dropped[i].category)), nil
+			return append(args, dropped[i].UPNKey, string(dropped[i].Category)), nil
 		})
 	if err != nil {
 		return fmt.Errorf("remove assignments: %w", err)
 	}
-	slices.SortFunc(held, func(a, b holding) int { return compareSlots(a.s, b.s) })
+	slices.SortFunc(held, func(a, b holding) int { return a.s.Compare(b.s) })
 	err = batchExec(ctx, tx, "INSERT INTO assignments (upn_key, category, e164, ext) VALUES ", "", nil, 4, len(held),
 		func(i int, args []any) ([]any, error) {
 			h := &held[i]
-			return append(args, h.s.upnKey, string(h.s.category), h.n.E164, h.n.Ext), nil
+			return append(args, h.s.UPNKey, string(h.s.Category), h.n.E164, h.n.Ext), nil
 		})
 	if err != nil {
 		return fmt.Errorf("store assignments: %w", err)
@@ -48,7 +48,7 @@ func markReleased(ctx context.Context, tx *sql.Tx, at time.Time, freed map[numsy
 	for n := range freed {
 		ns = append(ns, n)
 	}
-	slices.SortFunc(ns, compareNumbers)
+	slices.SortFunc(ns, numsync.Number.Compare)
 	err := batchExec(ctx, tx, "UPDATE numbers SET released_at = ? WHERE (e164, ext) IN (VALUES ", ")", []any{dbTime(at)}, 2, len(ns),
 		func(i int, args []any) ([]any, error) { return append(args, ns[i].E164, ns[i].Ext), nil })
 	if err != nil {

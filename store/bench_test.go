@@ -46,7 +46,7 @@ func benchStore(b *testing.B, users, numbers int) *Store {
 	if _, err := s.ImportUsers(ctx, benchUsers(users), numsync.UserImportOptions{Source: "csv"}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := s.ImportNumbers(ctx, benchInventory(numbers, false)); err != nil {
+	if _, err := s.ImportNumbers(ctx, benchInventory(numbers, false), nil); err != nil {
 		b.Fatal(err)
 	}
 	return s
@@ -96,7 +96,7 @@ func BenchmarkImportNumbers(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		r, err := s.ImportNumbers(ctx, recs)
+		r, err := s.ImportNumbers(ctx, recs, nil)
 		if err != nil || r.Added != benchRows {
 			b.Fatalf("import = %+v, %v", r.Added, err)
 		}
@@ -112,12 +112,12 @@ func BenchmarkImportNumbersUnchanged(b *testing.B) {
 	ctx := context.Background()
 	s := benchStore(b, benchRows, 0)
 	recs := benchInventory(benchRows, true)
-	if _, err := s.ImportNumbers(ctx, recs); err != nil {
+	if _, err := s.ImportNumbers(ctx, recs, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := s.ImportNumbers(ctx, recs)
+		r, err := s.ImportNumbers(ctx, recs, nil)
 		if err != nil || r.Unchanged != benchRows {
 			b.Fatalf("import = %+v, %v", r, err)
 		}
@@ -128,7 +128,7 @@ func BenchmarkImportNumbersUnchanged(b *testing.B) {
 func BenchmarkTenant(b *testing.B) {
 	ctx := context.Background()
 	s := benchStore(b, benchRows, 0)
-	if _, err := s.ImportNumbers(ctx, benchInventory(benchRows, true)); err != nil {
+	if _, err := s.ImportNumbers(ctx, benchInventory(benchRows, true), nil); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()

@@ -66,7 +66,7 @@ func seed(t testing.TB, s *Store) {
 	if _, err := s.ImportUsers(ctx, users, numsync.UserImportOptions{Source: "csv"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}); err != nil {
+	if _, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	recs := []numsync.InventoryRecord{
@@ -75,7 +75,7 @@ func seed(t testing.TB, s *Store) {
 		inv("+14255550103", numsync.CallingPlan, "", 4),
 		inv("+14255550104", numsync.CallingPlan, "", 5),
 	}
-	res, err := s.ImportNumbers(ctx, recs)
+	res, err := s.ImportNumbers(ctx, recs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

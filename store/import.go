@@ -29,12 +29,18 @@ var numberCols = []string{"type", "country", "capabilities", "location_id", "loc
 // EnterpriseVoice flag of every holder that gained or lost a number follows
 // whether they hold one.
 //
+// file, when set, is recorded in the same transaction, and refused when it
+// was written before the last applied run (see [numsync.OlderExportError]).
+//
 // The users and the current assignments are read once into memory, which
 // costs memory in proportion to the tenant but saves several statements per
 // record: a 100,000-number import is a few seconds, not a minute.
-func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecord) (numsync.ImportResult, error) {
+func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecord, file *numsync.ExportFile) (numsync.ImportResult, error) {
 	var res numsync.ImportResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := checkExportAge(ctx, tx, file); err != nil {
+			return err
+		}
 		p := newStmts(ctx, tx)
 		defer p.close()
 		num, err := newUpserter(p, "numbers", []string{"e164", "ext"}, numberCols)
@@ -43,7 +49,7 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		}
 		im := &numberImport{
 			seenNum:  map[numsync.Number]numsync.Source{},
-			seenSlot: map[slot]numsync.Source{},
+			seenSlot: map[numsync.Slot]numsync.Source{},
 			touched:  map[string]bool{},
 			released: map[numsync.Number]bool{},
 			problems: &res.Problems,
@@ -89,18 +95,12 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		if err := im.write(ctx, tx); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
+		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import numbers: %w", err)
 	}
 	return res, nil
-}
-
-// slot is one identity's assignment category.
-type slot struct {
-	upnKey   string
-	category numsync.Category
 }
 
 // assignmentCols are the columns scanHoldings reads, in its order.
@@ -109,11 +109,11 @@ const assignmentCols = "upn_key, category, e164, ext"
 // scanHoldings returns a row scanner that reads one row of assignmentCols
 // into both directions of the assignments: who holds which number, and
 // which number each slot holds.
-func scanHoldings(bySlot map[slot]numsync.Number, byNumber map[numsync.Number]slot) func(*sql.Rows) error {
+func scanHoldings(bySlot map[numsync.Slot]numsync.Number, byNumber map[numsync.Number]numsync.Slot) func(*sql.Rows) error {
 	return func(r *sql.Rows) error {
-		var s slot
+		var s numsync.Slot
 		var n numsync.Number
-		if err := r.Scan(&s.upnKey, &s.category, &n.E164, &n.Ext); err != nil {
+		if err := r.Scan(&s.UPNKey, &s.Category, &n.E164, &n.Ext); err != nil {
 			return err
 		}
 		bySlot[s] = n
@@ -128,11 +128,11 @@ type numberImport struct {
 	byObject map[string][]string // object key -> upn_keys
 	// byNumber and bySlot are the assignments as the import goes; initial
 	// is what the store held before it.
-	byNumber map[numsync.Number]slot
-	bySlot   map[slot]numsync.Number
-	initial  map[slot]numsync.Number
+	byNumber map[numsync.Number]numsync.Slot
+	bySlot   map[numsync.Slot]numsync.Number
+	initial  map[numsync.Slot]numsync.Number
 	seenNum  map[numsync.Number]numsync.Source
-	seenSlot map[slot]numsync.Source
+	seenSlot map[numsync.Slot]numsync.Source
 	touched  map[string]bool         // users whose assignments changed
 	released map[numsync.Number]bool // numbers freed by the export
 	problems *[]numsync.Issue
@@ -172,8 +172,8 @@ func (im *numberImport) load(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return fmt.Errorf("read numbers: %w", err)
 	}
-	im.byNumber = map[numsync.Number]slot{}
-	im.bySlot = map[slot]numsync.Number{}
+	im.byNumber = map[numsync.Number]numsync.Slot{}
+	im.bySlot = map[numsync.Slot]numsync.Number{}
 	err = eachRow(ctx, tx, "SELECT "+assignmentCols+" FROM assignments", scanHoldings(im.bySlot, im.byNumber))
 	if err != nil {
 		return fmt.Errorf("read assignments: %w", err)
@@ -210,9 +210,9 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 // A holder the store cannot match to exactly one user (or whose row cannot
 // be loaded as theirs) is returned as an identity outside the directory
 // after reporting why: the number is held by someone, so it is not free.
-func (im *numberImport) wanted(rec *numsync.InventoryRecord) (slot, numsync.OutsideHolder) {
+func (im *numberImport) wanted(rec *numsync.InventoryRecord) (numsync.Slot, numsync.OutsideHolder) {
 	if rec.HolderID == "" {
-		return slot{}, numsync.OutsideHolder{}
+		return numsync.Slot{}, numsync.OutsideHolder{}
 	}
 	outside := numsync.OutsideHolder{ID: rec.HolderID, Type: rec.HolderType, Category: rec.Category}
 	kept := "; the number is kept as held by " + outside.String()
@@ -221,25 +221,25 @@ func (im *numberImport) wanted(rec *numsync.InventoryRecord) (slot, numsync.Outs
 	case 0:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user%s, so no row can take it", rec.HolderID, kept),
 			"nothing to do for a cloud-only user or resource account; for a directory user, check that the directory attribute mapped to object_id holds the cloud object id (msDS-ExternalDirectoryObjectId), sync the directory and import the inventory again")
-		return slot{}, outside
+		return numsync.Slot{}, outside
 	case 1:
 	default:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s)%s",
 			rec.HolderID, im.upns[keys[0]], im.upns[keys[1]], kept), "give each user its own object id")
-		return slot{}, outside
+		return numsync.Slot{}, outside
 	}
 	upn := im.upns[keys[0]]
 	cat, err := numsync.ParseCategory(string(rec.Category))
 	if err != nil {
 		im.problem(rec, numsync.BadRow, upn, err.Error()+kept, "")
-		return slot{}, outside
+		return numsync.Slot{}, outside
 	}
-	want := slot{keys[0], cat}
+	want := numsync.Slot{UPNKey: keys[0], Category: cat}
 	if first, dup := im.seenSlot[want]; dup {
 		im.problem(rec, numsync.ConflictingRows, upn,
 			fmt.Sprintf("%s already holds a %s number from %s%s", upn, cat, first, kept),
 			"an identity holds at most one number per category: fix the export or the holder's other row")
-		return slot{}, outside
+		return numsync.Slot{}, outside
 	}
 	im.seenSlot[want] = rec.Source
 	return want, numsync.OutsideHolder{}
@@ -256,9 +256,9 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, numsync.Outs
 		return false, outside
 	}
 	if held {
-		im.unassign(n, cur, want.upnKey == "" && outside.IsZero())
+		im.unassign(n, cur, want.UPNKey == "" && outside.IsZero())
 	}
-	if want.upnKey == "" {
+	if want.UPNKey == "" {
 		return true, outside
 	}
 	// The export is the truth: whatever number the holder had in this
@@ -268,15 +268,15 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, numsync.Outs
 	}
 	im.byNumber[n] = want
 	im.bySlot[want] = n
-	im.touched[want.upnKey] = true
+	im.touched[want.UPNKey] = true
 	return true, outside
 }
 
 // unassign frees n from sl, starting its quarantine if it stays free.
-func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
+func (im *numberImport) unassign(n numsync.Number, sl numsync.Slot, released bool) {
 	delete(im.byNumber, n)
 	delete(im.bySlot, sl)
-	im.touched[sl.upnKey] = true
+	im.touched[sl.UPNKey] = true
 	if released {
 		im.released[n] = true
 	}
@@ -286,7 +286,7 @@ func (im *numberImport) unassign(n numsync.Number, sl slot, released bool) {
 // differ from what the store held, the released numbers' quarantine start
 // and the EnterpriseVoice flag of every identity whose numbers changed.
 func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
-	var dropped []slot
+	var dropped []numsync.Slot
 	for s, n := range im.initial {
 		if now, ok := im.bySlot[s]; !ok || now != n {
 			dropped = append(dropped, s)
@@ -423,7 +423,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 		if res.Adopted, err = adoptOutside(ctx, tx, &res.Problems); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent+res.Adopted > 0)
+		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent+res.Adopted > 0, opts.File)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import users: %w", err)
@@ -455,7 +455,7 @@ func adoptOutside(ctx context.Context, tx *sql.Tx, problems *[]numsync.Issue) (i
 		return 0, err
 	}
 	var held []holding
-	taken := map[slot]numsync.Number{}
+	taken := map[numsync.Slot]numsync.Number{}
 	touched := map[string]bool{}
 	for _, o := range outside {
 		var keys, upns []string
@@ -483,9 +483,9 @@ func adoptOutside(ctx context.Context, tx *sql.Tx, problems *[]numsync.Issue) (i
 		if err != nil {
 			cat = numsync.Primary
 		}
-		s := slot{keys[0], cat}
+		s := numsync.Slot{UPNKey: keys[0], Category: cat}
 		cur, dup := taken[s]
-		err = tx.QueryRowContext(ctx, "SELECT e164, ext FROM assignments WHERE upn_key = ? AND category = ?", s.upnKey, string(s.category)).Scan(&cur.E164, &cur.Ext)
+		err = tx.QueryRowContext(ctx, "SELECT e164, ext FROM assignments WHERE upn_key = ? AND category = ?", s.UPNKey, string(s.Category)).Scan(&cur.E164, &cur.Ext)
 		switch {
 		case err == nil || dup:
 			issue(numsync.ConflictingRows, upns[0], fmt.Sprintf("%s now matches %s, who already holds a %s number (%s); %s stays with the outside holder",
@@ -495,7 +495,7 @@ func adoptOutside(ctx context.Context, tx *sql.Tx, problems *[]numsync.Issue) (i
 			return 0, fmt.Errorf("read the assignments of %s: %w", upns[0], err)
 		}
 		taken[s] = o.n
-		touched[s.upnKey] = true
+		touched[s.UPNKey] = true
 		held = append(held, holding{s, o.n})
 	}
 	if len(held) == 0 {
@@ -548,10 +548,10 @@ func markAbsent(ctx context.Context, tx *sql.Tx, source string, seen map[string]
 
 var locationCols = []string{"description", "country", "company_name", "house_number", "street_name", "city", "state_or_prov", "postal_code"}
 
-// ImportLocations upserts emergency locations in one transaction. A location
-// without an id or listed twice (the later entry) is returned as a problem
-// and skipped.
-func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLocation) (numsync.ImportResult, error) {
+// ImportLocations upserts emergency locations in one transaction, with the
+// record of file when it is set. A location without an id or listed twice
+// (the later entry) is returned as a problem and skipped.
+func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLocation, file *numsync.ExportFile) (numsync.ImportResult, error) {
 	var res numsync.ImportResult
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		p := newStmts(ctx, tx)
@@ -586,7 +586,7 @@ func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLoc
 		if err := up.flush(ctx); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0)
+		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import locations: %w", err)
@@ -594,9 +594,13 @@ func (s *Store) ImportLocations(ctx context.Context, locs []numsync.EmergencyLoc
 	return res, nil
 }
 
-// finishImport raises the revision when the import changed something and
-// records the revision the store is at.
-func finishImport(ctx context.Context, tx *sql.Tx, res *numsync.ImportResult, changed bool) error {
+// finishImport records the export file the import loaded (when there is
+// one), raises the revision when the import changed something and records
+// the revision the store is at.
+func finishImport(ctx context.Context, tx *sql.Tx, res *numsync.ImportResult, changed bool, file *numsync.ExportFile) error {
+	if err := recordExport(ctx, tx, file); err != nil {
+		return err
+	}
 	var err error
 	if changed {
 		res.Revision, err = bump(ctx, tx)

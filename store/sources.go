@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/numsync/numsync"
 )
 
-// SourceDigest returns the digest [Store.SetSourceDigest] last recorded for
-// the named input, or "" when none was.
+// SourceDigest returns the digest of the export of that name last loaded,
+// or "" when none was.
 func (s *Store) SourceDigest(ctx context.Context, name string) (string, error) {
 	var d string
 	err := s.db.QueryRowContext(ctx, "SELECT digest FROM sources WHERE name = ?", name).Scan(&d)
@@ -22,17 +24,45 @@ func (s *Store) SourceDigest(ctx context.Context, name string) (string, error) {
 	return d, nil
 }
 
-// SetSourceDigest records the digest of the named input. It leaves the
-// revision alone: it describes what was read, not the tenant.
-func (s *Store) SetSourceDigest(ctx context.Context, name, digest string) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sources (name, digest, recorded_at) VALUES (?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET digest = excluded.digest, recorded_at = excluded.recorded_at`,
-			name, digest, dbTime(time.Now()))
-		return err
-	})
+// recordExport records file (when set) as loaded, in the import's
+// transaction. It leaves the revision alone: it describes what was read,
+// not the tenant.
+func recordExport(ctx context.Context, tx *sql.Tx, file *numsync.ExportFile) error {
+	if file == nil {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO sources (name, digest, recorded_at, modified) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET digest = excluded.digest, recorded_at = excluded.recorded_at, modified = excluded.modified`,
+		file.Name, file.Digest, dbTime(time.Now()), dbTime(file.Modified))
 	if err != nil {
-		return fmt.Errorf("record digest of %s: %w", name, err)
+		return fmt.Errorf("record the %s export as loaded: %w", file.Name, err)
+	}
+	return nil
+}
+
+// checkExportAge refuses, with a [*numsync.OlderExportError], an export
+// written before the end of the last run that applied assignments, unless
+// the caller allows it. An export of unknown age is let through.
+func checkExportAge(ctx context.Context, tx *sql.Tx, file *numsync.ExportFile) error {
+	if file == nil || file.AllowOlder || file.Modified.IsZero() {
+		return nil
+	}
+	var id string
+	var ended sql.NullString
+	err := tx.QueryRowContext(ctx, "SELECT id, ended FROM runs WHERE status IN (?, ?) ORDER BY ended DESC LIMIT 1",
+		numsync.RunApplied, numsync.RunRolledBack).Scan(&id, &ended)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read the last applied run: %w", err)
+	}
+	applied, err := parseTime(ended)
+	if err != nil {
+		return err
+	}
+	if file.Modified.Before(applied) {
+		return &numsync.OlderExportError{Name: file.Name, Modified: file.Modified, RunID: id, Applied: applied}
 	}
 	return nil
 }

@@ -2,44 +2,147 @@ package store
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/numsync/numsync"
 )
 
-func TestSourceDigestSurvivesReopenAndLeavesRevision(t *testing.T) {
+func export(digest string, modified time.Time) *numsync.ExportFile {
+	return &numsync.ExportFile{Name: "inventory", Digest: digest, Modified: modified}
+}
+
+func TestExportIsRecordedWithItsRows(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "s.db")
-	s, err := Open(ctx, path)
+
+	t.Run("SurvivesReopenAndLeavesRevision", func(t *testing.T) {
+		s, path := openTemp(t)
+		if d, err := s.SourceDigest(ctx, "inventory"); err != nil || d != "" {
+			t.Fatalf("new store: digest %q, %v; want none", d, err)
+		}
+		for _, d := range []string{"sha256:aa", "sha256:bb"} {
+			if _, err := s.ImportNumbers(ctx, nil, export(d, time.Now())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rev, _ := s.Revision(ctx); rev != 0 {
+			t.Errorf("loading an empty export moved the revision to %d", rev)
+		}
+		s.Close()
+		s = openAt(t, path)
+		if d, _ := s.SourceDigest(ctx, "inventory"); d != "sha256:bb" {
+			t.Errorf("after reopen: digest %q, want the last one recorded", d)
+		}
+		if d, _ := s.SourceDigest(ctx, "users"); d != "" {
+			t.Errorf("digests leak between sources: users has %q", d)
+		}
+	})
+
+	// The failure of issue 14: the rows committed, the record of the
+	// export did not, and the next run loaded the same old export again.
+	// Here the record's write fails inside the import's transaction (as
+	// on a full disk): neither may be kept.
+	t.Run("FailedRecordKeepsNoRows", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		rev, _ := s.Revision(ctx)
+		if _, err := s.db.ExecContext(ctx, `CREATE TRIGGER full_disk BEFORE INSERT ON sources
+			BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+			t.Fatal(err)
+		}
+		recs := []numsync.InventoryRecord{inv("+14255550101", numsync.CallingPlan, "", 2), inv("+14255550109", numsync.CallingPlan, carolID, 3)}
+		if _, err := s.ImportNumbers(ctx, recs, export("sha256:new", time.Now())); err == nil || !strings.Contains(err.Error(), "disk is full") {
+			t.Fatalf("import with a failing record: %v, want the failure", err)
+		}
+		if r, _ := s.Revision(ctx); r != rev {
+			t.Errorf("revision %d -> %d: the failed import kept something", rev, r)
+		}
+		h := holdings(tenant(t, s))
+		if h["alice@contoso.com/Primary"] != "+14255550101" || h["carol@contoso.com/Primary"] != "" {
+			t.Errorf("assignments after the failed import: %v", h)
+		}
+	})
+
+	// A real full database: SQLite refuses to grow the file past
+	// max_page_count, as it would on a full disk.
+	t.Run("FullDatabaseKeepsNothing", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		rev, _ := s.Revision(ctx)
+		s.db.SetMaxOpenConns(1)
+		var pages int
+		if err := s.db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.ExecContext(ctx, "PRAGMA max_page_count = "+strconv.Itoa(pages+1)); err != nil {
+			t.Fatal(err)
+		}
+		recs := make([]numsync.InventoryRecord, 3000)
+		for i := range recs {
+			recs[i] = inv("+1425556"+strconv.Itoa(1000+i), numsync.CallingPlan, "", i+2)
+		}
+		_, err := s.ImportNumbers(ctx, recs, export("sha256:big", time.Now()))
+		if err == nil || !strings.Contains(err.Error(), "full") {
+			t.Fatalf("import into a full database: %v, want it refused as full", err)
+		}
+		if r, _ := s.Revision(ctx); r != rev {
+			t.Errorf("revision %d -> %d", rev, r)
+		}
+		if d, _ := s.SourceDigest(ctx, "inventory"); d != "" {
+			t.Errorf("the failed export is recorded as loaded (%q)", d)
+		}
+		if n := len(tenant(t, s).Numbers); n != 4 {
+			t.Errorf("%d numbers after the failed import, want the 4 of before", n)
+		}
+	})
+}
+
+// An inventory export written before a run applied assignments does not
+// show them: loading it would take them back, so it is refused unless the
+// caller asks for it.
+func TestExportOlderThanAppliedRunIsRefused(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	seed(t, s) // alice 0101, bob 0102, revision 3
+	written := time.Now().Add(-time.Minute)
+	run, err := s.Apply(ctx, applyReq(3, assign("carol@contoso.com", "+14255550103")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, err := s.SourceDigest(ctx, "inventory"); err != nil || d != "" {
-		t.Fatalf("new store: digest %q, %v; want none", d, err)
+	// The export from before the run: 0103 free.
+	old := []numsync.InventoryRecord{inv("+14255550103", numsync.CallingPlan, "", 4)}
+	_, err = s.ImportNumbers(ctx, old, export("sha256:old", written))
+	var oe *numsync.OlderExportError
+	if !errors.As(err, &oe) || oe.RunID != run.ID || !strings.Contains(err.Error(), "nothing was loaded") {
+		t.Fatalf("older export: %v, want an OlderExportError naming run %s", err, run.ID)
 	}
-	for _, d := range []string{"sha256:aa", "sha256:bb"} {
-		if err := s.SetSourceDigest(ctx, "inventory", d); err != nil {
-			t.Fatal(err)
-		}
+	if h := holdings(tenant(t, s)); h["carol@contoso.com/Primary"] != "+14255550103" {
+		t.Errorf("the refused export took carol's number: %v", h)
 	}
-	if rev, _ := s.Revision(ctx); rev != 0 {
-		t.Errorf("recording a digest moved the revision to %d", rev)
+	if d, _ := s.SourceDigest(ctx, "inventory"); d != "" {
+		t.Errorf("the refused export is recorded as loaded (%q)", d)
 	}
-	s.Close()
-	if s, err = Open(ctx, path); err != nil {
-		t.Fatal(err)
+
+	// Asked for explicitly, it loads.
+	f := export("sha256:old", written)
+	f.AllowOlder = true
+	if _, err := s.ImportNumbers(ctx, old, f); err != nil {
+		t.Fatalf("older export with AllowOlder: %v", err)
 	}
-	defer s.Close()
-	if d, _ := s.SourceDigest(ctx, "inventory"); d != "sha256:bb" {
-		t.Errorf("after reopen: digest %q, want the last one recorded", d)
+	if h := holdings(tenant(t, s)); h["carol@contoso.com/Primary"] != "" {
+		t.Errorf("the export loaded with AllowOlder did not free 0103: %v", h)
 	}
-	if d, _ := s.SourceDigest(ctx, "users"); d != "" {
-		t.Errorf("digests leak between sources: users has %q", d)
+
+	// An export written after the run is the tenant's truth.
+	if _, err := s.ImportNumbers(ctx, old, export("sha256:new", time.Now())); err != nil {
+		t.Errorf("export written after the last run: %v", err)
 	}
 }
-
 func TestDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -44,11 +45,13 @@ const busyTimeout = 10 * time.Second
 // Store is a numsync store in one SQLite file. It is safe for concurrent use,
 // and several processes may open the same file.
 type Store struct {
-	db *sql.DB
+	db   *sql.DB
+	path string
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
-// to date in one transaction.
+// to date in one transaction. Only `numsync init` creates a store; the
+// other commands open one with [OpenExisting].
 //
 // The file runs in WAL mode so that readers (plan, status, reports) never
 // block the writer nor are blocked by it. synchronous=FULL makes every commit
@@ -57,10 +60,40 @@ type Store struct {
 // make the store disagree with the tenant. The cost is one fsync per commit,
 // and numsync commits a few large transactions, not many small ones.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, "rwc")
+}
+
+// OpenExisting opens the store at path as [Open] does, but never creates
+// it: a store that is not there is a [*MissingError]. A command pointed at
+// the wrong path (a mount that is not there) must not start over on an
+// empty store. A store file without write permission opens too: reading
+// works, and a write fails saying the file is read-only.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if path != "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, &MissingError{Path: path}
+		}
+	}
+	return open(ctx, path, "rw")
+}
+
+// MissingError says there is no store where one was expected.
+type MissingError struct{ Path string }
+
+func (e *MissingError) Error() string { return "there is no store at " + e.Path }
+
+// Hint says how to make one.
+func (e *MissingError) Hint() string {
+	return "create it with 'numsync init', or set store.path to where the store is"
+}
+
+// open opens path with SQLite's open mode ("rw": the file must exist;
+// "rwc": create it if not).
+func open(ctx context.Context, path, mode string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: no path given")
 	}
-	q := "_txlock=immediate" +
+	q := "mode=" + mode + "&_txlock=immediate" +
 		"&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=journal_mode(WAL)" +
@@ -72,7 +105,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, path: path}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -112,6 +145,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		steps = append(steps, step{v, f})
 	}
+	// A store at the current schema is left alone without a write
+	// transaction, so that a read-only store file opens for reading.
+	var have int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have == len(steps) {
+		return nil
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var have int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
@@ -143,14 +185,14 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin write transaction: %w", err)
+		return s.readOnly(fmt.Errorf("begin write transaction: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return s.readOnly(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return s.readOnly(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }

@@ -173,7 +173,7 @@ func TestImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}})
+		lr, err := s.ImportLocations(ctx, []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US", City: "Seattle"}}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func TestImport(t *testing.T) {
 			inv("+14255550102", numsync.CallingPlan, bobID, 3),
 			inv("+14255550103", numsync.CallingPlan, "", 4),
 			inv("+14255550104", numsync.CallingPlan, "", 5),
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestImport(t *testing.T) {
 			inv("+14255550101", numsync.CallingPlan, bobID, 6),
 		}
 		start := time.Now()
-		r, err := s.ImportNumbers(ctx, recs)
+		r, err := s.ImportNumbers(ctx, recs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -336,7 +336,7 @@ func TestImport(t *testing.T) {
 		const aaID = "44444444-dddd-4ddd-8ddd-444444444444"
 		rec := inv("+14255550103", numsync.CallingPlan, aaID, 4)
 		rec.HolderType, rec.Category = "ResourceAccount", numsync.Private
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,7 +356,7 @@ func TestImport(t *testing.T) {
 			t.Errorf("the index does not count the number as taken")
 		}
 		// The same export again changes nothing.
-		if r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec}); err != nil || r.Unchanged != 1 || r.Updated != 0 {
+		if r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec}, nil); err != nil || r.Unchanged != 1 || r.Updated != 0 {
 			t.Errorf("same export again = %+v, %v; want 1 unchanged", r, err)
 		}
 
@@ -380,7 +380,7 @@ func TestImport(t *testing.T) {
 			t.Errorf("adopted holder has no EnterpriseVoice")
 		}
 		// An inventory that says the number is free frees it.
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550103", numsync.CallingPlan, "", 4)}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550103", numsync.CallingPlan, "", 4)}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if st := tenant(t, s).NumberStates(time.Now(), 0)["+14255550103"]; st != numsync.StateFree {
@@ -392,7 +392,7 @@ func TestImport(t *testing.T) {
 		seed(t, s)
 		// A partial export that says alice now has 0104: her 0101 is freed
 		// even though 0101 is not listed.
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550104", numsync.CallingPlan, aliceID, 2)}, nil)
 		if err != nil || r.Updated != 1 || len(r.Problems) != 0 {
 			t.Fatalf("import = %+v, %v; want 1 updated", r, err)
 		}
@@ -413,7 +413,7 @@ func TestImport(t *testing.T) {
 		rec := inv("+14255550103", numsync.CallingPlan, "", 4)
 		rec.LocationID = "loc-sea"
 		rec.Operator = "Contoso Telecom"
-		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)})
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec, inv("+14255550104", numsync.CallingPlan, "", 5)}, nil)
 		if err != nil || r.Updated != 1 || r.Unchanged != 1 || r.Revision != 4 {
 			t.Fatalf("import = %+v, %v; want 1 updated, 1 unchanged, revision 4", r, err)
 		}
@@ -429,7 +429,7 @@ func TestImport(t *testing.T) {
 		seed(t, s)
 		managed := inv("+14255550103", numsync.OperatorConnect, "", 4)
 		managed.LocationUpdateSupported = false
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{managed}, nil); err != nil {
 			t.Fatal(err)
 		}
 		var again []numsync.InventoryRecord
@@ -438,7 +438,7 @@ func TestImport(t *testing.T) {
 			rec.LocationUpdateSupported, rec.LocationUpdateUnstated = false, true
 			again = append(again, rec)
 		}
-		if _, err := s.ImportNumbers(ctx, again); err != nil {
+		if _, err := s.ImportNumbers(ctx, again, nil); err != nil {
 			t.Fatal(err)
 		}
 		tn := tenant(t, s)
@@ -449,7 +449,7 @@ func TestImport(t *testing.T) {
 		}
 		// A row that states it still changes it.
 		stated := inv("+14255550103", numsync.OperatorConnect, "", 4)
-		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}); err != nil {
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{stated}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !numberOf(tenant(t, s), "+14255550103").LocationUpdateSupported {
@@ -462,7 +462,7 @@ func TestImport(t *testing.T) {
 		ext.Ext = "12"
 		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{
 			inv("4255550105", numsync.CallingPlan, "", 2), ext, inv("+14255550106", "Carrier", "", 4), inv("+14255550107", numsync.DirectRouting, "", 5),
-		})
+		}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -476,7 +476,7 @@ func TestImport(t *testing.T) {
 		seed(t, s)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}); err == nil {
+		if _, err := s.ImportNumbers(cctx, []numsync.InventoryRecord{inv("+14255550109", numsync.CallingPlan, "", 2)}, nil); err == nil {
 			t.Fatal("import with a cancelled context succeeded")
 		}
 		if tn := tenant(t, s); len(tn.Numbers) != 4 || tn.Revision != 3 {

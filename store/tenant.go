@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/numsync/numsync"
 )
@@ -172,7 +171,7 @@ func join(users, numbers *tenantPart) (*numsync.Tenant, error) {
 		a := &t.Assignments[i]
 		u, uok := slices.BinarySearch(users.userKeys, users.holderKeys[i])
 		n, nok := sort.Find(len(t.Numbers), func(j int) int {
-			return cmp.Or(strings.Compare(a.Number.E164, t.Numbers[j].E164), strings.Compare(a.Number.Ext, t.Numbers[j].Ext))
+			return a.Number.Compare(t.Numbers[j].Number)
 		})
 		if !uok || !nok {
 			// The foreign keys make this impossible in one snapshot.

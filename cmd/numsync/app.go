@@ -38,21 +38,40 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	st     *store.Store
+	// checked says st passed the check before writing.
+	checked bool
 	// commit is the context of store transactions that must not be cut
 	// short by the first signal (see [Main]).
 	commit context.Context
 }
 
-// store opens the configured store once.
+// store opens the configured store once. It must exist: only init creates
+// one (see [store.OpenExisting]).
 func (e *env) store(ctx context.Context) (*store.Store, error) {
 	if e.st != nil {
 		return e.st, nil
 	}
-	st, err := store.Open(ctx, e.cfg.resolve(e.cfg.Store.Path))
+	st, err := store.OpenExisting(ctx, e.cfg.resolve(e.cfg.Store.Path))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	e.st = st
+	return st, nil
+}
+
+// writableStore is [env.store] for a command that writes: the store must
+// first pass SQLite's quick check, so that nothing is written into a
+// damaged file (at a million users and numbers the check takes seconds,
+// docs/performance.md).
+func (e *env) writableStore(ctx context.Context) (*store.Store, error) {
+	st, err := e.store(ctx)
+	if err != nil || e.checked {
+		return st, err
+	}
+	if err := st.Check(ctx, true); err != nil {
+		return nil, err
+	}
+	e.checked = true
 	return st, nil
 }
 

@@ -31,7 +31,7 @@ func runApply(ctx context.Context, e *env, args []string) error {
 		return usageErr(err, "give the plan.json that 'numsync plan' wrote")
 	}
 	defer f.Close()
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/graph"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
 )
@@ -31,6 +32,9 @@ type Config struct {
 	Reports   ReportsConfig   `yaml:"reports"`
 	SMTP      notify.Config   `yaml:"smtp"`
 	Log       LogConfig       `yaml:"log"`
+	// Teams is Microsoft Graph: where numbers and cloud users are read
+	// from, and where applied runs are carried out (issue 12).
+	Teams graph.Config `yaml:"teams"`
 
 	path string // the file it was read from, "" for defaults
 }
@@ -130,6 +134,13 @@ func (c *Config) validate() error {
 			return err
 		}
 	}
+	if t, ok := c.teams(); ok {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+	} else if c.Teams.Source || c.Teams.Push {
+		return fmt.Errorf("teams.source and teams.push need teams.tenant_id and teams.client_id")
+	}
 	if c.Store.LockTTL < 0 {
 		return fmt.Errorf("store.lock_ttl: must not be negative")
 	}
@@ -174,4 +185,14 @@ func (c *Config) smtp() notify.Config {
 	m.CAFile = c.resolve(m.CAFile)
 	m.PasswordFile = c.resolve(m.PasswordFile)
 	return m
+}
+
+// teams returns the Graph section with its paths resolved, and whether a
+// tenant is configured.
+func (c *Config) teams() (graph.Config, bool) {
+	t := c.Teams
+	t.ClientSecretFile = c.resolve(t.ClientSecretFile)
+	t.CertificateFile = c.resolve(t.CertificateFile)
+	t.CAFile = c.resolve(t.CAFile)
+	return t, t.Enabled()
 }

@@ -72,6 +72,9 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if m := e.cfg.smtp(); m.Enabled() {
 		check("smtp", notify.Check(ctx, m, e.log), fmt.Sprintf("%s:%d accepts numsync", m.Host, m.Port))
 	}
+	if _, ok := e.cfg.teams(); ok {
+		check("teams", checkTeams(ctx, e), "token, permissions and one page of numbers and users")
+	}
 	if len(failed) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("config check failed: %s", strings.Join(failed, ", ")), "")
 	}

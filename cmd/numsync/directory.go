@@ -95,7 +95,7 @@ func runDirectorySync(ctx context.Context, e *env, args []string) error {
 	if err := parse(e.flags("directory sync", ""), args, 0, 0); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -17,42 +17,54 @@ import (
 type importKind struct {
 	noun string // "inventory", "users", "locations"
 	what string // help text
-	load func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error)
+	// agedAgainstRuns says the store refuses an export of this kind written
+	// before the last applied run (it carries assignments).
+	agedAgainstRuns bool
+	load            func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error)
 }
 
 // importKinds are the files an admin can load.
 var importKinds = []importKind{
-	{"locations", "load emergency locations from CSV",
-		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, path, importer.ReadLocations, st.ImportLocations)
+	{"locations", "load emergency locations from CSV", false,
+		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, commit, path, file, importer.ReadLocations, st.ImportLocations)
 		}},
-	{"users", "load users from a users CSV",
-		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, path, importer.ReadUsers, func(ctx context.Context, us []numsync.User) (numsync.ImportResult, error) {
-				return st.ImportUsers(ctx, us, numsync.UserImportOptions{Source: "csv"})
+	{"users", "load users from a users CSV", false,
+		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, commit, path, file, importer.ReadUsers, func(ctx context.Context, us []numsync.User, file *numsync.ExportFile) (numsync.ImportResult, error) {
+				return st.ImportUsers(ctx, us, numsync.UserImportOptions{Source: "csv", File: file})
 			})
 		}},
-	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)",
-		func(ctx context.Context, st *store.Store, path string) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, path, importer.ReadInventory, st.ImportNumbers)
+	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)", true,
+		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, commit, path, file, importer.ReadInventory, st.ImportNumbers)
 		}},
 }
 
 func init() {
 	for _, k := range importKinds {
-		register(&command{name: k.noun + " import", args: "FILE", summary: k.what, run: k.run})
+		args := "FILE"
+		if k.agedAgainstRuns {
+			args = "[--allow-older-export] FILE"
+		}
+		register(&command{name: k.noun + " import", args: args, summary: k.what, run: k.run})
 	}
 }
 
-// importFile reads a file with read and upserts what it gave with save, in
-// one store transaction. Row problems of both steps are returned together.
-func importFile[T any](ctx context.Context, path string, read func(string) ([]T, []numsync.Issue, error),
-	save func(context.Context, []T) (numsync.ImportResult, error)) (numsync.ImportResult, []numsync.Issue, error) {
+// importFile reads a file with read and saves what it gave, and the record
+// of the file, with save in one store transaction. Row problems of both
+// steps are returned together. Reading stops at ctx; the transaction, once
+// started, runs under commit, so that a first signal lets it finish.
+func importFile[T any](ctx, commit context.Context, path string, file *numsync.ExportFile, read func(string) ([]T, []numsync.Issue, error),
+	save func(context.Context, []T, *numsync.ExportFile) (numsync.ImportResult, error)) (numsync.ImportResult, []numsync.Issue, error) {
 	vals, problems, err := read(path)
 	if err != nil {
 		return numsync.ImportResult{}, problems, err
 	}
-	res, err := save(ctx, vals)
+	if err := ctx.Err(); err != nil {
+		return numsync.ImportResult{}, problems, fmt.Errorf("%s: stopped before loading: %w", path, err)
+	}
+	res, err := save(commit, vals, file)
 	if err != nil {
 		return res, problems, fmt.Errorf("%s: %w", path, err)
 	}
@@ -61,14 +73,18 @@ func importFile[T any](ctx context.Context, path string, read func(string) ([]T,
 
 func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	fs := e.flags(k.noun+" import", "FILE")
+	allowOlder := new(bool)
+	if k.agedAgainstRuns {
+		allowOlder = fs.Bool("allow-older-export", false, "load the export even if it was written before the last applied run (it takes back what that run assigned)")
+	}
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
-	res, problems, _, err := k.loadFile(ctx, e, st, fs.Arg(0), false)
+	res, problems, _, err := k.loadFile(ctx, e, st, fs.Arg(0), false, *allowOlder)
 	if err != nil {
 		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
 	}
@@ -101,41 +117,45 @@ func describeImport(res numsync.ImportResult, problems int, unit string) string 
 	return s
 }
 
-// loadFile loads path, prints its row problems and records the file's
-// content digest. With skipUnchanged, a file whose digest is the one
-// recorded at the last load is left alone (skipped is true): loading an old
-// export again would put back the assignments numsync applied since.
-func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged bool) (res numsync.ImportResult, problems []numsync.Issue, skipped bool, err error) {
-	digest, err := fileDigest(path)
+// loadFile loads path, prints its row problems and records the file (its
+// content digest and modification time) in the same transaction. With
+// skipUnchanged, a file whose digest is the one recorded at the last load is
+// left alone (skipped is true): loading an old export again would put back
+// the assignments numsync applied since. allowOlder loads an export written
+// before the last applied run.
+func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems []numsync.Issue, skipped bool, err error) {
+	file, err := exportFile(k.noun, path)
 	if err != nil {
 		return res, nil, false, err
 	}
+	file.AllowOlder = allowOlder
 	if skipUnchanged {
-		if last, err := st.SourceDigest(ctx, k.noun); err != nil || last == digest {
+		if last, err := st.SourceDigest(ctx, k.noun); err != nil || last == file.Digest {
 			return res, nil, err == nil, err
 		}
 	}
-	res, problems, err = k.load(ctx, st, path)
+	res, problems, err = k.load(ctx, e.commit, st, path, file)
 	for _, p := range problems {
 		printIssue(e.stderr, "", p)
 	}
-	if err != nil {
-		return res, problems, false, err
-	}
-	return res, problems, false, st.SetSourceDigest(ctx, k.noun, digest)
+	return res, problems, false, err
 }
 
-// fileDigest is the SHA-256 of a file's content. Runs compare it with the
-// digest recorded at the last import, to leave an unchanged export alone.
-func fileDigest(path string) (string, error) {
+// exportFile describes the export at path: its content digest (SHA-256)
+// and modification time, which imports record and compare.
+func exportFile(name, path string) (*numsync.ExportFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return &numsync.ExportFile{Name: name, Digest: "sha256:" + hex.EncodeToString(h.Sum(nil)), Modified: fi.ModTime()}, nil
 }

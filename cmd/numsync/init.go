@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/numsync/numsync/store"
 )
 
 func init() {
@@ -14,8 +16,12 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := store.Open(ctx, e.cfg.resolve(e.cfg.Store.Path))
 	if err != nil {
+		return err
+	}
+	e.st = st
+	if _, err := e.writableStore(ctx); err != nil {
 		return err
 	}
 	rev, err := st.Revision(ctx)

@@ -1,22 +1,22 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/internal/atomicfile"
 	"github.com/numsync/numsync/notify"
 	"github.com/numsync/numsync/planner"
 	"github.com/numsync/numsync/reports"
@@ -155,28 +155,34 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
-	// plan.json is written beside the reports, while they are written;
-	// report.html waits for its digest.
-	type written struct {
-		digest string
-		err    error
+	switch {
+	case j.run != nil && j.run.PlanDigest != "":
+		in.PlanDigest = j.run.PlanDigest
+	case j.plan != nil:
+		in.PlanDigest = planner.Digest(j.plan)
 	}
-	planDone := make(chan written, 1)
-	go func() {
-		if j.plan == nil {
-			planDone <- written{}
-			return
+	// What earlier runs applied but Teams has not got yet goes into
+	// teams-apply.ps1 and the reports; a store that cannot say leaves them
+	// out rather than the reports unwritten.
+	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
-		d, err := writePlanFile(filepath.Join(dir, "plan.json"), j.plan)
-		planDone <- written{d, err}
-	}()
-	plan := sync.OnceValue(func() written { return <-planDone })
-	in.PlanDigest = func() string { return plan().digest }
+	}
 	if j.run == nil && j.plan != nil && len(j.plan.Ops) > 0 {
 		in.ApplyCommand = e.applyCommand(dir)
 	}
 	rep := reports.New(in)
-	errs := []error{rep.Write(dir), plan().err}
+	// plan.json is written beside the reports, while they are written.
+	planErr := make(chan error, 1)
+	go func() {
+		if j.plan == nil {
+			planErr <- nil
+			return
+		}
+		planErr <- writePlanFile(filepath.Join(dir, "plan.json"), j.plan)
+	}()
+	errs := []error{rep.Write(dir), <-planErr}
 	fmt.Fprint(e.stdout, rep.Summary())
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
@@ -193,27 +199,10 @@ func (e *env) applyCommand(dir string) string {
 	return cmd + " apply " + filepath.Join(dir, "plan.json")
 }
 
-// writePlanFile writes p to path through a temporary file, so a reader
-// never sees half a plan, and returns its digest (the SHA-256 of the file,
-// which is [planner.Digest] of p), computed as it is written.
-func writePlanFile(path string, p *numsync.Plan) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".plan-*.json")
-	if err != nil {
-		return "", err
-	}
-	defer os.Remove(f.Name())
-	h := sha256.New()
-	if err := planner.WritePlan(io.MultiWriter(f, h), p); err != nil {
-		f.Close()
-		return "", fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), os.Rename(f.Name(), path)
+// writePlanFile writes p to path as [atomicfile.Write] writes every
+// output file, so a reader never sees half a plan.
+func writePlanFile(path string, p *numsync.Plan) error {
+	return atomicfile.Write(path, func(w *bufio.Writer) error { return planner.WritePlan(w, p) })
 }
 
 // applyOptions are the planner's apply options from config and flags.

@@ -43,7 +43,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *out != "" {
-		if _, err := writePlanFile(*out, j.plan); err != nil {
+		if err := writePlanFile(*out, j.plan); err != nil {
 			return err
 		}
 	}

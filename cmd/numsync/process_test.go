@@ -42,6 +42,7 @@ func generate(t *testing.T, dir string, n int, extra string) string {
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	run(t, numsyncCmd(t, dir, "--config", cfg, "init"), 0)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "roles", "grant", "admin@contoso.com", "TeamsAdministrator"), 0)
 	return cfg
 }

@@ -24,7 +24,7 @@ func runRoleChange(grant bool) func(context.Context, *env, []string) error {
 		if err != nil {
 			return usageErr(err, "")
 		}
-		st, err := e.store(ctx)
+		st, err := e.writableStore(ctx)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,11 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 1, 1); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	open := e.store
+	if *doApply {
+		open = e.writableStore
+	}
+	st, err := open(ctx)
 	if err != nil {
 		return err
 	}

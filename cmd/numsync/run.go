@@ -21,15 +21,17 @@ func init() {
 // runFlags are the flags of `numsync run`, shared with `numsync schedule`.
 type runFlags struct {
 	dryRun     bool
+	allowOlder bool
 	maxRemoves string
 	wait       bool
 	actor      string
 }
 
 func runRun(ctx context.Context, e *env, args []string) error {
-	fs := e.flags("run", "[--dry-run] [--max-removes N|P%] [--wait] [--actor UPN]")
+	fs := e.flags("run", "[--dry-run] [--allow-older-export] [--max-removes N|P%] [--wait] [--actor UPN]")
 	var f runFlags
 	fs.BoolVar(&f.dryRun, "dry-run", false, "do everything but apply and notify")
+	fs.BoolVar(&f.allowOlder, "allow-older-export", false, "load the inventory export even if it was written before the last applied run")
 	fs.StringVar(&f.maxRemoves, "max-removes", "", "raise the removal guard for this run: a count or a percentage")
 	fs.BoolVar(&f.wait, "wait", false, "wait for another writer to finish instead of failing")
 	fs.StringVar(&f.actor, "actor", "", "who applies (default: actor from the config)")
@@ -49,7 +51,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -78,7 +80,7 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 	failed := func(err error, imported []numsync.Issue) error {
 		return e.failRun(ctx, st, &job{started: started, imported: imported}, id, err)
 	}
-	imported, err := loadExports(ctx, e, log, "locations", "users")
+	imported, err := loadExports(ctx, e, log, false, "locations", "users")
 	if err != nil {
 		return failed(err, imported)
 	}
@@ -94,10 +96,17 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		log.Info("directory synced", zap.Int("added", res.Added), zap.Int("updated", res.Updated),
 			zap.Int("unchanged", res.Unchanged), zap.Int("absent", res.Absent), zap.Int("adopted", res.Adopted), zap.Int("problems", len(res.Problems)))
 	}
-	inv, err := loadExports(ctx, e, log, "inventory")
+	inv, err := loadExports(ctx, e, log, f.allowOlder, "inventory")
 	imported = append(imported, inv...)
 	if err != nil {
 		return failed(err, imported)
+	}
+	teams, _ := e.cfg.teams()
+	if teams.Source {
+		// What Teams has now is what the plan starts from.
+		if err := importTeams(ctx, e, st); err != nil {
+			return failed(err, imported)
+		}
 	}
 
 	j, err := makePlan(ctx, e, st, sheets, e.cfg.policy())
@@ -111,7 +120,28 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 		}
 		return outcome(j)
 	}
-	return applyAndReport(ctx, e, st, j, opts, id)
+	err = applyAndReport(ctx, e, st, j, opts, id)
+	if !teams.Push || !finished(err) {
+		return err
+	}
+	// The newest applied run (this one, or an earlier one whose push did
+	// not finish) is carried out in Teams.
+	c, cerr := e.graphClient()
+	if cerr != nil {
+		return cerr
+	}
+	if perr := pushRun(ctx, e, st, c, "", opts, false); perr != nil && !errors.Is(perr, errNoAppliedRun) {
+		return perr
+	}
+	return err
+}
+
+// finished reports whether a run's outcome leaves an applied store behind
+// (applied, applied with rejected rows, or nothing to do), so that a push
+// may follow.
+func finished(err error) bool {
+	var xe *exitError
+	return err == nil || (errors.As(err, &xe) && xe.err == nil && (xe.code == ExitRejected || xe.code == ExitNothingToDo))
 }
 
 // failRun records a run that could not get to a plan, writes what is known
@@ -137,8 +167,9 @@ func (e *env) failRun(ctx context.Context, st *store.Store, j *job, id string, e
 }
 
 // loadExports imports those of the tenant exports named in the config
-// whose kinds are given, in that order, and returns their problems.
-func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) ([]numsync.Issue, error) {
+// whose kinds are given, in that order, and returns their problems;
+// allowOlder loads an export written before the last applied run.
+func loadExports(ctx context.Context, e *env, log *zap.Logger, allowOlder bool, nouns ...string) ([]numsync.Issue, error) {
 	st, err := e.store(ctx)
 	if err != nil {
 		return nil, err
@@ -157,7 +188,7 @@ func loadExports(ctx context.Context, e *env, log *zap.Logger, nouns ...string) 
 		if path == "" {
 			continue
 		}
-		res, problems, skipped, err := k.loadFile(ctx, e, st, path, true)
+		res, problems, skipped, err := k.loadFile(ctx, e, st, path, true, allowOlder)
 		all = append(all, problems...)
 		if err != nil {
 			return all, fmt.Errorf("loading %s: %w", k.noun, err)

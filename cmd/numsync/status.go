@@ -34,6 +34,9 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if waiting > 0 {
 		fmt.Fprintf(e.stdout, "notifications waiting to be sent: %d\n", waiting)
 	}
+	if err := printUnfinished(ctx, e.stdout, st); err != nil {
+		return err
+	}
 	runs, err := st.Runs(ctx, 1)
 	if err != nil {
 		return err

@@ -1,9 +1,18 @@
-﻿# teams-apply.ps1: numsync plan-20240501T020000Z, the 7 operations of the plan made against store
-# revision 41 (inputs sha256:5f1c0a), as Teams PowerShell calls: removals first, then assignments,
-# each in plan order. Review it, connect with Connect-MicrosoftTeams as a Teams Administrator,
-# Teams Communications Administrator or Teams Telephony Administrator, then run it. It stops at
-# the first error; each step is logged to teams-apply.log beside this script.
+﻿# teams-apply.ps1: numsync plan-20240501T020000Z, the 7 operations of the plan made against store revision 41
+# (plan digest sha256:77aa), after 1 operations of earlier runs that have not landed in Teams yet.
+# Review it, connect with Connect-MicrosoftTeams as a Teams Administrator, Teams Communications
+# Administrator or Teams Telephony Administrator, then run it. It can be run again: steps recorded
+# as done in teams-apply.results.csv beside it, or that Teams already matches, are not sent again.
+# Busy or throttled answers are retried (-MaxAttempts, -RetryDelaySeconds); a step that keeps failing
+# is recorded as failed and the steps that wait for it are skipped. Exit code 0: every step landed.
+# Then give teams-apply.results.csv to 'numsync results import'.
 #Requires -Modules MicrosoftTeams
+param(
+    # Attempts per step when Teams answers that it is busy, throttling or timing out.
+    [ValidateRange(1, 20)][int]$MaxAttempts = 5,
+    # Wait before the first retry of a step; each further retry waits twice as long.
+    [ValidateRange(1, 600)][int]$RetryDelaySeconds = 10
+)
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 $numsyncLog = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.log'
@@ -13,38 +22,131 @@ function Write-Step([string]$Text) {
     Add-Content -LiteralPath $numsyncLog -Value $line -Encoding UTF8
 }
 
-Write-Step 'start: 8 steps'
+# The plans whose steps follow, by the digest of their plan.json.
+$numsyncPlans = @(
+    'sha256:77aa'
+    'sha256:66bb'
+)
+# The steps in the order they run; Needs is the position (from 0) of the step that must land first.
+$numsyncSteps = @(
+    @{ Plan = 1; Step = 4; Name = 'step 4 of run 20240430T020000Z'; Kind = 'set'; Identity = 'aa-main@contoso.com'; ObjectId = ''; Number = '+442071838751'; Type = 'OperatorConnect'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'assign aa-main@contoso.com: none -> +442071838751' }
+    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'remove'; Identity = 'bob@contoso.com'; ObjectId = ''; Number = '+14255550103'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove bob@contoso.com: +14255550103 -> none' }
+    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'alice@contoso.com'; ObjectId = ''; Number = '+14255550103'; Type = 'CallingPlan'; FreeType = ''; Location = 'loc-sea'; Category = 'Primary'; Notify = $true; Needs = @(1); Text = 'change alice@contoso.com: +14255550101 -> +14255550103' }
+    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'o’’connor@contoso.com'; ObjectId = ''; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(2); Text = 'assign o’’connor@contoso.com: none -> +14255550101' }
+    @{ Plan = 0; Step = 5; Name = 'step 5'; Kind = 'set'; Identity = 'cq-sales@contoso.com'; ObjectId = ''; Number = '+14255550104'; Type = 'OperatorConnect'; FreeType = ''; Location = 'null'; Category = 'Primary'; Notify = $true; Needs = @(); Text = 'change cq-sales@contoso.com: +14255550104 -> +14255550104' }
+    @{ Plan = 0; Step = 6; Name = 'step 6'; Kind = 'set'; Identity = 'x''; Remove-Item C:\ -Recurse #@contoso.com'; ObjectId = ''; Number = '+33140000001;ext=12'; Type = 'DirectRouting'; FreeType = ''; Location = '<script>alert(1)</script>'; Category = 'Private'; Notify = $true; Needs = @(); Text = 'assign x''; Remove-Item C:\ -Recurse #@contoso.com: none -> +33140000001;ext=12' }
+    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'remy@contoso.com'; ObjectId = ''; Number = '+33140000003'; Type = 'OperatorConnect'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove remy@contoso.com: +33140000003 -> none' }
+    @{ Plan = 0; Step = 7; Name = 'step 7'; Kind = 'set'; Identity = 'remy@contoso.com'; ObjectId = ''; Number = '+33140000003'; Type = 'OperatorConnect'; FreeType = ''; Location = ''; Category = 'Private'; Notify = $true; Needs = @(6); Text = 'assign remy@contoso.com: none -> +33140000003' }
+)
 
-# op 1 - remove aa-main@contoso.com (Primary): free +442071838751 (sheets/gb.csv:4)
-Write-Step 'step 1: remove +442071838751 from aa-main@contoso.com'
-Remove-CsPhoneNumberAssignment -Identity 'aa-main@contoso.com' -PhoneNumber '+442071838751' -PhoneNumberType 'OperatorConnect'
+$numsyncResults = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.results.csv'
+$numsyncTransient = 'service unavailable|try again|throttl|too many requests|timed? ?out|temporar|\b(429|500|502|503|504)\b'
 
-# op 2 - remove bob@contoso.com (Primary): free +14255550103 (not named by a sheet: authoritative mode)
-Write-Step 'step 2: remove +14255550103 from bob@contoso.com'
-Remove-CsPhoneNumberAssignment -Identity 'bob@contoso.com' -PhoneNumber '+14255550103' -PhoneNumberType 'CallingPlan'
+function Write-Result($Step, [string]$Outcome, [int]$Attempts, [string]$Text) {
+    if (-not (Test-Path -LiteralPath $numsyncResults)) {
+        Set-Content -LiteralPath $numsyncResults -Value 'plan_digest,step,operation,outcome,attempts,error,at' -Encoding UTF8
+    }
+    $cells = foreach ($value in @($numsyncPlans[$Step.Plan], $Step.Step, $Step.Text, $Outcome, $Attempts, $Text, (Get-Date).ToUniversalTime().ToString('o'))) {
+        $cell = ([string]$value) -replace '[\r\n]+', ' '
+        if ($cell -match '^[=+\-@\t]') { $cell = "'" + $cell }
+        '"' + $cell.Replace('"', '""') + '"'
+    }
+    Add-Content -LiteralPath $numsyncResults -Value ($cells -join ',') -Encoding UTF8
+}
 
-# op 3 ~ change alice@contoso.com (Primary): free +14255550101 (sheets/us.csv:2)
-Write-Step 'step 3: remove +14255550101 from alice@contoso.com'
-Remove-CsPhoneNumberAssignment -Identity 'alice@contoso.com' -PhoneNumber '+14255550101' -PhoneNumberType 'CallingPlan'
+function Get-Field($Object, [string]$Name) {
+    $p = $Object.PSObject.Properties[$Name]
+    if ($p) { [string]$p.Value } else { '' }
+}
 
-# op 3 ~ change alice@contoso.com (Primary): set +14255550103 (sheets/us.csv:2)
-Write-Step 'step 4: set +14255550103 on alice@contoso.com'
-Set-CsPhoneNumberAssignment -Identity 'alice@contoso.com' -PhoneNumber '+14255550103' -PhoneNumberType 'CallingPlan' -LocationId 'loc-sea' -Notify
+function Test-Landed($Step) {
+    $held = @(Get-CsPhoneNumberAssignment -TelephoneNumber $Step.Number | Where-Object { Get-Field $_ 'AssignedPstnTargetId' })
+    if ($Step.Kind -eq 'remove') {
+        if (-not $Step.ObjectId) { return $held.Count -eq 0 }
+        return @($held | Where-Object { (Get-Field $_ 'AssignedPstnTargetId') -eq $Step.ObjectId }).Count -eq 0
+    }
+    if (-not $Step.ObjectId) { return $false }
+    foreach ($a in $held) {
+        $type = Get-Field $a 'NumberType'
+        if ($type -eq 'OCMobile') { $type = 'OperatorConnect' }
+        $category = Get-Field $a 'AssignmentCategory'
+        $location = Get-Field $a 'LocationId'
+        if ((Get-Field $a 'AssignedPstnTargetId') -ne $Step.ObjectId -or $type -ne $Step.Type) { continue }
+        if ($category -and $category -ne $Step.Category) { continue }
+        if ($Step.Location -eq 'null' -and $location) { continue }
+        if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
+        return $true
+    }
+    $false
+}
 
-# op 4 + assign o’connor@contoso.com (Primary): set +14255550101 (sheets/us.csv:3)
-Write-Step 'step 5: set +14255550101 on o’’connor@contoso.com'
-Set-CsPhoneNumberAssignment -Identity 'o’’connor@contoso.com' -PhoneNumber '+14255550101' -PhoneNumberType 'CallingPlan'
+function Invoke-Step($Step) {
+    if ($Step.Kind -eq 'remove') {
+        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        return
+    }
+    if ($Step.FreeType -and -not $Step['Freed']) {
+        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $Step['Freed'] = $true
+    }
+    $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
+    if ($Step.Location) { $p.LocationId = $Step.Location }
+    if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
+    if ($Step.Notify) { $p.Notify = $true }
+    Set-CsPhoneNumberAssignment @p
+}
 
-# op 5 ~ change cq-sales@contoso.com (Primary): set +14255550104 (sheets/us.csv:4)
-Write-Step 'step 6: set +14255550104 on cq-sales@contoso.com'
-Set-CsPhoneNumberAssignment -Identity 'cq-sales@contoso.com' -PhoneNumber '+14255550104' -PhoneNumberType 'OperatorConnect' -LocationId 'null' -Notify
-
-# op 6 + assign x'; Remove-Item C:\ -Recurse #@contoso.com (Private): set +33140000001;ext=12 (sheets/fr.csv:2)
-Write-Step 'step 7: set +33140000001;ext=12 on x''; Remove-Item C:\ -Recurse #@contoso.com'
-Set-CsPhoneNumberAssignment -Identity 'x''; Remove-Item C:\ -Recurse #@contoso.com' -PhoneNumber '+33140000001;ext=12' -PhoneNumberType 'DirectRouting' -LocationId '<script>alert(1)</script>' -AssignmentCategory 'Private' -Notify
-
-# op 7 + assign aa-main@contoso.com (Private): set +442071838751 (sheets/gb.csv:4)
-Write-Step 'step 8: set +442071838751 on aa-main@contoso.com'
-Set-CsPhoneNumberAssignment -Identity 'aa-main@contoso.com' -PhoneNumber '+442071838751' -PhoneNumberType 'OperatorConnect' -AssignmentCategory 'Private' -Notify
-
-Write-Step 'done'
+$recorded = @{}
+if (Test-Path -LiteralPath $numsyncResults) {
+    foreach ($r in @(Import-Csv -LiteralPath $numsyncResults -Encoding UTF8)) {
+        if ($r.outcome -eq 'done' -or $r.outcome -eq 'already-done') { $recorded[$r.plan_digest + '/' + $r.step] = $true }
+    }
+}
+$state = @{}
+$tally = [ordered]@{ 'done' = 0; 'already-done' = 0; 'failed' = 0; 'skipped' = 0 }
+Write-Step ('start: {0} steps' -f $numsyncSteps.Count)
+for ($i = 0; $i -lt $numsyncSteps.Count; $i++) {
+    $s = $numsyncSteps[$i]
+    $outcome = 'done'
+    $why = ''
+    $attempt = 0
+    $waiting = @($s.Needs | Where-Object { $state[$_] -ne 'done' -and $state[$_] -ne 'already-done' })
+    if ($recorded.ContainsKey($numsyncPlans[$s.Plan] + '/' + $s.Step)) {
+        $state[$i] = 'already-done'
+        $tally['already-done']++
+        Write-Step ('{0}: {1}: done by an earlier run of this script' -f $s.Name, $s.Text)
+        continue
+    } elseif ($waiting.Count -gt 0) {
+        $outcome = 'skipped'
+        $why = 'waiting on ' + $numsyncSteps[$waiting[0]].Name
+    } else {
+        while ($true) {
+            $attempt++
+            try {
+                if (Test-Landed $s) { $outcome = 'already-done' } else { Invoke-Step $s }
+                break
+            } catch {
+                $why = $_.Exception.Message -replace '\s+', ' '
+                if ($attempt -ge $MaxAttempts -or $why -notmatch $numsyncTransient) {
+                    $outcome = 'failed'
+                    break
+                }
+                $delay = $RetryDelaySeconds * [math]::Pow(2, $attempt - 1)
+                Write-Step ('{0}: attempt {1} of {2} failed, next in {3} s: {4}' -f $s.Name, $attempt, $MaxAttempts, $delay, $why)
+                Start-Sleep -Seconds $delay
+            }
+        }
+    }
+    $state[$i] = $outcome
+    $tally[$outcome]++
+    $line = '{0}: {1}: {2} {3}' -f $s.Name, $s.Text, $outcome, $why
+    Write-Step $line.TrimEnd()
+    Write-Result $s $outcome $attempt $why
+}
+Write-Step ('summary: {0} done, {1} already done, {2} failed, {3} skipped' -f $tally['done'], $tally['already-done'], $tally['failed'], $tally['skipped'])
+if ($tally['failed'] + $tally['skipped'] -gt 0) {
+    Write-Step 'not everything landed: run this script again to retry, and import teams-apply.results.csv with numsync results import'
+    exit 1
+}
+Write-Step 'every step landed'
+exit 0
