@@ -1,6 +1,9 @@
 package numsync
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // OutsideHolder is an identity outside the directory: a holder that
 // Microsoft's number export names by its cloud object id (TargetId) and
@@ -39,4 +42,24 @@ func (x *TenantIndex) Taken(key string) bool {
 	}
 	n := x.numbers[key]
 	return n != nil && !n.Outside.IsZero()
+}
+
+// HolderType names the kind of identity holding a number for
+// [OutsideHolder.Type]: the export's TargetType when it has one, else what
+// the assignment status says (Get-CsPhoneNumberAssignment and Graph's
+// number assignments have a status but no target type): "User",
+// "ResourceAccount", "ConferenceBridge", or "" when neither says.
+func HolderType(targetType, status string) string {
+	if t := strings.TrimSpace(targetType); t != "" {
+		return t
+	}
+	switch strings.ToLower(strings.TrimSpace(status)) {
+	case "userassigned":
+		return "User"
+	case "voiceapplicationassigned":
+		return "ResourceAccount"
+	case "conferenceassigned":
+		return "ConferenceBridge"
+	}
+	return ""
 }

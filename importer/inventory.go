@@ -162,28 +162,10 @@ func inventoryRecord(rec Record) (numsync.InventoryRecord, error) {
 			return ir, fail(invCategory, numsync.BadRow, err)
 		}
 		ir.HolderID = target
-		ir.HolderType = holderType(rec.Value(invTargetType), status)
+		ir.HolderType = numsync.HolderType(rec.Value(invTargetType), status)
 		ir.Category = cat
 	}
 	return ir, nil
-}
-
-// holderType is the kind of identity holding a number: the export's
-// TargetType, or what the assignment status of Get-CsPhoneNumberAssignment
-// (which has no TargetType) says of it.
-func holderType(target, status string) string {
-	if target != "" {
-		return target
-	}
-	switch strings.ToLower(status) {
-	case "userassigned":
-		return "User"
-	case "voiceapplicationassigned":
-		return "ResourceAccount"
-	case "conferenceassigned":
-		return "ConferenceBridge"
-	}
-	return ""
 }
 
 // numberSource reads NumberSource; without one, Direct Routing numbers
