@@ -23,7 +23,8 @@ import (
 //     for it gets that number (the lowest, if several).
 //   - Every other row, in sheet order, gets the lowest number of the
 //     selected ranges that fits the range (type, country), that is held by
-//     no one (nor any extension line of it), not in quarantine, not wanted
+//     no one, in the directory or outside it (nor any extension line of
+//     it), not in quarantine, not wanted
 //     by another row of the sheets nor given to an earlier row, reserved
 //     for no one, has the capability the identity needs and is in the
 //     identity's usage location.
@@ -295,7 +296,7 @@ func (a *allocator) free(n *numsync.InventoryNumber, r numsync.Range, need numsy
 // fits an identity needing capability need in country.
 func (a *allocator) available(n *numsync.InventoryNumber, need numsync.Capability, country string) bool {
 	return !a.taken[n.E164] && n.Can(need) && strings.EqualFold(n.Country, country) &&
-		a.x.Holder(n.String()) == nil && !n.InQuarantine(a.in.Now, a.in.Policy.QuarantineDays)
+		!a.x.Taken(n.String()) && !n.InQuarantine(a.in.Now, a.in.Policy.QuarantineDays)
 }
 
 // identityProblem is why an identity cannot be given a number (R3), or an

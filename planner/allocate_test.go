@@ -54,6 +54,19 @@ func TestAllocate(t *testing.T) {
 			reject: []string{"erin@example.com TYPE_MISMATCH"},
 		},
 		{
+			name: "PassesOverNumbersHeldOutsideTheDirectory",
+			setup: func(ten *numsync.Tenant) {
+				for i := range ten.Numbers {
+					if ten.Numbers[i].E164 == n(1) {
+						ten.Numbers[i].Outside = numsync.OutsideHolder{ID: "cloud-only-1", Type: "User"}
+					}
+				}
+			},
+			policy: withRanges(usRange()),
+			wishes: []numsync.Wish{next(alice, "US-CP")},
+			ops:    []string{"+ alice@example.com Primary none -> +14255550102@loc-sea"},
+		},
+		{
 			name:   "KeepsANumberOfTheRangeItHolds",
 			setup:  holds(alice, n(7)),
 			policy: withRanges(numsync.Range{Name: "US-CP", First: n(1), Last: n(9)}),

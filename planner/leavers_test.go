@@ -107,7 +107,7 @@ func TestLeaverOpsAreMarked(t *testing.T) {
 			others++
 		}
 	}
-	if leavers != 1 || others != 1 || Removals(p) != 2 {
-		t.Errorf("%d leaver ops, %d others, %d removals counted; want 1, 1, 2", leavers, others, Removals(p))
+	if leavers != 1 || others != 1 || p.Removals() != 2 {
+		t.Errorf("%d leaver ops, %d others, %d removals counted; want 1, 1, 2", leavers, others, p.Removals())
 	}
 }

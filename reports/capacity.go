@@ -28,7 +28,7 @@ func weeksLeft(w float64) string {
 func (f *facts) capacityTable() htmlTable {
 	t := newHTMLTable("capacity", "Capacity", "", []string{"country", "site", "type", "free", "taken per week", "weeks left"}, len(f.capacity))
 	for _, c := range f.capacity {
-		t.add([]string{orDash(c.Country), orDash(c.Site), orDash(string(c.Type)), strconv.Itoa(c.Free),
+		t.add("", []string{orDash(c.Country), orDash(c.Site), orDash(string(c.Type)), strconv.Itoa(c.Free),
 			strconv.FormatFloat(c.PerWeek, 'f', 1, 64), weeksLeft(c.WeeksLeft)})
 	}
 	return t

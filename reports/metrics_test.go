@@ -100,7 +100,7 @@ func TestMetrics(t *testing.T) {
 		`numsync_capacity_free{country="US",site="Seattle",type="CallingPlan"}`:           "1",
 		`numsync_capacity_taken_per_week{country="US",site="Seattle",type="CallingPlan"}`: "2",
 		`numsync_capacity_weeks_left{country="US",site="Seattle",type="CallingPlan"}`:     "0.5",
-		`numsync_capacity_weeks_left{country="FR",site="",type="OperatorConnect"}`:        "4",
+		`numsync_capacity_weeks_left{country="FR",site="",type="OperatorConnect"}`:        "2",
 	} {
 		if got[series] != want {
 			t.Errorf("%s = %q, want %q", series, got[series], want)

@@ -44,7 +44,7 @@ func WriteRangeTable(w io.Writer, us []numsync.RangeUsage) {
 	for _, u := range us {
 		cells := rangeCells(u)
 		for i := range cells {
-			cells[i] = oneLine(cells[i])
+			cells[i] = numsync.OneLine(cells[i])
 		}
 		fmt.Fprintln(tw, "  "+strings.Join(cells, "\t")+"\t")
 	}
@@ -59,13 +59,13 @@ func WriteRangeTable(w io.Writer, us []numsync.RangeUsage) {
 			if u.MoreGaps {
 				more = ", …"
 			}
-			fmt.Fprintf(w, "  %s: %s of its %d not in the inventory: %s%s\n", oneLine(u.Name), plural(int(u.Missing), "number", "numbers"), u.Size, strings.Join(gaps, ", "), more)
+			fmt.Fprintf(w, "  %s: %s of its %d not in the inventory: %s%s\n", numsync.OneLine(u.Name), plural(int(u.Missing), "number", "numbers"), u.Size, strings.Join(gaps, ", "), more)
 		}
 		if u.Size == 0 && u.Prefix != "" {
-			fmt.Fprintf(w, "  %s: no inventory number starts with %s\n", oneLine(u.Name), u.Prefix)
+			fmt.Fprintf(w, "  %s: no inventory number starts with %s\n", numsync.OneLine(u.Name), u.Prefix)
 		}
 		if u.Mismatched > 0 {
-			fmt.Fprintf(w, "  %s: %s in its span %s not %s %s, and never handed out from it\n", oneLine(u.Name),
+			fmt.Fprintf(w, "  %s: %s in its span %s not %s %s, and never handed out from it\n", numsync.OneLine(u.Name),
 				plural(u.Mismatched, "number", "numbers"), plural1(u.Mismatched, "is", "are"), orDash(u.Country), orDash(string(u.Type)))
 		}
 	}
@@ -94,7 +94,7 @@ func (f *facts) lowRanges() []string {
 	var out []string
 	for _, u := range f.ranges {
 		if u.IsLow() {
-			out = append(out, fmt.Sprintf("%s (%d free, limit %s)", oneLine(u.Name), u.Free, u.LowStock))
+			out = append(out, fmt.Sprintf("%s (%d free, limit %s)", numsync.OneLine(u.Name), u.Free, u.LowStock))
 		}
 	}
 	return out
@@ -103,7 +103,7 @@ func (f *facts) lowRanges() []string {
 func (f *facts) rangesTable() htmlTable {
 	t := newHTMLTable("ranges", "Number ranges", "", rangeColumns, len(f.ranges))
 	for _, u := range f.ranges {
-		t.add(rangeCells(u))
+		t.add("", rangeCells(u))
 	}
 	return t
 }

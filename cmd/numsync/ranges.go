@@ -39,7 +39,7 @@ func runRanges(ctx context.Context, e *env, args []string) error {
 	}
 	now := time.Now()
 	x := numsync.NewTenantIndex(t)
-	us := numsync.RangeUsages(t, rs, func(k string) bool { return x.Holder(k) != nil }, numsync.ActiveReservations(j.reservations, now), now, e.cfg.Policy.QuarantineDays)
+	us := numsync.RangeUsages(t, rs, x.Taken, numsync.ActiveReservations(j.reservations, now), now, e.cfg.Policy.QuarantineDays)
 	numsync.RangeRunways(t, us, j.taken, j.historyStart, now, numsync.CapacityWindow)
 	fmt.Fprintf(e.stdout, "number ranges at store revision %d\n", t.Revision)
 	reports.WriteRangeTable(e.stdout, us)

@@ -83,7 +83,7 @@ function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
         $r = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
         if ($Step.BlockDays -gt 0) { $r.AssignmentBlockedDays = $Step.BlockDays }
-        Remove-CsPhoneNumberAssignment @r
+        $null = Remove-CsPhoneNumberAssignment @r
         return
     }
     if ($Step.Unblock -and -not $Step['Unblocked']) {
@@ -91,15 +91,15 @@ function Invoke-Step($Step) {
         $Step['Unblocked'] = $true
     }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
-    if ($Step.Tag) { Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
+    $null = Set-CsPhoneNumberAssignment @p
+    if ($Step.Tag) { $null = Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
 }
 
 $recorded = @{}
