@@ -56,8 +56,11 @@ func runReserve(ctx context.Context, e *env, args []string) error {
 	rs := make([]numsync.Reservation, len(numbers))
 	for i, n := range numbers {
 		rs[i] = numsync.Reservation{Number: n, UPN: strings.TrimSpace(*upn), Note: *note, Until: end}
-		if h := x.Holder(n); h != nil && !rs[i].For(h.UPN) {
+		switch h := x.Holder(n); {
+		case h != nil && !rs[i].For(h.UPN):
 			fmt.Fprintf(e.stderr, "numsync: warning: %s is held by %s; the reservation counts once it is free\n", n, h.UPN)
+		case h == nil && x.Taken(n):
+			fmt.Fprintf(e.stderr, "numsync: warning: %s is held by %s; the reservation counts once it is free\n", n, x.Number(n).Outside)
 		}
 	}
 	changed, err := st.Reserve(ctx, rs, e.actorName(*actor), now)
