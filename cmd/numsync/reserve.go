@@ -104,7 +104,7 @@ func (e *env) reservationTargets(t *numsync.Tenant, args []string, freeOnly bool
 			return nil, usageErr(fmt.Errorf("%q is neither a number in E.164 nor a configured range", a), "write +14255550101, or a range name from 'numsync ranges'")
 		}
 		for _, n := range numsync.RangeMembers(t, ranges[i:i+1])[0] {
-			if ranges[i].Fits(n) && (!freeOnly || x.Holder(n.String()) == nil) {
+			if ranges[i].Fits(n) && (!freeOnly || !x.Taken(n.String())) {
 				out = append(out, n.E164)
 			}
 		}
