@@ -1,5 +1,6 @@
 // Package planner turns what the sheets want into a [numsync.Plan] and
-// carries plans out: it owns the domain rules R3–R14 (which rows may happen,
+// carries plans out: it owns the domain rules R3–R14 of docs/rules.md (which
+// rows may happen,
 // which are rejected or blocked and why), the order of operations, the
 // plan.json file format, the guarded apply (authorisation, single-writer
 // lock, removal threshold, stale-plan refusal, notification emails) and
