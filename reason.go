@@ -31,6 +31,11 @@ const (
 	NotAuthorized      Reason = "NOT_AUTHORIZED" // R15
 	DuplicateRow       Reason = "DUPLICATE_ROW"  // warning: the same wish repeated identically
 	UnknownHolder      Reason = "UNKNOWN_HOLDER" // an inventory holder id that matches no user
+	DuplicateID        Reason = "DUPLICATE_ID"   // two users with one cloud object id; neither is loaded
+	// HiddenCharacter warns of a value holding a bidirectional or invisible
+	// control ([IsHidden]): reports show it as "⟨U+202E⟩", since obeyed it
+	// makes text read as something else.
+	HiddenCharacter Reason = "HIDDEN_CHARACTER"
 	// ChangedSince refuses the part of a rollback whose assignment was
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
@@ -48,6 +53,6 @@ var Reasons = []Reason{
 	DuplicateNumber, ConflictingRows, NotInInventory, TypeMismatch,
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
-	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
-	ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
+	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder, DuplicateID,
+	HiddenCharacter, ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

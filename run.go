@@ -16,6 +16,9 @@ const (
 	RunDryRun         RunStatus = "dry-run"
 	RunRolledBack     RunStatus = "rolled-back"
 	RunDirectoryError RunStatus = "directory-error"
+	// RunImported is an inventory import that took assignments away
+	// (the export says so): its audit entries say which and why.
+	RunImported RunStatus = "imported"
 )
 
 // Run is one apply (or attempted apply) with its outcome.
@@ -38,4 +41,8 @@ type AuditEntry struct {
 	At    time.Time `json:"at"`
 	Actor string    `json:"actor"`
 	Op    Op        `json:"op"`
+	// Reason says why an import changed the assignment (the export row,
+	// or the problem with it); empty for applied plans, whose reason is
+	// the plan.
+	Reason string `json:"reason,omitempty"`
 }

@@ -99,6 +99,10 @@ func checkRecords(t *testing.T, recs []ldapsync.Record, n int, source string) {
 			}
 			p.Message, p.Hint, p.File, p.Line = "", "", "", 0
 		}
+		if got.Place.File == "" {
+			t.Errorf("%s: the record does not say where it was read", got.User.UPN)
+		}
+		got.Place = numsync.Source{}
 		if !reflect.DeepEqual(got, want) {
 			if bad++; bad <= 5 {
 				t.Errorf("user %d:\n got %+v\nwant %+v", i, got, want)

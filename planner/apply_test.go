@@ -248,8 +248,8 @@ func TestApply(t *testing.T) {
 	t.Run("ThresholdBreachAppliesNothing", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1), bob, n(2), carol, n(3))
 		p := planOn(t, st, numsync.Policy{Mode: numsync.Authoritative}, wish(dave, n(4)))
-		if Removals(p) != 3 {
-			t.Fatalf("Removals = %d, want 3", Removals(p))
+		if p.Removals() != 3 {
+			t.Fatalf("Removals = %d, want 3", p.Removals())
 		}
 		before, rev := holdings(t, st), p.Revision
 		// The zero value is a count of 0: no removal at all.
@@ -277,11 +277,24 @@ func TestApply(t *testing.T) {
 	t.Run("SwapIsNotCountedAsRemoval", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1), bob, n(2))
 		p := planOn(t, st, numsync.Policy{}, wish(alice, n(2)), wish(bob, n(1)))
-		if Removals(p) != 0 {
-			t.Errorf("a swap counts %d removals, want 0", Removals(p))
+		if p.Removals() != 0 {
+			t.Errorf("a swap counts %d removals, want 0", p.Removals())
 		}
 		// Even a guard that allows no removal at all lets the swap through.
 		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Percent: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	// A number one row frees and another row takes ends with someone: the
+	// guard counts only numbers that end with nobody.
+	t.Run("NumberHandedOnIsNotCountedAsRemoval", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2))
+		p := planOn(t, st, numsync.Policy{}, wish(alice, ""), wish(carol, n(1)), wish(bob, ""))
+		if p.Removals() != 1 || p.Counts.Remove != 2 {
+			t.Fatalf("Removals = %d (rows remove %d); want 1: only bob's number ends with nobody", p.Removals(), p.Counts.Remove)
+		}
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Count: 1}}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -510,7 +523,7 @@ func TestRollback(t *testing.T) {
 		}
 	})
 
-	t.Run("ChangedOutsideNumsync", func(t *testing.T) {
+	t.Run("ChangedByAnImport", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1))
 		run, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}, wish(alice, n(2))), ApplyOptions{Actor: admin})
 		if err != nil {
@@ -531,9 +544,10 @@ func TestRollback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The import recorded what it changed, so the rollback names it.
 		if len(back.Ops) != 0 || len(back.Rejects) != 1 || back.Rejects[0].Code != numsync.ChangedSince ||
-			!strings.Contains(back.Rejects[0].Message, "outside numsync") {
-			t.Errorf("rollback plan %q rejects %+v, want alice refused as changed outside numsync", opLines(back), back.Rejects)
+			!strings.Contains(back.Rejects[0].Message, "(inventory import, ") {
+			t.Errorf("rollback plan %q rejects %+v, want alice refused as changed by the inventory import", opLines(back), back.Rejects)
 		}
 	})
 
