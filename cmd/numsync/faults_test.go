@@ -39,11 +39,28 @@ func startNumsync(t *testing.T, dir string, args ...string) (*exec.Cmd, *lockedB
 // time: the deadline only bounds a failing test).
 func awaitOutput(t *testing.T, cmd *exec.Cmd, out *lockedBuffer, want string) {
 	t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(out.String(), want); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%v never wrote %q:\n%s", cmd.Args[1:], want, tail(out.String(), 3000))
+	awaitCount(t, cmd, out, want, 1)
+}
+
+// awaitCount waits until the process has written want n times: the n-th
+// run starting, say. Each write wakes it; nothing polls.
+func awaitCount(t *testing.T, cmd *exec.Cmd, out *lockedBuffer, want string, n int) {
+	t.Helper()
+	expired := false
+	timer := time.AfterFunc(2*time.Minute, func() {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		expired = true
+		out.wrote().Broadcast()
+	})
+	defer timer.Stop()
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	for strings.Count(out.b.String(), want) < n {
+		if expired {
+			t.Fatalf("%v never wrote %q %d times:\n%s", cmd.Args[1:], want, n, tail(out.b.String(), 3000))
 		}
-		time.Sleep(10 * time.Millisecond)
+		out.wrote().Wait()
 	}
 }
 
@@ -253,15 +270,25 @@ func TestReadOnlyStore(t *testing.T) {
 }
 
 // lockedBuffer is a bytes.Buffer a test can read while a process writes
-// to it.
+// to it, and wait on for what the process says.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	cond *sync.Cond // signalled on every write; see wrote
+}
+
+// wrote returns the condition signalled on every write. l.mu must be held.
+func (l *lockedBuffer) wrote() *sync.Cond {
+	if l.cond == nil {
+		l.cond = sync.NewCond(&l.mu)
+	}
+	return l.cond
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer l.wrote().Broadcast()
 	return l.b.Write(p)
 }
 
