@@ -22,6 +22,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The quick check costs a fraction of reading the snapshot, and a
+	// status that reads a damaged store as well would be a lie.
+	if err := st.Check(ctx, true); err != nil {
+		return err
+	}
 	t, err := st.Tenant(ctx)
 	if err != nil {
 		return err
