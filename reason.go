@@ -6,7 +6,8 @@ package numsync
 // meaning.
 type Reason string
 
-// Reason codes of the domain rules (DESIGN.md section 2).
+// Reason codes of the domain rules; R1–R15 are the rules of docs/rules.md,
+// which also says what each code means and which test holds it.
 const (
 	BadRow             Reason = "BAD_ROW"              // R1: the row cannot be read
 	BadNumber          Reason = "BAD_NUMBER"           // R2: not a valid number

@@ -153,7 +153,7 @@ type OlderExportError struct {
 }
 
 func (e *OlderExportError) Error() string {
-	return fmt.Sprintf("the %s export was written at %s, before run %s applied its changes at %s: loading it would take them back; nothing was loaded",
+	return fmt.Sprintf("the %s export was written at %s, before run %s applied its changes at %s: loading it would take them back",
 		e.Name, e.Modified.UTC().Format(time.RFC3339), e.RunID, e.Applied.UTC().Format(time.RFC3339))
 }
 
@@ -198,59 +198,4 @@ type ApplyRequest struct {
 	// Progress, when set, is told after each operation how many of the
 	// operations are done.
 	Progress func(done int)
-}
-
-// RunStatus is how a run ended.
-type RunStatus string
-
-// Run statuses.
-const (
-	RunApplied        RunStatus = "applied"
-	RunNothingToDo    RunStatus = "nothing-to-do"
-	RunHeldBack       RunStatus = "stopped-removal-threshold"
-	RunStale          RunStatus = "stale"
-	RunNotAuthorized  RunStatus = "not-authorized"
-	RunFailed         RunStatus = "failed"
-	RunDryRun         RunStatus = "dry-run"
-	RunRolledBack     RunStatus = "rolled-back"
-	RunDirectoryError RunStatus = "directory-error"
-	// RunImported is an inventory import that took assignments away
-	// (the export says so): its audit entries say which and why.
-	RunImported RunStatus = "imported"
-)
-
-// Run is one apply (or attempted apply) with its outcome.
-type Run struct {
-	ID         string    `json:"id"`
-	Actor      string    `json:"actor"`
-	Started    time.Time `json:"started"`
-	Ended      time.Time `json:"ended"`
-	Status     RunStatus `json:"status"`
-	Counts     Counts    `json:"counts"`
-	PlanDigest string    `json:"plan_digest"`
-	Revision   int64     `json:"revision"` // store revision after the run
-	Message    string    `json:"message,omitempty"`
-}
-
-// AuditEntry is one applied operation.
-type AuditEntry struct {
-	Seq   int64     `json:"seq"`
-	RunID string    `json:"run_id"`
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Op    Op        `json:"op"`
-	// Reason says why an import changed the assignment (the export row,
-	// or the problem with it); empty for applied plans, whose reason is
-	// the plan.
-	Reason string `json:"reason,omitempty"`
-}
-
-// Message is a notification email waiting in (or sent from) the outbox.
-type Message struct {
-	ID     int64
-	RunID  string
-	UPN    string
-	To     string
-	Raw    []byte // the whole RFC 5322 message
-	SentAt time.Time
 }

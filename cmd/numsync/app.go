@@ -22,7 +22,10 @@ type command struct {
 	args    string // argument synopsis for the help
 	summary string
 	hidden  bool
-	run     func(ctx context.Context, e *env, args []string) error
+	// noConfig runs the command without loading the config (its env has
+	// no cfg and no log), so that it works whatever state the config is in.
+	noConfig bool
+	run      func(ctx context.Context, e *env, args []string) error
 }
 
 // commands lists every command; each is defined in its own file.
@@ -107,6 +110,9 @@ func Run(ctx, commit context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		usage(stderr)
 		return ExitUsage
+	}
+	if cmd.noConfig {
+		return report(stderr, cmd.run(ctx, &env{stdout: stdout, stderr: stderr, commit: commit}, rest))
 	}
 	cfg, err := loadConfig(*configPath, explicit)
 	if err != nil {

@@ -89,7 +89,7 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	}
 	res, problems, _, err := k.loadFile(ctx, e, st, fs.Arg(0), false, *allowOlder)
 	if err != nil {
-		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
+		return fmt.Errorf("%s import: %w", k.noun, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, problems), res.Revision)
 	if problems > 0 {
@@ -119,7 +119,7 @@ func describeImport(res numsync.ImportResult, problems int) string {
 func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems int, skipped bool, err error) {
 	file, err := exportFile(k.noun, path)
 	if err != nil {
-		return res, 0, false, err
+		return res, 0, false, fmt.Errorf("%w (nothing was loaded)", err)
 	}
 	file.AllowOlder = allowOlder
 	if skipUnchanged {
@@ -131,7 +131,28 @@ func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path 
 	for _, p := range issues {
 		printIssue(e.stderr, "", p)
 	}
-	return res, len(issues), false, err
+	if err != nil {
+		return res, len(issues), false, fmt.Errorf("%w (nothing was loaded)", err)
+	}
+	if k.noun != "inventory" {
+		return res, len(issues), false, nil
+	}
+	// The export is loaded: what follows from it finishes too after a
+	// first signal, and a failure of it must not say nothing was loaded.
+	if err := e.supersede(e.commit, st, path); err != nil {
+		return res, len(issues), false, fmt.Errorf("%s was loaded (store revision %d), but: %w", path, res.Revision, err)
+	}
+	return res, len(issues), false, nil
+}
+
+// supersede records that an inventory just loaded from source supersedes
+// the operations that had not landed in Teams, and says so.
+func (e *env) supersede(ctx context.Context, st numsync.Store, source string) error {
+	n, err := supersedeUnfinished(ctx, st, source, e.cfg.Actor)
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "%s: supersedes %d applied operations that had not landed in Teams (the next plan plans any difference again)\n", source, n)
+	}
+	return err
 }
 
 // exportFile describes the export at path: its content digest (SHA-256)

@@ -162,7 +162,7 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	// teams-apply.ps1 and the reports; a store that cannot say leaves them
 	// out rather than the reports unwritten.
 	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
-		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
 	}
@@ -204,6 +204,14 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 		opts.MaxRemoves = t
 	}
 	opts.LockHolder = lockHolder(opts.Actor)
+	// Say once why a --wait run is quiet, and whom it waits for.
+	told := false
+	opts.Waiting = func(le *numsync.LockedError) {
+		if !told {
+			told = true
+			e.log.Info("waiting for the store lock", zap.String("holder", le.Holder), zap.Time("expires", le.Expires))
+		}
+	}
 	return opts, nil
 }
 
@@ -213,9 +221,6 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 // a third signal included. A lock held by someone else is an error saying
 // what to do about it.
 func (e *env) hold(ctx context.Context, st *store.Store, opts *planner.ApplyOptions) (release func(), err error) {
-	opts.OnWait = func(held *numsync.LockedError) {
-		e.log.Info("waiting for the store lock", zap.String("holder", held.Holder), zap.Time("expires", held.Expires))
-	}
 	unlock, err := planner.Hold(ctx, st, *opts)
 	var le *numsync.LockedError
 	if errors.As(err, &le) {

@@ -139,6 +139,9 @@ func importTeams(ctx context.Context, e *env, st *store.Store) error {
 	if err != nil {
 		return fmt.Errorf("importing numbers from Graph: %w", err)
 	}
+	if err := e.supersede(ctx, st, "Graph"); err != nil {
+		return err
+	}
 	for _, p := range append(problems, append(ures.Problems, nres.Problems...)...) {
 		printIssue(e.stderr, "", p)
 	}
