@@ -45,12 +45,16 @@ var importKinds = []importKind{
 
 func init() {
 	for _, k := range importKinds {
-		args := "FILE"
-		if k.agedAgainstRuns {
-			args = "[--allow-older-export] FILE"
-		}
-		register(&command{name: k.noun + " import", args: args, summary: k.what, run: k.run})
+		register(&command{name: k.noun + " import", args: k.synopsis(), summary: k.what, run: k.run})
 	}
+}
+
+// synopsis is the command's argument synopsis.
+func (k importKind) synopsis() string {
+	if k.agedAgainstRuns {
+		return "[--allow-older-export] FILE"
+	}
+	return "FILE"
 }
 
 // importFile reads a file with read and saves what it gave, and the record
@@ -75,7 +79,7 @@ func importFile[T any](ctx context.Context, e *env, path string, file *numsync.E
 }
 
 func (k importKind) run(ctx context.Context, e *env, args []string) error {
-	fs := e.flags(k.noun+" import", "FILE")
+	fs := e.flags(k.noun+" import", k.synopsis())
 	allowOlder := new(bool)
 	if k.agedAgainstRuns {
 		allowOlder = fs.Bool("allow-older-export", false, "load the export even if it was written before the last applied run (it takes back what that run assigned)")
