@@ -32,6 +32,17 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printStatus(e, t, time.Now())
+	exports, err := st.Exports(ctx)
+	if err != nil {
+		return err
+	}
+	for _, x := range exports {
+		written := "at an unknown time"
+		if !x.Written.IsZero() {
+			written = x.Written.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(e.stdout, "%s export: written %s, loaded %s\n", x.Name, written, x.Loaded.UTC().Format(time.RFC3339))
+	}
 	waiting, err := st.OutboxLen(ctx)
 	if err != nil {
 		return err
