@@ -32,6 +32,10 @@ const (
 	DuplicateRow       Reason = "DUPLICATE_ROW"  // warning: the same wish repeated identically
 	UnknownHolder      Reason = "UNKNOWN_HOLDER" // an inventory holder id that matches no user
 	DuplicateID        Reason = "DUPLICATE_ID"   // two users with one cloud object id; neither is loaded
+	// HiddenCharacter warns of a value holding a bidirectional or invisible
+	// control ([IsHidden]): reports show it as "⟨U+202E⟩", since obeyed it
+	// makes text read as something else.
+	HiddenCharacter Reason = "HIDDEN_CHARACTER"
 	// ChangedSince refuses the part of a rollback whose assignment was
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
@@ -50,5 +54,5 @@ var Reasons = []Reason{
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
 	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder, DuplicateID,
-	ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
+	HiddenCharacter, ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

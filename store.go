@@ -18,8 +18,10 @@ type Store interface {
 
 	// ImportNumbers upserts inventory numbers. A record with a HolderID is
 	// loaded as that holder's current assignment; a record without one
-	// frees the number. Holders that match no user are reported as
-	// problems and their numbers load unassigned.
+	// frees the number. A holder that matches no single user is reported
+	// as a problem and its number loads held by an [OutsideHolder].
+	// ImportUsers turns such holdings into assignments once a user with
+	// that object id arrives.
 	//
 	// With file set, the records come from that export file: it is
 	// recorded (see [Store.SourceDigest]) in the same transaction as its
@@ -178,9 +180,13 @@ type ImportResult struct {
 	Added     int
 	Updated   int
 	Unchanged int
-	Absent    int     // users newly marked absent
-	Problems  []Issue // rows loaded differently from what they asked, or not at all
-	Revision  int64   // store revision after the import
+	Absent    int // users newly marked absent
+	// Adopted counts the numbers held by an identity outside the
+	// directory that a users import turned into assignments of the users
+	// that now carry those identities' object ids.
+	Adopted  int
+	Problems []Issue // rows loaded differently from what they asked, or not at all
+	Revision int64   // store revision after the import
 }
 
 // ApplyRequest is a plan on its way into the store.

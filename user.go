@@ -49,9 +49,9 @@ type User struct {
 	UsageLocation string // ISO 3166 alpha-2, upper case
 	Enabled       bool
 	Licenses      []License // sorted, without repeats
-	// OnPremLine is msRTCSIP-Line, normalised like any number
-	// ("+14255550101;ext=12") when it parses and as found when it does not;
-	// empty when the attribute is not set.
+	// OnPremLine is msRTCSIP-Line exactly as the directory holds it
+	// ("tel:+14255550101;ext=12"), which is what an admin looks for and
+	// clears; empty when the attribute is not set.
 	OnPremLine string
 	Source     string // where the user came from: "csv", "ldap", "ldif"
 	Absent     bool   // no longer in the directory it came from

@@ -48,6 +48,7 @@ type Reader struct {
 	file     string
 	lines    *lineCap
 	csv      *csv.Reader
+	tape     *tape       // what csv read, to place quoting errors in their cell
 	held     *heldRecord // read ahead while a long line before it was reported
 	lastLine int         // where the last row read starts
 	ended    bool        // a row over MaxRowBytes ended the file
@@ -94,7 +95,8 @@ func NewReader(in io.Reader, file string, schema []Column) (*Reader, error) {
 		r.dialect.Comma = sniffComma(text)
 	}
 	r.lines = newLineCap(text, MaxLineBytes)
-	r.csv = csv.NewReader(r.lines)
+	r.tape = newTape(r.lines)
+	r.csv = csv.NewReader(r.tape)
 	r.csv.Comma = r.dialect.Comma
 	r.csv.FieldsPerRecord = -1 // a short or long row is one bad row, not the end of the file
 	r.csv.ReuseRecord = true
@@ -398,13 +400,14 @@ func (r *Reader) Next() (Record, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Record{}, r.rowError(pe.StartLine+r.lineOff, fmt.Errorf("cell %d: %w", pe.Column, pe.Err), quoteHint)
+				return Record{}, r.quoteError(pe)
 			}
 			return Record{}, err
 		}
 		if blank(rec) {
 			continue
 		}
+		r.tape.forget(line)
 		line += r.lineOff
 		if len(rec) != len(r.header) {
 			// The record goes along so the caller can name the row's identity.
@@ -471,6 +474,26 @@ func cellTooLong(i, n int) error {
 	return fmt.Errorf("cell %d has %d bytes, more than the limit of %d; the row was skipped", i+1, n, MaxCellBytes)
 }
 
+// quoteError places a quoting error of the CSV reader in its cell and
+// column ("cell 3, column PhoneNumber"), not at a byte offset that means
+// nothing to the person with the spreadsheet.
+func (r *Reader) quoteError(pe *csv.ParseError) *RowError {
+	e := r.rowError(pe.StartLine+r.lineOff, pe.Err, quoteHint)
+	cell := r.tape.cellAt(pe.StartLine, pe.Line, pe.Column, r.dialect.Comma)
+	switch {
+	case cell == 0:
+	case cell <= len(r.header):
+		e.Column = r.header[cell-1]
+		e.Err = fmt.Errorf("cell %d: %w", cell, pe.Err)
+	default:
+		e.Err = fmt.Errorf("cell %d, beyond the header's %d columns: %w", cell, len(r.header), pe.Err)
+	}
+	if pe.Err == csv.ErrQuote && pe.Line > pe.StartLine {
+		e.Err = fmt.Errorf("%w (the quote opened on line %d is still open on line %d)", e.Err, pe.StartLine+r.lineOff, pe.Line+r.lineOff)
+	}
+	return e
+}
+
 func (r *Reader) rowError(line int, err error, hint string) *RowError {
 	return &RowError{File: r.file, Line: line, Code: numsync.BadRow, Err: err, Hint: hint}
 }
@@ -492,6 +515,24 @@ func (rec Record) ColumnName(col int) string {
 		return rec.r.header[i]
 	}
 	return rec.r.schema[col].Name
+}
+
+// hiddenWarning returns a HIDDEN_CHARACTER warning naming the first cell
+// of the row that holds a bidirectional or invisible control, or nil.
+func (rec Record) hiddenWarning(upn string) *numsync.Issue {
+	for i, f := range rec.fields {
+		if !numsync.HasHidden(f) {
+			continue
+		}
+		col := ""
+		if i < len(rec.r.header) {
+			col = rec.r.header[i]
+		}
+		return &numsync.Issue{Code: numsync.HiddenCharacter, UPN: upn, File: rec.r.file, Line: rec.Line, Column: col,
+			Message: fmt.Sprintf("the cell holds invisible or direction-changing characters: %s", numsync.ShowHidden(f)),
+			Hint:    "retype the cell: such characters can make a value read as another (a domain, a number) in reports and scripts"}
+	}
+	return nil
 }
 
 // Error builds a [*RowError] about column col of the row (col < 0: the

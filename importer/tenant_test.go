@@ -63,7 +63,7 @@ func TestReadInventoryBothMicrosoftExports(t *testing.T) {
 						LocationID:   "loc-us-1", LocationUpdateSupported: true, Operator: "Microsoft",
 						Source: numsync.SourceOnline, ActivationState: "Activated",
 					},
-					HolderID: "dc13d97b-7897-494e-bc28-6b469bf7a70e", Category: numsync.Primary, Source: src(tc.file, tc.line0),
+					HolderID: "dc13d97b-7897-494e-bc28-6b469bf7a70e", HolderType: "User", Category: numsync.Primary, Source: src(tc.file, tc.line0),
 				},
 				{
 					InventoryNumber: numsync.InventoryNumber{
@@ -81,7 +81,7 @@ func TestReadInventoryBothMicrosoftExports(t *testing.T) {
 						LocationID:   "loc-gb-1", LocationUpdateSupported: tc.file == "inventory-acquired.csv", Operator: "Contoso Telecom",
 						Source: numsync.SourceOnline, ActivationState: "Activated",
 					},
-					HolderID: "6f1e2d3c-aaaa-4bbb-8ccc-123456789abc", Category: numsync.Primary, Source: src(tc.file, tc.line0+2),
+					HolderID: "6f1e2d3c-aaaa-4bbb-8ccc-123456789abc", HolderType: "ResourceAccount", Category: numsync.Primary, Source: src(tc.file, tc.line0+2),
 				},
 				{
 					InventoryNumber: numsync.InventoryNumber{
@@ -89,7 +89,7 @@ func TestReadInventoryBothMicrosoftExports(t *testing.T) {
 						Capabilities:            []numsync.Capability{numsync.CapUser},
 						LocationUpdateSupported: true, Source: tc.drSource, ActivationState: "Activated",
 					},
-					HolderID: "a1b2c3d4-0000-4000-8000-00000000000d", Category: numsync.Private, Source: src(tc.file, tc.line0+3),
+					HolderID: "a1b2c3d4-0000-4000-8000-00000000000d", HolderType: "User", Category: numsync.Private, Source: src(tc.file, tc.line0+3),
 				},
 			}
 			// Export-CsAcquiredPhoneNumber has no LocationUpdateSupported:

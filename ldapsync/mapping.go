@@ -184,16 +184,15 @@ func (m *mapper) mapEntry(e *ldap.Entry, file string, line int) (Record, bool) {
 		}
 	}
 	if line := strings.TrimSpace(first(e, a.Line)); line != "" {
-		n, err := numsync.ParseNumber(line, rec.User.UsageLocation)
-		if err != nil {
-			rec.User.OnPremLine = line
+		// Kept as AD holds it ("tel:+61255502099;ext=12"): that is what an
+		// admin searches for and clears, and what clear-line compares.
+		rec.User.OnPremLine = line
+		if _, err := numsync.ParseNumber(line, rec.User.UsageLocation); err != nil {
 			hint := "correct or clear " + a.Line + " in AD"
 			if ne, ok := err.(*numsync.NumberError); ok && ne.Hint != "" {
 				hint = ne.Hint
 			}
 			problem(numsync.BadNumber, a.Line, line, fmt.Sprintf("%s: %v", a.Line, err), hint)
-		} else {
-			rec.User.OnPremLine = n.String()
 		}
 	}
 	if len(m.licenses)+len(m.roles) > 0 {

@@ -15,7 +15,8 @@ import (
 type ApplyOptions struct {
 	// Actor is who applies; they must hold one of [numsync.Roles] (R15).
 	Actor string
-	// MaxRemoves holds the plan back when it removes more assignments. The
+	// MaxRemoves holds the plan back when it leaves more numbers with
+	// nobody ([numsync.Plan.Removals]). The
 	// zero value allows no removal at all ("max_removes: 0" is how an
 	// unattended job says so); a caller without a configured limit passes
 	// [numsync.DefaultMaxRemoves].
@@ -76,8 +77,8 @@ func (e *NotAuthorizedError) Error() string {
 // Reason returns [numsync.NotAuthorized].
 func (e *NotAuthorizedError) Reason() numsync.Reason { return numsync.NotAuthorized }
 
-// HeldBackError is returned when a plan removes more assignments than the
-// guard allows. Nothing was applied.
+// HeldBackError is returned when a plan leaves more numbers with nobody
+// than the guard allows (see [numsync.Plan.Removals]). Nothing was applied.
 type HeldBackError struct {
 	Removes   int
 	Limit     int
@@ -86,7 +87,7 @@ type HeldBackError struct {
 }
 
 func (e *HeldBackError) Error() string {
-	return fmt.Sprintf("held back: the plan removes %d assignments, more than the limit of %d (max_removes %s); nothing was applied",
+	return fmt.Sprintf("held back: the plan removes %d numbers that no one else takes, more than the limit of %d (max_removes %s); nothing was applied",
 		e.Removes, e.Limit, e.Threshold)
 }
 
@@ -180,7 +181,7 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		}
 		return nil
 	}
-	if removes := Removals(p); removes > threshold.Count || (threshold.Percent > 0 && removes > 0) {
+	if removes := p.Removals(); removes > threshold.Count || (threshold.Percent > 0 && removes > 0) {
 		current := 0
 		if threshold.Percent > 0 {
 			if err := loadTenant(); err != nil {
@@ -350,37 +351,4 @@ func renew(ctx context.Context, clock numsync.Clock, l numsync.Lock, ttl time.Du
 		}
 	}()
 	return func() { close(done); <-stopped }
-}
-
-// Removals counts the assignments p takes away: its removes, except the
-// first half of a move (a remove followed by an assign to the same identity
-// in the same category, or of the same number), which [Plan] writes for
-// swaps, rotations and moves between categories. This is what the
-// max_removes guard compares with its limit.
-func Removals(p *numsync.Plan) int {
-	lastAssign := make(map[string]int)
-	for i, op := range p.Ops {
-		if op.Action == numsync.Assign && op.After != nil {
-			u := numsync.UPNKey(op.UPN)
-			lastAssign[u+"\x00"+string(op.Category.OrPrimary())] = i
-			lastAssign[u+"\x01"+op.After.Number.String()] = i
-		}
-	}
-	n := 0
-	for i, op := range p.Ops {
-		if op.Action != numsync.Remove {
-			continue
-		}
-		u := numsync.UPNKey(op.UPN)
-		assignedLater := func(key string) bool {
-			j, ok := lastAssign[key]
-			return ok && j > i
-		}
-		if assignedLater(u+"\x00"+string(op.Category.OrPrimary())) ||
-			(op.Before != nil && assignedLater(u+"\x01"+op.Before.Number.String())) {
-			continue
-		}
-		n++
-	}
-	return n
 }

@@ -248,8 +248,8 @@ func TestApply(t *testing.T) {
 	t.Run("ThresholdBreachAppliesNothing", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1), bob, n(2), carol, n(3))
 		p := planOn(t, st, numsync.Policy{Mode: numsync.Authoritative}, wish(dave, n(4)))
-		if Removals(p) != 3 {
-			t.Fatalf("Removals = %d, want 3", Removals(p))
+		if p.Removals() != 3 {
+			t.Fatalf("Removals = %d, want 3", p.Removals())
 		}
 		before, rev := holdings(t, st), p.Revision
 		// The zero value is a count of 0: no removal at all.
@@ -277,11 +277,24 @@ func TestApply(t *testing.T) {
 	t.Run("SwapIsNotCountedAsRemoval", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1), bob, n(2))
 		p := planOn(t, st, numsync.Policy{}, wish(alice, n(2)), wish(bob, n(1)))
-		if Removals(p) != 0 {
-			t.Errorf("a swap counts %d removals, want 0", Removals(p))
+		if p.Removals() != 0 {
+			t.Errorf("a swap counts %d removals, want 0", p.Removals())
 		}
 		// Even a guard that allows no removal at all lets the swap through.
 		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Percent: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	// A number one row frees and another row takes ends with someone: the
+	// guard counts only numbers that end with nobody.
+	t.Run("NumberHandedOnIsNotCountedAsRemoval", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2))
+		p := planOn(t, st, numsync.Policy{}, wish(alice, ""), wish(carol, n(1)), wish(bob, ""))
+		if p.Removals() != 1 || p.Counts.Remove != 2 {
+			t.Fatalf("Removals = %d (rows remove %d); want 1: only bob's number ends with nobody", p.Removals(), p.Counts.Remove)
+		}
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Count: 1}}); err != nil {
 			t.Fatal(err)
 		}
 	})

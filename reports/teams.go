@@ -135,7 +135,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 	}
 	w.WriteString(psBOM)
 	for _, c := range comments {
-		w.WriteString("# " + oneLine(c) + "\n")
+		w.WriteString("# " + numsync.OneLine(c) + "\n")
 	}
 	w.WriteString(teamsHeader)
 	w.WriteString(psLogHeader("teams-apply.log"))
@@ -185,7 +185,9 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 		if u := f.x.User(numsync.UPNKey(op.UPN)); u != nil {
 			objectID = u.ObjectID
 		}
-		text := string(op.Action) + " " + op.UPN + ": " + holdingNumber(op.Before) + " -> " + holdingNumber(op.After)
+		// The step's description is logged and printed: a hidden
+		// character in it is shown, not obeyed (the Identity keeps it).
+		text := numsync.ShowHidden(string(op.Action) + " " + op.UPN + ": " + holdingNumber(op.Before) + " -> " + holdingNumber(op.After))
 		row.Reset()
 		fmt.Fprintf(&row, "    @{ Plan = %d; Step = %d; ", s.plan, s.step)
 		ok := quote("Name", s.name, s)
@@ -214,7 +216,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 	if len(refused) > 0 {
 		w.WriteString("\n# numsync refused to write some steps of this script: their values cannot be quoted safely.\n")
 		for _, r := range refused {
-			w.WriteString("# " + oneLine(r) + "\n")
+			w.WriteString("# " + numsync.OneLine(r) + "\n")
 		}
 		msg, _ := psQuote(fmt.Sprintf("numsync: this script is incomplete because %d values cannot be quoted safely; see the comments above", len(refused)))
 		w.WriteString("throw " + msg + "\n")

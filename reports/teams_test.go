@@ -52,7 +52,7 @@ func parseTeamsPS(t *testing.T, script []byte) (plans []string, steps []psStep, 
 	section := ""
 	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		where := fmt.Sprintf("teams-apply.ps1:%d", i+1)
-		if strings.IndexFunc(line, isControl) >= 0 {
+		if strings.IndexFunc(line, numsync.IsControl) >= 0 {
 			t.Errorf("%s: control character or line break in %q", where, line)
 		}
 		switch {

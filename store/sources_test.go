@@ -218,7 +218,7 @@ func TestImportAuditsWhatItTakesAway(t *testing.T) {
 	}
 	want := map[string]string{
 		"alice@contoso.com +14255550101": "numbers.csv:7: the export lists +14255550101 as free",
-		"bob@contoso.com +14255550102":   "numbers.csv:8: UNKNOWN_HOLDER: holder 99999999-0000-4000-8000-000000000000 matches no known user; the number is loaded unassigned",
+		"bob@contoso.com +14255550102":   "numbers.csv:8: UNKNOWN_HOLDER: holder 99999999-0000-4000-8000-000000000000 matches no known user; the number is kept as held by an identity outside the directory (id 99999999-0000-4000-8000-000000000000), so no row can take it",
 	}
 	if len(got) != len(want) || got["alice@contoso.com +14255550101"] != want["alice@contoso.com +14255550101"] ||
 		got["bob@contoso.com +14255550102"] != want["bob@contoso.com +14255550102"] {

@@ -176,12 +176,28 @@ func (e *env) flags(c string, synopsis string) *flag.FlagSet {
 // parse parses a command's flags and checks the count of positional
 // arguments.
 func parse(fs *flag.FlagSet, args []string, min, max int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
+	// Flags may come after the arguments too ("rollback RUN --apply"), as
+	// people type them; "--" ends the flags.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return &exitError{code: ExitUsage, err: err, printed: true}
 		}
-		return &exitError{code: ExitUsage, err: err, printed: true}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if end := len(args) - len(rest) - 1; end >= 0 && args[end] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
+	// Leave the arguments where fs.Arg and fs.Args find them.
+	_ = fs.Parse(append([]string{"--"}, pos...))
 	if n := fs.NArg(); n < min || (max >= 0 && n > max) {
 		fs.Usage()
 		return &exitError{code: ExitUsage, err: fmt.Errorf("wrong number of arguments"), printed: true}

@@ -95,21 +95,31 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s import: %w", k.noun, err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, problems), res.Revision)
-	if problems > 0 {
+	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, len(problems), "rows"), res.Revision)
+	return problemsExit(problems)
+}
+
+// problemsExit is the exit of an import that loaded: 3 when some of its
+// rows or entries had problems (printed above), else success.
+func problemsExit(problems []numsync.Issue) error {
+	if len(problems) > 0 {
 		return &exitError{code: ExitRejected}
 	}
 	return nil
 }
 
-// describeImport says what an import did, in one phrase.
-func describeImport(res numsync.ImportResult, problems int) string {
+// describeImport says what an import did, in one phrase; unit names what
+// had problems ("rows", "entries").
+func describeImport(res numsync.ImportResult, problems int, unit string) string {
 	s := fmt.Sprintf("%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
 	if res.Absent > 0 {
 		s += fmt.Sprintf(", %d marked absent", res.Absent)
 	}
+	if res.Adopted > 0 {
+		s += fmt.Sprintf(", %d numbers held outside the directory now theirs", res.Adopted)
+	}
 	if problems > 0 {
-		s += fmt.Sprintf(", %d rows with problems", problems)
+		s += fmt.Sprintf(", %d %s with problems", problems, unit)
 	}
 	return s
 }
@@ -120,33 +130,34 @@ func describeImport(res numsync.ImportResult, problems int) string {
 // left alone (skipped is true): loading an old export again would put back
 // the assignments numsync applied since. allowOlder loads an export written
 // before the last applied run.
-func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems int, skipped bool, err error) {
+func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems []numsync.Issue, skipped bool, err error) {
 	file, err := exportFile(k.noun, path)
 	if err != nil {
-		return res, 0, false, fmt.Errorf("%w (nothing was loaded)", err)
+		return res, nil, false, fmt.Errorf("%w (nothing was loaded)", err)
 	}
 	file.AllowOlder = allowOlder
 	if skipUnchanged {
 		if last, err := st.SourceDigest(ctx, k.noun); err != nil || last == file.Digest {
-			return res, 0, err == nil, err
+			return res, nil, err == nil, err
 		}
 	}
-	res, issues, err := k.load(ctx, e, st, path, file)
-	for _, p := range issues {
+	res, problems, err = k.load(ctx, e, st, path, file)
+	for _, p := range problems {
 		printIssue(e.stderr, "", p)
 	}
 	if err != nil {
-		return res, len(issues), false, fmt.Errorf("%w (nothing was loaded)", err)
+		return res, problems, false, fmt.Errorf("%w (nothing was loaded)", err)
 	}
 	if k.noun != "inventory" {
-		return res, len(issues), false, nil
+		return res, problems, false, nil
 	}
-	// The export is loaded: what follows from it finishes too after a
-	// first signal, and a failure of it must not say nothing was loaded.
+	// The import has committed: what it supersedes is recorded even after
+	// a first signal, which lets a started transaction finish, and a
+	// failure of it must not say nothing was loaded.
 	if err := e.supersede(e.commit, st, path); err != nil {
-		return res, len(issues), false, fmt.Errorf("%s was loaded (store revision %d), but: %w", path, res.Revision, err)
+		return res, problems, false, fmt.Errorf("%s was loaded (store revision %d), but: %w", path, res.Revision, err)
 	}
-	return res, len(issues), false, nil
+	return res, problems, false, nil
 }
 
 // supersede records that an inventory just loaded from source supersedes

@@ -34,6 +34,9 @@ type job struct {
 	wishes  []numsync.Wish
 	plan    *numsync.Plan
 	run     *numsync.Run
+	// imported are the problems of the exports and directory entries
+	// the job loaded before planning.
+	imported []numsync.Issue
 }
 
 // sheetPaths returns the sheets named on the command line, else those of
@@ -148,7 +151,7 @@ func (e *env) reportDir(id string) string {
 // it did: the reports still say what is known.
 func (e *env) writeReports(j *job, dir string, runErr error) error {
 	in := reports.Input{
-		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
+		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run, Imported: j.imported,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
@@ -165,6 +168,12 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
+		if in.Observed, err = st.Observed(context.WithoutCancel(e.commit)); err != nil {
+			e.log.Warn("reading what Teams showed", zap.Error(err))
+		}
+	}
+	if j.run == nil && j.plan != nil && len(j.plan.Ops) > 0 {
+		in.ApplyCommand = e.applyCommand(dir)
 	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
@@ -181,6 +190,16 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
 	return errors.Join(errs...)
+}
+
+// applyCommand is the command that applies exactly the plan written into
+// dir, with the config it was made with.
+func (e *env) applyCommand(dir string) string {
+	cmd := "numsync"
+	if e.cfg.path != "" && e.cfg.path != "numsync.yaml" {
+		cmd += " --config " + e.cfg.path
+	}
+	return cmd + " apply " + filepath.Join(dir, "plan.json")
 }
 
 // writePlanFile writes p to path as [atomicfile.Write] writes every
@@ -204,14 +223,6 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 		opts.MaxRemoves = t
 	}
 	opts.LockHolder = lockHolder(opts.Actor)
-	// Say once why a --wait run is quiet, and whom it waits for.
-	told := false
-	opts.Waiting = func(le *numsync.LockedError) {
-		if !told {
-			told = true
-			e.log.Info("waiting for the store lock", zap.String("holder", le.Holder), zap.Time("expires", le.Expires))
-		}
-	}
 	return opts, nil
 }
 
@@ -221,6 +232,14 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 // a third signal included. A lock held by someone else is an error saying
 // what to do about it.
 func (e *env) hold(ctx context.Context, st *store.Store, opts *planner.ApplyOptions) (release func(), err error) {
+	// Say once why a --wait run is quiet, and whom it waits for.
+	told := false
+	opts.Waiting = func(held *numsync.LockedError) {
+		if !told {
+			told = true
+			e.log.Info("waiting for the store lock", zap.String("holder", held.Holder), zap.Time("expires", held.Expires))
+		}
+	}
 	unlock, err := planner.Hold(ctx, st, *opts)
 	var le *numsync.LockedError
 	if errors.As(err, &le) {
@@ -323,7 +342,7 @@ func sendNotifications(ctx context.Context, e *env, log *zap.Logger) error {
 // or done with rejected or blocked rows.
 func outcome(j *job) error {
 	switch {
-	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0:
+	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0 || len(j.imported) > 0:
 		return &exitError{code: ExitRejected}
 	case len(j.plan.Ops) == 0:
 		return &exitError{code: ExitNothingToDo}

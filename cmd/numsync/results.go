@@ -8,7 +8,6 @@ import (
 
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
-	"github.com/numsync/numsync/reports"
 )
 
 func init() {
@@ -226,7 +225,7 @@ func printUnfinished(ctx context.Context, w io.Writer, st numsync.Store) error {
 		if o.Error != "" {
 			line += ": " + o.Error
 		}
-		fmt.Fprintln(w, reports.OneLine(line))
+		fmt.Fprintln(w, numsync.OneLine(line))
 	}
 	if len(ops) > unfinishedListed {
 		fmt.Fprintf(w, "  … and %d more (all in the next run's reports)\n", len(ops)-unfinishedListed)
