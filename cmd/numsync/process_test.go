@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,28 +127,89 @@ func TestKilledApplyLeavesStoreUnchanged(t *testing.T) {
 	}
 }
 
-// TestScheduleRunsAndStopsOnSIGTERM runs numsync schedule every second: runs
-// happen, and a SIGTERM sent as a run starts ends the process cleanly, with
-// every run it started finished. When runs start, which ticks are skipped
-// and that stopping waits for a run are held by
-// TestEveryRunsOnScheduleWithoutOverlap, on a clock the test moves.
+// stderrLines returns the lines cmd writes to stderr, as they come; the
+// channel closes when cmd closes stderr. Call it before cmd.Start.
+func stderrLines(t *testing.T, cmd *exec.Cmd) <-chan string {
+	t.Helper()
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 64)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+	}()
+	return lines
+}
+
+// waitLine reads lines until one holds every part: the event a test waits
+// for instead of sleeping. It fails when the lines end first.
+func waitLine(t *testing.T, lines <-chan string, parts ...string) string {
+	t.Helper()
+	var seen []string
+	for line := range lines {
+		seen = append(seen, line)
+		if containsAll(line, parts) {
+			return line
+		}
+	}
+	t.Fatalf("stderr ended without a line holding %q:\n%s", parts, tail(strings.Join(seen, "\n"), 3000))
+	return ""
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// exitCode returns the exit code a finished command's Wait error stands for.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	if err != nil {
+		return ee.ExitCode()
+	}
+	return 0
+}
+
+// TestScheduleRunsAndStopsOnSIGTERM runs numsync schedule every second: a
+// run happens, and a SIGTERM that comes while the next one goes lets it
+// finish and ends the process cleanly. When runs start and which ticks
+// are skipped is held by TestEveryRunsOnScheduleWithoutOverlap, on a clock
+// the test moves.
 func TestScheduleRunsAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	cfg := generate(t, dir, 200, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\n")
-	cmd, out := startNumsync(t, dir, "--config", cfg, "schedule")
-	awaitOutput(t, cmd, out, `"exit_code":3`)
-	awaitCount(t, cmd, out, `"msg":"scheduled run starting"`, 2)
+	cmd := numsyncCmd(t, dir, "--config", cfg, "schedule")
+	lines := stderrLines(t, cmd)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitLine(t, lines, `"msg":"scheduled run finished"`, `"exit_code":3`)
+	waitLine(t, lines, `"msg":"scheduled run starting"`)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if code := waitExit(t, cmd, out); code != 0 {
-		t.Fatalf("schedule did not exit cleanly after SIGTERM: exit %d\n%s", code, tail(out.String(), 3000))
+	waitLine(t, lines, `"msg":"stopping`)
+	waitLine(t, lines, `"msg":"scheduled run finished"`)
+	waitLine(t, lines, `"msg":"schedule stopped"`)
+	for range lines {
 	}
-	log := out.String()
-	started, finished := strings.Count(log, `"msg":"scheduled run starting"`), strings.Count(log, `"msg":"scheduled run finished"`)
-	if finished != started || !strings.Contains(log, `"msg":"stopping`) ||
-		!strings.HasSuffix(strings.TrimSpace(log), `"msg":"schedule stopped"}`) {
-		t.Fatalf("%d runs started, %d finished; want all finished, then the schedule stopped:\n%s", started, finished, tail(log, 3000))
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("schedule did not exit cleanly after SIGTERM: %v", err)
 	}
 }
 
@@ -180,13 +244,24 @@ func TestLockedStoreFailsFastOrWaits(t *testing.T) {
 		t.Fatalf("a locked store should be named with its holder:\n%s", out)
 	}
 
-	waiting, wout := startNumsync(t, dir, "--config", cfg, "apply", "--wait", "plan.json")
+	waiting := numsyncCmd(t, dir, "--config", cfg, "apply", "--wait", "plan.json")
+	var stdout bytes.Buffer
+	waiting.Stdout = &stdout
+	lines := stderrLines(t, waiting)
+	if err := waiting.Start(); err != nil {
+		t.Fatal(err)
+	}
 	// Release only once the waiting apply found the store locked.
-	awaitOutput(t, waiting, wout, `"msg":"waiting for the store lock","holder":"nightly run (pid 4242 on ops-host)"`)
+	waitLine(t, lines, `"msg":"waiting for the store lock"`, "nightly run (pid 4242 on ops-host)")
 	if err := lock.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if code := waitExit(t, waiting, wout); code != ExitRejected || !strings.Contains(wout.String(), "APPLIED") {
-		t.Fatalf("apply --wait after the release: exit %d, want %d and APPLIED\n%s", code, ExitRejected, wout.String())
+	for range lines {
+	}
+	if code := exitCode(t, waiting.Wait()); code != ExitRejected {
+		t.Fatalf("apply --wait after the release: exit %d\n%s", code, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "APPLIED") {
+		t.Fatalf("apply --wait did not apply:\n%s", stdout.String())
 	}
 }
