@@ -270,3 +270,35 @@ func TestReadLocationsWarnsOfHiddenCharacters(t *testing.T) {
 		t.Errorf("message %q does not show the override", problems[0].Message)
 	}
 }
+
+// Two users with one object id would make an export's holder a guess:
+// both rows are rejected, each naming the other's line.
+func TestReadUsersRepeatedObjectID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.csv")
+	body := "UserPrincipalName,ObjectId,UsageLocation,AccountEnabled\n" +
+		"ann@contoso.com,4f1c2b7a-0000-4000-8000-00000000000a,US,true\n" +
+		"bob@contoso.com,4f1c2b7a-0000-4000-8000-00000000000b,US,true\n" +
+		"ann2@contoso.com,User_4F1C2B7A-0000-4000-8000-00000000000A,US,true\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	users, problems, err := ReadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].UPN != "bob@contoso.com" {
+		t.Errorf("users %+v, want only bob", users)
+	}
+	if len(problems) != 2 {
+		t.Fatalf("problems %+v, want one per repeated row", problems)
+	}
+	for i, want := range []struct {
+		line  int
+		other string
+	}{{2, "ann2@contoso.com at " + path + ":4"}, {4, "ann@contoso.com at " + path + ":2"}} {
+		p := problems[i]
+		if p.Code != numsync.DuplicateID || p.File != path || p.Line != want.line || !strings.Contains(p.Message, want.other) {
+			t.Errorf("problem %d = %+v, want DUPLICATE_ID at line %d naming %s", i, p, want.line, want.other)
+		}
+	}
+}

@@ -21,6 +21,9 @@ type Record struct {
 	GUID string
 	// Roles are the admin roles granted through role_groups, sorted.
 	Roles []numsync.Role
+	// Place is where the entry was read: the LDIF file and the entry's
+	// line, or the server URL and, as line, 0.
+	Place numsync.Source
 	// Problems are values the mapping could not use: an msRTCSIP-Line that
 	// is not a number (kept raw in User.OnPremLine), a malformed GUID,
 	// usage location or userAccountControl.
@@ -131,7 +134,7 @@ func (m *mapper) mapEntry(e *ldap.Entry, file string, line int) (Record, bool) {
 	if upn == "" {
 		return Record{}, false
 	}
-	rec := Record{User: numsync.User{
+	rec := Record{Place: numsync.Source{File: file, Line: line}, User: numsync.User{
 		UPN:         upn,
 		DisplayName: strings.TrimSpace(first(e, a.DisplayName)),
 		Mail:        strings.TrimSpace(first(e, a.Mail)),

@@ -22,9 +22,12 @@ type ApplyOptions struct {
 	// [numsync.DefaultMaxRemoves].
 	MaxRemoves numsync.Threshold
 	// Wait makes a locked store a reason to wait (polling every
-	// PollInterval, default 1s, until ctx is done) instead of failing.
+	// PollInterval, default 1s, until ctx is done) instead of failing;
+	// Waiting, when set, is told who holds the lock each time it is found
+	// taken.
 	Wait         bool
 	PollInterval time.Duration
+	Waiting      func(*numsync.LockedError)
 	// LockHolder names this process in the lock, for whoever finds it
 	// locked (user, host, pid); default: the actor.
 	LockHolder string
@@ -36,8 +39,9 @@ type ApplyOptions struct {
 	Held bool
 	// Progress is passed to the store: told after each applied operation.
 	Progress func(done int)
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Clock times the run, the lock wait and the lock's renewal (default
+	// [numsync.SystemClock]).
+	Clock numsync.Clock
 	// MailFrom is the From address of notification emails (default
 	// "numsync@localhost").
 	MailFrom string
@@ -120,18 +124,15 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 	if p == nil {
 		return numsync.Run{}, errors.New("apply: no plan")
 	}
-	clock := opts.Now
-	if clock == nil {
-		clock = time.Now
-	}
-	started := clock()
+	clock := opts.clock()
+	started := clock.Now()
 	digest := opts.PlanDigest
 	if digest == "" {
 		digest = Digest(p)
 	}
 	refuse := func(status numsync.RunStatus, cause error) (numsync.Run, error) {
 		run, err := st.RecordRun(context.WithoutCancel(ctx), numsync.Run{
-			Actor: opts.Actor, Started: started, Ended: clock(), Status: status,
+			Actor: opts.Actor, Started: started, Ended: clock.Now(), Status: status,
 			Counts: p.Counts, PlanDigest: digest, Message: cause.Error(),
 		})
 		if err != nil {
@@ -215,7 +216,7 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 			return stale()
 		}
 		run, err := st.RecordRun(ctx, numsync.Run{
-			Actor: opts.Actor, Started: started, Ended: clock(), Status: numsync.RunNothingToDo,
+			Actor: opts.Actor, Started: started, Ended: clock.Now(), Status: numsync.RunNothingToDo,
 			Counts: p.Counts, PlanDigest: digest,
 		})
 		if err != nil {
@@ -271,19 +272,29 @@ func authorized(ctx context.Context, st numsync.Store, actor string) (bool, erro
 }
 
 // Hold takes the single-writer lock for opts.LockHolder (waiting for it
-// with opts.Wait) and keeps it renewed until the returned release is
-// called. A run that reads, plans and applies holds it throughout, so that
-// no other writer slips in between its plan and its apply.
+// with opts.Wait, until ctx is done) and keeps it renewed until the
+// returned release is called, which may be called more than once. A run
+// that reads, plans and applies holds it throughout, so that no other
+// writer slips in between its plan and its apply. The renewal goes on
+// after ctx is done: a transaction that a first signal lets finish still
+// holds the lock.
 func Hold(ctx context.Context, st numsync.Store, opts ApplyOptions) (release func(), err error) {
 	lock, err := takeLock(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
-	stopRenew := renew(ctx, lock, opts.LockTTL)
-	return func() {
+	stopRenew := renew(context.WithoutCancel(ctx), opts.clock(), lock, opts.LockTTL)
+	return sync.OnceFunc(func() {
 		stopRenew()
 		_ = lock.Release(context.WithoutCancel(ctx))
-	}, nil
+	}), nil
+}
+
+func (o ApplyOptions) clock() numsync.Clock {
+	if o.Clock == nil {
+		return numsync.SystemClock
+	}
+	return o.Clock
 }
 
 // takeLock takes the single-writer lock, waiting for it with opts.Wait.
@@ -305,17 +316,20 @@ func takeLock(ctx context.Context, st numsync.Store, opts ApplyOptions) (numsync
 		if err == nil || !opts.Wait || !errors.Is(err, numsync.ErrLocked) {
 			return l, err
 		}
+		if locked := (*numsync.LockedError)(nil); opts.Waiting != nil && errors.As(err, &locked) {
+			opts.Waiting(locked)
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("gave up waiting for the lock (%w): %w", ctx.Err(), err)
-		case <-time.After(poll):
+		case <-opts.clock().After(poll):
 		}
 	}
 }
 
 // renew keeps the lock alive while a long apply runs, so that it expires
 // only when this process dies. It returns the function that stops it.
-func renew(ctx context.Context, l numsync.Lock, ttl time.Duration) func() {
+func renew(ctx context.Context, clock numsync.Clock, l numsync.Lock, ttl time.Duration) func() {
 	if ttl <= 0 {
 		ttl = defaultLockTTL
 	}
@@ -323,15 +337,13 @@ func renew(ctx context.Context, l numsync.Lock, ttl time.Duration) func() {
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		tick := time.NewTicker(ttl / 3)
-		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
-			case <-tick.C:
+			case <-clock.After(ttl / 3):
 				// A failed renewal is not fatal: the revision check still
 				// refuses a plan that someone else's apply overtook.
 				_ = l.Renew(ctx)

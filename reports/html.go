@@ -216,6 +216,7 @@ type htmlPage struct {
 	Reconcile           htmlTable
 	ADCleanup           htmlTable
 	Unlanded            htmlTable
+	Observed            htmlTable
 	// PlanDigest and ApplyCommand say which plan this is and how to
 	// apply exactly it; empty when the caller did not say.
 	PlanDigest, ApplyCommand string
@@ -284,6 +285,19 @@ func (f *facts) html(w *bufio.Writer) {
 		o := u.Outcome
 		p.Unlanded.add("", []string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), f.identityLabel(u.Op.UPN),
 			string(u.Op.Category.OrPrimary()), holdingNumber(u.Op.Before), holdingNumber(u.Op.After), string(o.State), strconv.Itoa(o.Attempts), numsync.OneLine(o.Error)})
+	}
+
+	diffs := f.tenant.DiffObserved(f.in.Observed)
+	p.Observed = newHTMLTable("observed", "Teams differs from the store", ReconciliationFile,
+		[]string{"number", "store", "Teams", "activation", "read"}, len(diffs))
+	name := f.tenant.HolderNames()
+	for _, d := range diffs[:min(len(diffs), maxHTMLRows)] {
+		store := d.DesiredUPN
+		if store == "" {
+			store = "(free)"
+		}
+		o := d.Observed
+		p.Observed.add("", []string{o.Number, store, name(o.HolderID), o.ActivationState, o.At.UTC().Format(time.RFC3339)})
 	}
 
 	// The page goes through memory (its tables are bounded) so that a

@@ -17,6 +17,9 @@ import (
 // standard output. The flags keep it from reaching the network or a
 // profile outside the test.
 func chromium(t *testing.T, url string, flags ...string) []byte {
+	if testing.Short() {
+		t.Skip("runs headless Chromium; runs without -short (scripts/test)")
+	}
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {

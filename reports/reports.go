@@ -51,6 +51,9 @@ type Input struct {
 	// its own are among them. teams-apply.ps1 carries those of earlier runs
 	// out before the plan's own steps; the other reports show them all.
 	Unfinished []numsync.PushOp
+	// Observed is what Teams showed for each number when numsync last
+	// read it (Graph); empty when Teams is not read.
+	Observed []numsync.ObservedNumber
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time

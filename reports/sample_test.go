@@ -166,6 +166,12 @@ func sampleInputs() map[string]Input {
 		applied.Unfinished = append(applied.Unfinished, numsync.PushOp{PlanDigest: "sha256:77aa",
 			Outcome: numsync.OpOutcome{RunID: applied.Run.ID, Step: i + 1, State: numsync.PushPending}, Op: op})
 	}
+	// What Teams showed when last read: one number free, one held by an
+	// object id no user has (a hostile one, for the CSV neutralisation).
+	applied.Observed = []numsync.ObservedNumber{
+		{Number: "+14255550101", ActivationState: "activated", At: sampleEnd},
+		{Number: "+442071838751", HolderID: "=HYPERLINK(\"http://x\")", Category: numsync.Primary, ActivationState: "assignmentFailed", At: sampleEnd},
+	}
 	dry := applied
 	dry.Run = nil
 	dry.RunID = "plan-20240501T020000Z"

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -95,7 +96,10 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		if err := im.write(ctx, tx); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file)
+		if err := finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file); err != nil {
+			return err
+		}
+		return im.audit(ctx, tx, res.Revision)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import numbers: %w", err)
@@ -139,6 +143,10 @@ type numberImport struct {
 	// operatorManaged holds the stored numbers whose emergency location
 	// cannot be updated (LocationUpdateSupported false).
 	operatorManaged map[numsync.Number]bool
+	// why says, for each slot the import took a number from, which export
+	// rows did and why; dropped are those slots once written.
+	why     map[numsync.Slot][]string
+	dropped []numsync.Slot
 }
 
 // load reads the users, the assignments and the operator-managed numbers
@@ -216,7 +224,7 @@ func (im *numberImport) wanted(rec *numsync.InventoryRecord) (numsync.Slot, nums
 	}
 	outside := numsync.OutsideHolder{ID: rec.HolderID, Type: rec.HolderType, Category: rec.Category}
 	kept := "; the number is kept as held by " + outside.String()
-	keys := im.byObject[objectKey(rec.HolderID)]
+	keys := im.byObject[numsync.ObjectKey(rec.HolderID)]
 	switch len(keys) {
 	case 0:
 		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user%s, so no row can take it", rec.HolderID, kept),
@@ -250,12 +258,22 @@ func (im *numberImport) wanted(rec *numsync.InventoryRecord) (numsync.Slot, nums
 // the number, if one does.
 func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, numsync.OutsideHolder) {
 	n := rec.Number
+	problems := len(*im.problems)
 	want, outside := im.wanted(rec)
 	cur, held := im.byNumber[n]
 	if cur == want {
 		return false, outside
 	}
 	if held {
+		why := "the export lists " + n.String() + " as free"
+		switch {
+		case len(*im.problems) > problems:
+			p := (*im.problems)[len(*im.problems)-1]
+			why = string(p.Code) + ": " + p.Message
+		case want.UPNKey != "":
+			why = "the export gives " + n.String() + " to " + im.upns[want.UPNKey]
+		}
+		im.dropBecause(cur, rec, why)
 		im.unassign(n, cur, want.UPNKey == "" && outside.IsZero())
 	}
 	if want.UPNKey == "" {
@@ -264,12 +282,21 @@ func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, numsync.Outs
 	// The export is the truth: whatever number the holder had in this
 	// category before is no longer theirs.
 	if old, ok := im.bySlot[want]; ok {
+		im.dropBecause(want, rec, fmt.Sprintf("the export gives %s another %s number, %s", im.upns[want.UPNKey], want.Category, n))
 		im.unassign(old, want, true)
 	}
 	im.byNumber[n] = want
 	im.bySlot[want] = n
 	im.touched[want.UPNKey] = true
 	return true, outside
+}
+
+// dropBecause notes that rec takes sl's number away, and why.
+func (im *numberImport) dropBecause(sl numsync.Slot, rec *numsync.InventoryRecord, why string) {
+	if im.why == nil {
+		im.why = map[numsync.Slot][]string{}
+	}
+	im.why[sl] = append(im.why[sl], rec.Source.String()+": "+why)
 }
 
 // unassign frees n from sl, starting its quarantine if it stays free.
@@ -301,10 +328,53 @@ func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
 	if err := writeAssignments(ctx, tx, dropped, held); err != nil {
 		return err
 	}
+	im.dropped = dropped
 	if err := markReleased(ctx, tx, time.Now(), im.released); err != nil {
 		return err
 	}
 	return setVoice(ctx, tx, im.touched)
+}
+
+// importActor is who the audit names for what an import changed.
+const importActor = "inventory import"
+
+// audit records what the import took away: a run of status imported at
+// revision rev, with one audit entry per assignment the import dropped
+// or replaced, naming the export rows that did it and why. An import that
+// only added assignments (a first load) records nothing.
+func (im *numberImport) audit(ctx context.Context, tx *sql.Tx, rev int64) error {
+	if len(im.dropped) == 0 {
+		return nil
+	}
+	now := time.Now()
+	run := numsync.Run{Actor: importActor, Started: now, Ended: now, Status: numsync.RunImported, Revision: rev}
+	ops := make([]numsync.Op, len(im.dropped))
+	for i, s := range im.dropped {
+		op := numsync.Op{Action: numsync.Remove, UPN: im.upns[s.UPNKey], Category: s.Category, Before: &numsync.Holding{Number: im.initial[s]}}
+		if n, ok := im.bySlot[s]; ok {
+			op.Action, op.After = numsync.Change, &numsync.Holding{Number: n}
+			run.Counts.Change++
+		} else {
+			run.Counts.Remove++
+		}
+		ops[i] = op
+	}
+	run.Message = fmt.Sprintf("the inventory export took away %d assignments and changed %d (see the audit)", run.Counts.Remove, run.Counts.Change)
+	id, err := insertRun(ctx, tx, run)
+	if err != nil {
+		return err
+	}
+	err = batchExec(ctx, tx, "INSERT INTO audit (run_id, at, actor, action, upn_key, category, op, reason) VALUES ", "", nil, 8, len(ops),
+		func(i int, args []any) ([]any, error) {
+			op := &ops[i]
+			js, err := json.Marshal(op)
+			return append(args, id, dbTime(now), importActor, string(op.Action), im.dropped[i].UPNKey, string(op.Category), string(js),
+				strings.Join(im.why[im.dropped[i]], "; ")), err
+		})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
 }
 
 // eachRow calls fn for every row of query with args.
@@ -320,16 +390,6 @@ func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) e
 		}
 	}
 	return rows.Err()
-}
-
-// objectKey is how cloud object ids are matched: without case and without
-// the "User_" prefix that AD's msDS-ExternalDirectoryObjectId carries.
-func objectKey(id string) string {
-	id = strings.TrimSpace(id)
-	if len(id) > 5 && strings.EqualFold(id[:5], "User_") {
-		id = id[5:]
-	}
-	return strings.ToLower(id)
 }
 
 var userCols = []string{"upn", "display_name", "mail", "object_id", "object_key", "dn", "kind", "usage_location",
@@ -401,7 +461,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 					src = opts.Source
 				}
 				lic := slices.Compact(slices.Sorted(slices.Values(u.Licenses)))
-				o, err := up.upsert(ctx, r.key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, objectKey(u.ObjectID), u.DN,
+				o, err := up.upsert(ctx, r.key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, numsync.ObjectKey(u.ObjectID), u.DN,
 					string(kind), u.UsageLocation, boolInt(u.Enabled), joinList(lic), u.OnPremLine, src, 0)
 				if err != nil {
 					return err
@@ -464,7 +524,7 @@ func adoptOutside(ctx context.Context, tx *sql.Tx, problems *[]numsync.Issue) (i
 			err := r.Scan(&k, &u)
 			keys, upns = append(keys, k), append(upns, u)
 			return err
-		}, objectKey(o.h.ID))
+		}, numsync.ObjectKey(o.h.ID))
 		if err != nil {
 			return 0, fmt.Errorf("match the holder of %s: %w", o.n, err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/numsync/numsync/importer"
@@ -73,7 +74,7 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 		check("smtp", notify.Check(ctx, m, e.log), fmt.Sprintf("%s:%d accepts numsync", m.Host, m.Port))
 	}
 	if _, ok := e.cfg.teams(); ok {
-		check("teams", checkTeams(ctx, e), "token, permissions and one page of numbers and users")
+		check("teams", checkTeams(ctx, e, io.Discard), "token, permissions and one page of numbers and users")
 	}
 	if len(failed) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("config check failed: %s", strings.Join(failed, ", ")), "")

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 
+	"go.uber.org/zap"
+
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
 	"github.com/numsync/numsync/store"
@@ -20,24 +22,24 @@ type importKind struct {
 	// agedAgainstRuns says the store refuses an export of this kind written
 	// before the last applied run (it carries assignments).
 	agedAgainstRuns bool
-	load            func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error)
+	load            func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error)
 }
 
 // importKinds are the files an admin can load.
 var importKinds = []importKind{
 	{"locations", "load emergency locations from CSV", false,
-		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, commit, path, file, importer.ReadLocations, st.ImportLocations)
+		func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, e, path, file, importer.ReadLocations, st.ImportLocations)
 		}},
 	{"users", "load users from a users CSV", false,
-		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, commit, path, file, importer.ReadUsers, func(ctx context.Context, us []numsync.User, file *numsync.ExportFile) (numsync.ImportResult, error) {
+		func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, e, path, file, importer.ReadUsers, func(ctx context.Context, us []numsync.User, file *numsync.ExportFile) (numsync.ImportResult, error) {
 				return st.ImportUsers(ctx, us, numsync.UserImportOptions{Source: "csv", File: file})
 			})
 		}},
 	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)", true,
-		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, commit, path, file, importer.ReadInventory, st.ImportNumbers)
+		func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, e, path, file, importer.ReadInventory, st.ImportNumbers)
 		}},
 }
 
@@ -54,8 +56,8 @@ func init() {
 // importFile reads a file with read and saves what it gave, and the record
 // of the file, with save in one store transaction. Row problems of both
 // steps are returned together. Reading stops at ctx; the transaction, once
-// started, runs under commit, so that a first signal lets it finish.
-func importFile[T any](ctx, commit context.Context, path string, file *numsync.ExportFile, read func(string) ([]T, []numsync.Issue, error),
+// started, runs under e.commit, so that a first signal lets it finish.
+func importFile[T any](ctx context.Context, e *env, path string, file *numsync.ExportFile, read func(string) ([]T, []numsync.Issue, error),
 	save func(context.Context, []T, *numsync.ExportFile) (numsync.ImportResult, error)) (numsync.ImportResult, []numsync.Issue, error) {
 	vals, problems, err := read(path)
 	if err != nil {
@@ -64,7 +66,8 @@ func importFile[T any](ctx, commit context.Context, path string, file *numsync.E
 	if err := ctx.Err(); err != nil {
 		return numsync.ImportResult{}, problems, fmt.Errorf("%s: stopped before loading: %w", path, err)
 	}
-	res, err := save(commit, vals, file)
+	e.log.Debug("loading into the store", zap.String("file", path), zap.Int("rows", len(vals)))
+	res, err := save(e.commit, vals, file)
 	if err != nil {
 		return res, problems, fmt.Errorf("%s: %w", path, err)
 	}
@@ -134,11 +137,26 @@ func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path 
 			return res, nil, err == nil, err
 		}
 	}
-	res, problems, err = k.load(ctx, e.commit, st, path, file)
+	res, problems, err = k.load(ctx, e, st, path, file)
 	for _, p := range problems {
 		printIssue(e.stderr, "", p)
 	}
-	return res, problems, false, err
+	if err != nil || k.noun != "inventory" {
+		return res, problems, false, err
+	}
+	// The import has committed: what it supersedes is recorded even after
+	// a first signal, which lets a started transaction finish.
+	return res, problems, false, e.supersede(context.WithoutCancel(ctx), st, path)
+}
+
+// supersede records that an inventory just loaded from source supersedes
+// the operations that had not landed in Teams, and says so.
+func (e *env) supersede(ctx context.Context, st numsync.Store, source string) error {
+	n, err := supersedeUnfinished(ctx, st, source, e.cfg.Actor)
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "%s: supersedes %d applied operations that had not landed in Teams (the next plan plans any difference again)\n", source, n)
+	}
+	return err
 }
 
 // exportFile describes the export at path: its content digest (SHA-256)

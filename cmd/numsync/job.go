@@ -165,8 +165,11 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	// teams-apply.ps1 and the reports; a store that cannot say leaves them
 	// out rather than the reports unwritten.
 	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
-		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
+		}
+		if in.Observed, err = st.Observed(context.WithoutCancel(e.commit)); err != nil {
+			e.log.Warn("reading what Teams showed", zap.Error(err))
 		}
 	}
 	if j.run == nil && j.plan != nil && len(j.plan.Ops) > 0 {
@@ -219,14 +222,52 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 		}
 		opts.MaxRemoves = t
 	}
-	host, _ := os.Hostname()
-	opts.LockHolder = fmt.Sprintf("%s (pid %d on %s)", opts.Actor, os.Getpid(), host)
+	opts.LockHolder = lockHolder(opts.Actor)
 	return opts, nil
 }
 
+// hold takes the store's writer lock for the rest of the command (see
+// [planner.Hold]) and marks opts as holding it. Waiting for it (--wait)
+// stops at the first signal, and the lock is released on every way out,
+// a third signal included. A lock held by someone else is an error saying
+// what to do about it.
+func (e *env) hold(ctx context.Context, st *store.Store, opts *planner.ApplyOptions) (release func(), err error) {
+	// Say once why a --wait run is quiet, and whom it waits for.
+	told := false
+	opts.Waiting = func(held *numsync.LockedError) {
+		if !told {
+			told = true
+			e.log.Info("waiting for the store lock", zap.String("holder", held.Holder), zap.Time("expires", held.Expires))
+		}
+	}
+	unlock, err := planner.Hold(ctx, st, *opts)
+	var le *numsync.LockedError
+	if errors.As(err, &le) {
+		return nil, lockedError(err, le, opts.Wait)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts.Held = true
+	forget := atExitNow(unlock)
+	e.log.Debug("store lock taken", zap.String("holder", opts.LockHolder))
+	return func() {
+		unlock()
+		forget()
+	}, nil
+}
+
 // applyJob applies j.plan and maps the outcome to an error carrying the exit
-// code a cron wrapper can act on.
+// code a cron wrapper can act on. It takes the store lock unless opts says
+// it is held.
 func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions) error {
+	if !opts.Held {
+		release, err := e.hold(ctx, st, &opts)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	bar := e.newProgress("apply", int64(len(j.plan.Ops)), "operations")
 	opts.Progress = func(n int) { bar.set(int64(n)) }
 	opts.Tenant = j.tenant

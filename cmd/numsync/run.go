@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/numsync/numsync"
-	"github.com/numsync/numsync/planner"
 	"github.com/numsync/numsync/store"
 )
 
@@ -64,12 +63,11 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 
 	// One writer from the first import to the last report: no other apply
 	// can slip in between this run's plan and its apply.
-	release, err := planner.Hold(ctx, st, opts)
+	release, err := e.hold(ctx, st, &opts)
 	if err != nil {
 		return err
 	}
 	defer release()
-	opts.Held = true
 
 	// Facts first: the exports and the directory describe the world as it
 	// is, so they are loaded even by a dry-run.

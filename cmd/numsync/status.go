@@ -27,6 +27,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printStatus(e, t, time.Now())
+	obs, err := st.Observed(ctx)
+	if err != nil {
+		return err
+	}
+	printObserved(e, t, obs)
 	waiting, err := st.OutboxLen(ctx)
 	if err != nil {
 		return err
@@ -114,4 +119,41 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", k.country, k.typ, r[numsync.StateAssigned], r[numsync.StateFree], r[numsync.StateQuarantined])
 	}
 	_ = tw.Flush()
+}
+
+// maxDriftShown bounds the numbers status lists whose Teams state differs
+// from the store's.
+const maxDriftShown = 10
+
+// printObserved compares what Teams last showed (obs) with what runs
+// applied (t): the numbers whose holder differs, and those whose
+// activation failed.
+func printObserved(e *env, t *numsync.Tenant, obs []numsync.ObservedNumber) {
+	if len(obs) == 0 {
+		return
+	}
+	name := t.HolderNames()
+	var last time.Time
+	for _, o := range obs {
+		if o.At.After(last) {
+			last = o.At
+		}
+	}
+	diffs := t.DiffObserved(obs)
+	fmt.Fprintf(e.stdout, "teams: %d numbers as last read at %s, %d differ from what runs applied\n", len(obs), last.UTC().Format(time.RFC3339), len(diffs))
+	for i, d := range diffs {
+		if i == maxDriftShown {
+			fmt.Fprintf(e.stdout, "  … and %d more\n", len(diffs)-maxDriftShown)
+			break
+		}
+		o, store := d.Observed, d.DesiredUPN
+		if store == "" {
+			store = "(free)"
+		}
+		if teams := name(o.HolderID); teams != store {
+			fmt.Fprintf(e.stdout, "  %s: store %s, Teams %s\n", o.Number, store, teams)
+		} else {
+			fmt.Fprintf(e.stdout, "  %s: %s in the store, activation failed in Teams\n", o.Number, store)
+		}
+	}
 }
