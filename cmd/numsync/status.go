@@ -113,7 +113,11 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 	fmt.Fprintf(w, "numbers: %d (%d assigned, %d free, %d quarantined)\n", len(t.Numbers),
 		total[numsync.StateAssigned], total[numsync.StateFree], total[numsync.StateQuarantined])
 	if outside > 0 {
-		fmt.Fprintf(w, "  %d of the assigned numbers are held by identities outside the directory (see reconciliation.csv)\n", outside)
+		held := fmt.Sprintf("%d assigned numbers are held by identities", outside)
+		if outside == 1 {
+			held = "1 assigned number is held by an identity"
+		}
+		fmt.Fprintf(w, "  %s outside the directory (see reconciliation.csv)\n", held)
 	}
 	if len(rows) == 0 {
 		return
