@@ -83,7 +83,26 @@ type Op struct {
 	Before   *Holding `json:"before"`
 	After    *Holding `json:"after"`
 	Notify   bool     `json:"notify"`
-	Source   *Source  `json:"source"` // nil for removals made by authoritative mode
+	Source   *Source  `json:"source"` // nil for removals made by authoritative mode or the leavers policy
+	// Pair links the two steps of one change that the plan carries out as
+	// a remove and a later assign (a swap, a rotation, a move between
+	// categories): on each it is the step of the other (its position in
+	// the plan's operations, from 1). It is 0 on an operation that is the
+	// whole outcome of its row. Counts, summaries and the removal guard
+	// count a pair as the one change it is.
+	Pair int `json:"pair,omitempty"`
+	// Leaver marks a removal the leavers policy makes: the identity has been
+	// disabled or absent for longer than it allows.
+	Leaver bool `json:"leaver,omitempty"`
+	// BlockDays, on a removal, is how many days Teams keeps the number
+	// from being assigned again (policy.assignment_block); 0: no block.
+	BlockDays int `json:"block_days,omitempty"`
+	// Unblock, on an assign or change, clears the number's assignment
+	// block in Teams first (a number taken back from quarantine).
+	Unblock bool `json:"unblock,omitempty"`
+	// Tag, on an assign or change, is the tag of the number's range, set on
+	// the number in Teams.
+	Tag string `json:"tag,omitempty"`
 }
 
 // Issue is a rejected row, a blocked operation or a warning: what, where and
@@ -104,6 +123,7 @@ type Counts struct {
 	Assign    int `json:"assign"`
 	Change    int `json:"change"`
 	Remove    int `json:"remove"`
+	Leavers   int `json:"leavers,omitempty"` // of Remove, those of the leavers policy
 	Unchanged int `json:"unchanged"`
 	Rejected  int `json:"rejected"`
 	Blocked   int `json:"blocked"`
@@ -112,9 +132,24 @@ type Counts struct {
 	Sheets    int `json:"sheets"`
 }
 
-// Add counts one operation of action a as an assign, change or remove.
-func (c *Counts) Add(a Action) {
-	switch a {
+// RowAction is what the operation does for its row: its action, except
+// that both steps of a [Op.Pair] are the row's change.
+func (op Op) RowAction() Action {
+	if op.Pair != 0 {
+		return Change
+	}
+	return op.Action
+}
+
+// Add counts one operation as the outcome of its row: an assign, change
+// or remove, except that of the two steps of a [Op.Pair] the remove is not
+// counted and the other counts as the change, so that counting a plan's
+// operations gives its rows' counts.
+func (c *Counts) Add(op Op) {
+	if op.Pair != 0 && op.Action == Remove {
+		return
+	}
+	switch op.RowAction() {
 	case Assign:
 		c.Assign++
 	case Change:
@@ -141,4 +176,26 @@ type Plan struct {
 	// field: the plan file carries it so that apply can tell a plan that
 	// was edited after it was made from the one that was reviewed.
 	Digest string `json:"digest"`
+}
+
+// Removals counts the numbers the plan leaves with nobody: its removes,
+// except those whose number another operation gives to someone (the first
+// step of a swap, a rotation or a move between categories, and a number
+// one row frees for another row to take). This is what the max_removes
+// guard compares with its limit: a reviewer asked to allow "7 removals"
+// must see seven numbers go, not the halves of moves.
+func (p *Plan) Removals() int {
+	taken := make(map[Number]bool)
+	for _, op := range p.Ops {
+		if op.After != nil {
+			taken[op.After.Number] = true
+		}
+	}
+	n := 0
+	for _, op := range p.Ops {
+		if op.Action == Remove && op.Before != nil && !taken[op.Before.Number] {
+			n++
+		}
+	}
+	return n
 }

@@ -19,7 +19,25 @@ const (
 	StateFree        NumberState = "free"
 	StateAssigned    NumberState = "assigned"
 	StateQuarantined NumberState = "quarantined"
+	// StateReserved is a number no one holds that a reservation keeps;
+	// ranges and capacity count it apart from the free ones.
+	StateReserved NumberState = "reserved"
 )
+
+// StateOf is where n stands as of now: held (by [Number.String]) says
+// whether it is assigned, reserved holds the active reservations by number
+// (nil for none).
+func StateOf(n *InventoryNumber, held func(key string) bool, reserved map[string]*Reservation, now time.Time, quarantineDays int) NumberState {
+	switch {
+	case held(n.String()):
+		return StateAssigned
+	case n.InQuarantine(now, quarantineDays):
+		return StateQuarantined
+	case reserved[n.E164] != nil:
+		return StateReserved
+	}
+	return StateFree
+}
 
 // AllNumberStates lists the states in the order reports show them.
 var AllNumberStates = []NumberState{StateAssigned, StateFree, StateQuarantined}
@@ -32,7 +50,7 @@ func (n InventoryNumber) InQuarantine(now time.Time, days int) bool {
 
 // NumberStates returns the state of every inventory number of t, keyed by
 // [Number.String]: a Direct Routing number with an extension is a line of
-// its own.
+// its own. A number held by an [OutsideHolder] is assigned.
 func (t *Tenant) NumberStates(now time.Time, quarantineDays int) map[string]NumberState {
 	held := make(map[string]bool, len(t.Assignments))
 	for _, a := range t.Assignments {
@@ -41,7 +59,7 @@ func (t *Tenant) NumberStates(now time.Time, quarantineDays int) map[string]Numb
 	states := make(map[string]NumberState, len(t.Numbers))
 	for _, n := range t.Numbers {
 		switch {
-		case held[n.String()]:
+		case held[n.String()] || !n.Outside.IsZero():
 			states[n.String()] = StateAssigned
 		case n.InQuarantine(now, quarantineDays):
 			states[n.String()] = StateQuarantined

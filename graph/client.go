@@ -42,6 +42,10 @@ type Client struct {
 	backoff time.Duration
 	// Stats counts what the client sent, for the summary and the tests.
 	stats Stats
+	// notBefore is when the service said to come back after throttling:
+	// every request waits for it, not only the one that was told, so that
+	// concurrent workers do not each run into the throttle.
+	notBefore time.Time
 }
 
 // Stats counts a client's requests.
@@ -235,6 +239,9 @@ func (c *Client) do(ctx context.Context, method, u string, in any) (*response, e
 	}
 	renewed := false
 	for try := 0; ; try++ {
+		if err := c.throttled(ctx); err != nil {
+			return nil, err
+		}
 		tok, gen, err := c.token(ctx)
 		if err != nil {
 			return nil, err
@@ -277,11 +284,18 @@ func (c *Client) do(ctx context.Context, method, u string, in any) (*response, e
 				}
 				continue
 			case st == http.StatusTooManyRequests || (st == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != ""):
-				c.count(func(s *Stats) { s.Throttled++ })
 				wait = retryAfter(resp.Header.Get("Retry-After"))
 				if wait == 0 {
 					wait = c.backoffFor(try)
 				}
+				until := time.Now().Add(wait)
+				c.count(func(s *Stats) {
+					s.Throttled++
+					if until.After(c.notBefore) {
+						c.notBefore = until
+					}
+				})
+				wait = 0 // the next try waits for notBefore
 			case st >= 500:
 				if method != http.MethodGet {
 					return nil, fmt.Errorf("graph %s %s: %w: %d %s", method, u, errUnknownFate, st, errorOf(method, u, st, b).Message)
@@ -302,6 +316,24 @@ func (c *Client) do(ctx context.Context, method, u string, in any) (*response, e
 			return nil, ctx.Err()
 		case <-t.C:
 		}
+	}
+}
+
+// throttled waits until the service's last Retry-After has passed.
+func (c *Client) throttled(ctx context.Context) error {
+	c.mu.Lock()
+	d := time.Until(c.notBefore)
+	c.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -49,8 +49,11 @@ type PushResult struct {
 	Outcomes  []numsync.OpOutcome // every operation's outcome, by step
 	Succeeded int
 	Failed    int // failed in this push, or earlier and out of attempts
-	Skipped   int
+	Skipped   int // not sent: Teams already matched, or superseded
+	Waiting   int // not attempted: an operation they depend on failed
 	Drift     []Drift
+	// Observed is what the read-back found for the numbers it read.
+	Observed []numsync.ObservedNumber
 }
 
 // Drift is a number that did not reach the state its operation wanted.
@@ -90,7 +93,7 @@ func actions(op numsync.Op, target string) [2]*action {
 	if frees(op) {
 		a[0] = &action{path: PathUnassign, body: map[string]any{
 			"telephoneNumber": op.Before.Number.String(), "numberType": EnumName(string(op.Before.Type)),
-			"assignmentCategory": EnumName(string(categoryOf(op))),
+			"assignmentCategory": EnumName(string(op.Category.OrPrimary())),
 		}}
 	}
 	switch {
@@ -98,7 +101,7 @@ func actions(op numsync.Op, target string) [2]*action {
 	case op.Before == nil || frees(op):
 		body := map[string]any{
 			"telephoneNumber": op.After.Number.String(), "assignmentTargetId": target,
-			"numberType": EnumName(string(op.After.Type)), "assignmentCategory": EnumName(string(categoryOf(op))),
+			"numberType": EnumName(string(op.After.Type)), "assignmentCategory": EnumName(string(op.Category.OrPrimary())),
 		}
 		if op.After.Location != "" {
 			body["locationId"] = op.After.Location
@@ -110,25 +113,20 @@ func actions(op numsync.Op, target string) [2]*action {
 	return a
 }
 
-func categoryOf(op numsync.Op) numsync.Category {
-	if op.Category == "" {
-		return numsync.Primary
-	}
-	return op.Category
-}
-
 // Push carries out the run's operations that are not done yet in Teams:
 // every number they free first, then every number they set, each phase
-// with up to Concurrency operations at once, so that swaps never hold a
+// with up to Concurrency requests at once, so that swaps never hold a
 // number twice. Each action is answered 202 with a long-running operation
 // that is polled until it ends. Outcomes are recorded as they happen: an
 // operation is marked pending (with one more attempt) before anything is
-// sent, submitted with its operation's URL once accepted, then succeeded,
-// failed or skipped. A push stopped at any point resumes without sending
-// an action twice: a submitted operation is polled, and one whose fate is
-// unknown is checked against the number's live assignment first. An
-// operation that failed is tried again by the next push until it has had
-// MaxAttempts attempts; then it stays failed and is reported.
+// sent, submitted with its operation's URL once accepted, then succeeded
+// or failed; one that takes a number whose freeing failed is not sent
+// and stays pending, with the reason. A push stopped at any point resumes
+// without sending an action twice: a submitted operation is polled, and
+// one whose fate is unknown is checked against the number's live
+// assignment first. An operation that failed is tried again by the next
+// push until it has had MaxAttempts attempts; then it stays failed and is
+// reported.
 func (c *Client) Push(ctx context.Context, req PushRequest) (PushResult, error) {
 	outs := make([]numsync.OpOutcome, len(req.Ops))
 	for i := range outs {
@@ -172,7 +170,7 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 	defer rec.stop()
 	p.rec = rec
 	// freedBy names the step that frees a number, so that a take of that
-	// number waits for it and is skipped when it failed.
+	// number is not sent when the freeing failed.
 	p.freedBy = map[string]int{}
 	for _, i := range todo {
 		if op := req.Ops[i]; frees(op) {
@@ -190,7 +188,7 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 	}
 	res := p.result()
 	var err error
-	res.Drift, err = c.verify(ctx, req, todo, outs)
+	res.Drift, res.Observed, err = c.verify(ctx, req, todo, outs)
 	return res, err
 }
 
@@ -218,6 +216,8 @@ func (p *pusher) result() PushResult {
 			r.Failed++
 		case numsync.PushSkipped:
 			r.Skipped++
+		case numsync.PushPending:
+			r.Waiting++
 		}
 	}
 	return r
@@ -336,7 +336,9 @@ func (p *pusher) run(ctx context.Context, phase int, t task, later func(task)) b
 			blocked := p.failed[j] && p.outs[j].State == numsync.PushFailed
 			p.mu.Unlock()
 			if blocked {
-				p.fail(i, numsync.PushSkipped, "", fmt.Sprintf("step %d, which frees %s, failed", j+1, op.After.Number))
+				// Not attempted: it stays pending, with the reason, for
+				// the next push.
+				p.fail(i, numsync.PushPending, "WaitingOnStep", fmt.Sprintf("waiting on step %d, which frees %s and failed", j+1, op.After.Number))
 				return true
 			}
 		}
@@ -404,7 +406,8 @@ func (p *pusher) set(i int, state numsync.PushState, url, code, msg string) {
 	p.rec.add(out)
 }
 
-// fail ends operation i as failed or skipped.
+// fail ends operation i for this push: failed, or pending when it was not
+// attempted.
 func (p *pusher) fail(i int, state numsync.PushState, code, msg string) {
 	p.mu.Lock()
 	p.failed[i] = true
@@ -458,21 +461,23 @@ func (c *Client) reached(ctx context.Context, op numsync.Op, target string, phas
 // holds reports whether a shows the number as op wants it after.
 func holds(a NumberAssignment, op numsync.Op, target string) bool {
 	return a.AssignmentTargetID == target && a.ActivationState != ActivationAssignmentFailed &&
-		strings.EqualFold(a.AssignmentCategory, string(categoryOf(op))) && a.LocationID == op.After.Location
+		strings.EqualFold(a.AssignmentCategory, string(op.Category.OrPrimary())) && a.LocationID == op.After.Location
 }
 
-// verify reads back every number the pushed operations touched and
-// returns those that did not reach the planned state. A few numbers are
+// verify reads back every number the pushed operations touched, returns
+// those whose operation succeeded but that did not reach the planned
+// state, and what Teams showed. A few numbers are
 // read one by one; more than a page's worth are read by listing the
 // tenant's numbers once.
-func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs []numsync.OpOutcome) ([]Drift, error) {
+func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs []numsync.OpOutcome) ([]Drift, []numsync.ObservedNumber, error) {
 	var steps []int
 	want := map[string]numsync.Number{}
 	for _, i := range todo {
-		if outs[i].State != numsync.PushSucceeded {
-			continue
+		// Failed operations are reported already; their numbers are read
+		// for what Teams shows all the same.
+		if outs[i].State == numsync.PushSucceeded {
+			steps = append(steps, i)
 		}
-		steps = append(steps, i)
 		n := verifiedNumber(req.Ops[i])
 		want[n.String()] = n
 	}
@@ -485,13 +490,13 @@ func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs [
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("verifying the push: %w", err)
+			return nil, nil, fmt.Errorf("verifying the push: %w", err)
 		}
 	} else {
 		for n, num := range want {
 			a, found, err := c.Number(ctx, num)
 			if err != nil {
-				return nil, fmt.Errorf("verifying the push: %w", err)
+				return nil, nil, fmt.Errorf("verifying the push: %w", err)
 			}
 			if found {
 				live[n] = a
@@ -518,14 +523,21 @@ func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs [
 			reason = fmt.Sprintf("held by %q, not by the identity (%s)", a.AssignmentTargetID, target)
 		case a.LocationID != op.After.Location:
 			reason = fmt.Sprintf("emergency location is %q, not %q", a.LocationID, op.After.Location)
-		case !strings.EqualFold(a.AssignmentCategory, string(categoryOf(op))):
-			reason = fmt.Sprintf("assignment category is %q, not %s", a.AssignmentCategory, categoryOf(op))
+		case !strings.EqualFold(a.AssignmentCategory, string(op.Category.OrPrimary())):
+			reason = fmt.Sprintf("assignment category is %q, not %s", a.AssignmentCategory, op.Category.OrPrimary())
 		}
 		if reason != "" {
 			drift = append(drift, Drift{Step: i + 1, UPN: op.UPN, Number: n.String(), Reason: reason})
 		}
 	}
-	return drift, nil
+	now := time.Now()
+	observed := make([]numsync.ObservedNumber, 0, len(live))
+	for _, a := range live {
+		if r, err := a.Record(); err == nil {
+			observed = append(observed, r.Observed(now))
+		}
+	}
+	return drift, observed, nil
 }
 
 // verifiedNumber is the number whose state shows whether op happened: the
@@ -540,14 +552,16 @@ func verifiedNumber(op numsync.Op) numsync.Number {
 // batcher records outcomes a batch at a time, so that a large push does
 // not pay one store transaction per operation. A batch is written when it
 // is large or old; what a crash loses is found again by asking Teams.
+// Workers only append: a batch is written outside the lock they take.
 type batcher struct {
-	r    OutcomeRecorder
-	mu   sync.Mutex
-	buf  []numsync.OpOutcome
-	err  error
-	tick *time.Ticker
-	quit chan struct{}
-	wg   sync.WaitGroup
+	r     OutcomeRecorder
+	mu    sync.Mutex // guards buf and err
+	buf   []numsync.OpOutcome
+	err   error
+	write sync.Mutex // one write at a time, in order
+	tick  *time.Ticker
+	quit  chan struct{}
+	wg    sync.WaitGroup
 }
 
 const batchSize = 256
@@ -573,19 +587,30 @@ func (b *batcher) add(o numsync.OpOutcome) {
 	full := len(b.buf) >= batchSize
 	b.mu.Unlock()
 	if full {
-		_ = b.flush(context.Background())
+		b.wg.Go(func() { _ = b.flush(context.Background()) })
 	}
 }
 
 // flush writes what is queued, and returns the first error any write had.
 func (b *batcher) flush(ctx context.Context) error {
+	b.write.Lock()
+	defer b.write.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.buf) > 0 && b.err == nil {
-		b.err = b.r.RecordOutcomes(ctx, b.buf)
-		b.buf = b.buf[:0]
+	batch := b.buf
+	b.buf = nil
+	err := b.err
+	b.mu.Unlock()
+	if len(batch) == 0 || err != nil {
+		return err
 	}
-	return b.err
+	err = b.r.RecordOutcomes(ctx, batch)
+	b.mu.Lock()
+	if b.err == nil {
+		b.err = err
+	}
+	err = b.err
+	b.mu.Unlock()
+	return err
 }
 
 func (b *batcher) stop() {

@@ -388,6 +388,8 @@ type pendingRow struct {
 	numCol  string // header of the number column, for messages
 	err     *RowError
 	unknown bool // lookup did not know the identity
+	// hidden warns of a cell holding a bidirectional or invisible control.
+	hidden *numsync.Issue
 }
 
 func (s *sheetSet) prepare(rec Record) pendingRow {
@@ -395,10 +397,11 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 	p := pendingRow{numCol: rec.ColumnName(shNumber)}
 	p.wish.UPN = upn
 	p.wish.Source = numsync.Source{File: rec.r.file, Line: rec.Line}
+	p.hidden = rec.hiddenWarning(upn)
 	fail := func(col int, err error) pendingRow {
 		p.err = rec.Error(col, numsync.BadRow, err, "")
 		p.err.UPN = upn
-		p.err.Number = rec.Value(shNumber)
+		p.err.Number = s.numberAsRead(upn, rec.Value(shNumber))
 		return p
 	}
 	if upn == "" {
@@ -430,6 +433,18 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 	if remove || strings.EqualFold(raw, "none") {
 		return p
 	}
+	if sel, ok := cutPrefixFold(strings.TrimSpace(raw), numsync.NextPrefix); ok {
+		parsed, err := numsync.ParseSelector(sel)
+		if err != nil {
+			p.err = rec.Error(shNumber, numsync.BadRow, err,
+				"write next:RANGE, or next: with site=, country=, type= or range= pairs separated by ; (or by commas in a quoted cell)")
+			p.err.UPN = upn
+			p.err.Number = raw
+			return p
+		}
+		p.wish.Next = parsed.String()
+		return p
+	}
 	if n, ok := s.knownNumber(raw); ok {
 		p.wish.Number = n
 		return p
@@ -441,6 +456,20 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 		p.unknown = !known
 	}
 	return p
+}
+
+// numberAsRead is the number cell of a row refused for another cell, as
+// it reads (normalised) when it can be read, else as written: a reject
+// names its number the way the rest of the reports do.
+func (s *sheetSet) numberAsRead(upn, raw string) string {
+	if raw == "" {
+		return ""
+	}
+	region, _ := s.lookup(numsync.UPNKey(upn))
+	if n, err := numsync.ParseNumber(raw, region); err == nil {
+		return n.String()
+	}
+	return raw
 }
 
 // knownNumber is the number raw names when raw is in E.164 and the
@@ -469,18 +498,20 @@ func (p *pendingRow) normalise() {
 	if p.err != nil || p.raw == "" {
 		return
 	}
-	fail := func(code numsync.Reason, err error, hint string) {
+	// A reject carries the number as read when it could be read, else
+	// the cell as written.
+	fail := func(code numsync.Reason, number string, err error, hint string) {
 		p.err = &RowError{File: p.wish.Source.File, Line: p.wish.Source.Line, Column: p.numCol, Code: code,
-			UPN: p.wish.UPN, Number: p.raw, Err: err, Hint: hint}
+			UPN: p.wish.UPN, Number: number, Err: err, Hint: hint}
 	}
 	n, err := numsync.ParseNumber(p.raw, p.region)
 	switch {
 	case err != nil && p.unknown:
-		fail(numsync.BadNumber, fmt.Errorf("%w (%s is not a known user, so national numbers cannot be read)", err, p.wish.UPN), "")
+		fail(numsync.BadNumber, p.raw, fmt.Errorf("%w (%s is not a known user, so national numbers cannot be read)", err, p.wish.UPN), "")
 	case err != nil:
-		fail(numsync.BadNumber, err, "")
+		fail(numsync.BadNumber, p.raw, err, "")
 	case n.Ext != "" && p.wish.Type != "" && p.wish.Type != numsync.DirectRouting:
-		fail(numsync.NoExtensionAllowed, fmt.Errorf("%s carries an extension, which only Direct Routing numbers may; the row says %s", n, p.wish.Type),
+		fail(numsync.NoExtensionAllowed, n.String(), fmt.Errorf("%s carries an extension, which only Direct Routing numbers may; the row says %s", n, p.wish.Type),
 			"drop the extension, or set the type to DirectRouting if the number is routed by your own SBC")
 	default:
 		p.wish.Number = n
@@ -490,6 +521,9 @@ func (p *pendingRow) normalise() {
 // add files a normalised row: a reject, a repeat of an earlier row, or a
 // new row whose clashes are judged in result.
 func (s *sheetSet) add(p pendingRow) {
+	if p.hidden != nil {
+		s.res.Warnings = append(s.res.Warnings, *p.hidden)
+	}
 	if p.err != nil {
 		s.res.Rejects = append(s.res.Rejects, p.err.Issue())
 		return
@@ -505,7 +539,7 @@ func (s *sheetSet) add(p pendingRow) {
 	s.rows = append(s.rows, sheetRow{wish: p.wish, key: key})
 	s.byWish[same] = i
 	s.byIdent.add(identKey{key, p.wish.Category}, i)
-	if !p.wish.Remove() {
+	if !p.wish.Number.IsZero() {
 		s.byNumber.add(p.wish.Number.String(), i)
 	}
 }
@@ -555,7 +589,7 @@ func (s *sheetSet) result() *SheetResult {
 	for i, row := range s.rows {
 		w := row.wish
 		sources := func() []numsync.Source { return append([]numsync.Source{w.Source}, row.repeats...) }
-		if n := w.Number.String(); !w.Remove() && len(s.byNumber.repeated(n)) > 1 {
+		if n := w.Number.String(); !w.Number.IsZero() && len(s.byNumber.repeated(n)) > 1 {
 			h := holders[n]
 			if h == nil {
 				h = s.holdersOf(s.byNumber.repeated(n))
@@ -673,6 +707,9 @@ func describe(w numsync.Wish) string {
 		return "no number"
 	}
 	d := w.Number.String()
+	if w.Next != "" {
+		d = numsync.NextPrefix + w.Next
+	}
 	if w.Type != "" {
 		d += " " + string(w.Type)
 	}
@@ -686,4 +723,12 @@ func describe(w numsync.Wish) string {
 		d += " allowing quarantine"
 	}
 	return d
+}
+
+// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
 }

@@ -34,7 +34,10 @@ type Input struct {
 	// whole); authoritative removal leaves them alone too.
 	RejectedUPNs []string
 	Policy       numsync.Policy
-	// Now is the time quarantine (R9) is measured against.
+	// Reservations keep numbers for their reservees: a row that wants one
+	// for someone else is RESERVED, and "next:" rows are not given them.
+	Reservations []numsync.Reservation
+	// Now is the time quarantine (R9) and reservations are measured against.
 	Now          time.Time
 	InputsDigest string
 	RowsRead     int
@@ -71,17 +74,19 @@ type decision struct {
 
 // index is the tenant arranged for lookups by key.
 type index struct {
-	*numsync.TenantIndex // users and numbers, shared with the reports
+	*numsync.TenantIndex                                 // users and numbers, shared with the reports
+	reserved             map[string]*numsync.Reservation // active, by number
 	locByID              map[string]*numsync.EmergencyLocation
 	locByDesc            map[string][]*numsync.EmergencyLocation
 	held                 map[numsync.Slot]*numsync.Assignment
 	holder               map[string]numsync.Slot // number key → the slot holding it now
 }
 
-func newIndex(tx *numsync.TenantIndex) *index {
+func newIndex(tx *numsync.TenantIndex, reserved map[string]*numsync.Reservation) *index {
 	t := tx.Tenant()
 	x := &index{
 		TenantIndex: tx,
+		reserved:    reserved,
 		locByID:     make(map[string]*numsync.EmergencyLocation, len(t.Locations)),
 		locByDesc:   make(map[string][]*numsync.EmergencyLocation, len(t.Locations)),
 	}
@@ -125,14 +130,15 @@ type planner struct {
 	takers     map[string]*decision
 	releasedBy map[numsync.Slot]*decision
 	authRemove map[numsync.Slot]bool
+	leavers    map[numsync.Slot]bool
 	rejects    []numsync.Issue
 	warnings   []numsync.Issue
 }
 
 // Plan computes the plan that brings the tenant to what the wishes say,
-// following DESIGN.md sections 2 and 3. It is deterministic: the same input
-// gives the same plan, operation for operation, so the written plan.json is
-// byte-identical.
+// following the rules of docs/rules.md and the ordering of docs/design.md
+// ("The plan"). It is deterministic: the same input gives the same plan,
+// operation for operation, so the written plan.json is byte-identical.
 //
 // Decisions this function makes where the design leaves room:
 //   - A remove row succeeds for a disabled or absent identity (freeing the
@@ -162,13 +168,15 @@ type planner struct {
 //     row names (accepted, rejected or blocked) and that is not listed in
 //     RejectedUPNs; an identity named for one category keeps its others.
 func Plan(in Input) *numsync.Plan {
+	in = Allocate(in)
 	p := &planner{
 		in:         in,
-		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant)),
+		x:          newIndex(numsync.IndexOf(in.Index, in.Tenant), numsync.ActiveReservations(in.Reservations, in.Now)),
 		decs:       make(map[numsync.Slot]*decision, len(in.Wishes)),
 		takers:     make(map[string]*decision, len(in.Wishes)),
 		releasedBy: make(map[numsync.Slot]*decision),
 		authRemove: make(map[numsync.Slot]bool),
+		leavers:    make(map[numsync.Slot]bool),
 	}
 	p.rejects = append(p.rejects, in.SheetRejects...)
 	p.warnings = append(p.warnings, in.SheetWarnings...)
@@ -178,6 +186,7 @@ func Plan(in Input) *numsync.Plan {
 	for _, d := range p.order {
 		p.decide(d)
 	}
+	p.markLeavers()
 	p.resolveTaken()
 
 	mode := in.Policy.Mode
@@ -189,7 +198,7 @@ func Plan(in Input) *numsync.Plan {
 		Revision:     p.x.Tenant().Revision,
 		InputsDigest: in.InputsDigest,
 		Mode:         mode,
-		Ops:          p.orderedOps(),
+		Ops:          p.tenantSteps(p.orderedOps()),
 		Blocked:      []numsync.Issue{},
 	}
 	c := &plan.Counts
@@ -213,7 +222,8 @@ func Plan(in Input) *numsync.Plan {
 			}
 		}
 	}
-	c.Remove += len(p.authRemove)
+	c.Remove += len(p.authRemove) + len(p.leavers)
+	c.Leavers = len(p.leavers)
 	plan.Rejects = sortIssues(p.rejects)
 	plan.Blocked = sortIssues(plan.Blocked)
 	plan.Warnings = sortIssues(p.warnings)
@@ -278,6 +288,22 @@ func (p *planner) screen() {
 				"keep one row per identity and category")
 		}
 		keep = append(keep, d)
+	}
+	// A number reserved for someone else is refused before rows compete
+	// for it: its reservee, asking for it by number or by range, gets it.
+	// The identity that holds it already keeps it.
+	if len(p.x.reserved) > 0 {
+		for _, d := range keep {
+			if d.status != accepted || d.w.Number.IsZero() {
+				continue
+			}
+			if r := p.x.reserved[d.w.Number.E164]; r != nil && !r.For(d.w.UPN) {
+				if h, ok := p.x.holder[d.w.Number.String()]; !ok || h != d.slot {
+					p.rejectRow(d, numsync.Reserved, "the number is "+r.Describe(),
+						"choose another number, or release the reservation (numsync release) if it is no longer needed")
+				}
+			}
+		}
 	}
 	firstByNumber := make(map[string]*decision, len(keep))
 	numberGroups := make(map[string][]*decision)
@@ -360,6 +386,29 @@ func (p *planner) markAuthoritative() {
 		if !named[s.UPNKey] {
 			p.authRemove[s] = true
 		}
+	}
+}
+
+// markLeavers finds, under a leavers policy, the assignments of users
+// disabled or absent for longer than it allows, in any mode. A slot whose
+// row is carried out (or already holds what it wants) is the row's; one
+// whose row was refused is still taken back. Holders numsync does not know
+// as users (identities outside the directory) are never touched.
+func (p *planner) markLeavers() {
+	pol := p.in.Policy.Leavers
+	if pol == nil {
+		return
+	}
+	for s := range p.x.held {
+		u := p.x.User(s.UPNKey)
+		if u == nil || !pol.Leaver(u, p.in.Now) {
+			continue
+		}
+		if d := p.decs[s]; d != nil && d.status != rejected {
+			continue
+		}
+		delete(p.authRemove, s)
+		p.leavers[s] = true
 	}
 }
 
@@ -446,7 +495,7 @@ func (p *planner) keptBy(d *decision) (numsync.Slot, bool) {
 
 // frees reports whether the slot gives up its current number in the plan.
 func (p *planner) frees(s numsync.Slot) bool {
-	if p.authRemove[s] {
+	if p.authRemove[s] || p.leavers[s] {
 		return true
 	}
 	if d := p.decs[s]; d != nil && d.status == accepted && d.before != nil &&

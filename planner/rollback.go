@@ -13,10 +13,14 @@ import (
 
 // RollbackOptions tunes [Rollback].
 type RollbackOptions struct {
-	// Policy: RequirePhoneLicense is honoured. A rollback is always a
-	// merge (it touches only what the run touched) and may take back
-	// numbers the run released, quarantine or not.
+	// Policy: RequirePhoneLicense is honoured, and QuarantineDays with
+	// AssignmentBlock (numbers given back are unblocked in Teams). A
+	// rollback is always a merge (it touches only what the run touched) and
+	// may take back numbers the run released, quarantine or not.
 	Policy numsync.Policy
+	// Reservations made since the run still hold: a number reserved for
+	// someone else is not given back (RESERVED).
+	Reservations []numsync.Reservation
 	// Now is the clock of the plan (default time.Now).
 	Now time.Time
 	// Notify emails the identities whose numbers are restored.
@@ -132,7 +136,11 @@ func Rollback(ctx context.Context, st numsync.Store, runID string, opts Rollback
 		Tenant:       tenant,
 		Wishes:       wishes,
 		SheetRejects: conflicts,
-		Policy:       numsync.Policy{Mode: numsync.Merge, RequirePhoneLicense: opts.Policy.RequirePhoneLicense},
+		// The quarantine and the block policy come along so that numbers
+		// the run blocked in Teams are unblocked when they go back.
+		Policy: numsync.Policy{Mode: numsync.Merge, RequirePhoneLicense: opts.Policy.RequirePhoneLicense,
+			QuarantineDays: opts.Policy.QuarantineDays, AssignmentBlock: opts.Policy.AssignmentBlock},
+		Reservations: opts.Reservations,
 		Now:          clock,
 		InputsDigest: auditDigest(run.ID, entries),
 	}), nil

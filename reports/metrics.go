@@ -138,10 +138,20 @@ func (f *facts) metrics(out *bufio.Writer) {
 		w.sample("numsync_teams_unlanded_operations", float64(unlanded[st]), "state", string(st))
 	}
 
+	w.family("numsync_teams_observed_numbers", "Numbers as Teams showed them when last read, by whether they are as runs applied them (as_applied) or not (differ); 0 for both when Teams is not read.")
+	differ := 0
+	if len(f.in.Observed) > 0 {
+		differ = len(f.tenant.DiffObserved(f.in.Observed))
+	}
+	w.sample("numsync_teams_observed_numbers", float64(len(f.in.Observed)-differ), "state", "as_applied")
+	w.sample("numsync_teams_observed_numbers", float64(differ), "state", "differ")
+
 	w.family("numsync_numbers", "Inventory numbers by country, number type and state (assigned, free, quarantined) after the last run.")
 	for _, t := range f.tallyNumbers() {
 		for _, st := range numsync.AllNumberStates {
 			w.sample("numsync_numbers", float64(t.Count[st]), "country", t.Country, "type", string(t.Type), "state", string(st))
 		}
 	}
+	f.rangeMetrics(w)
+	f.capacityMetrics(w)
 }

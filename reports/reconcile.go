@@ -18,7 +18,9 @@ import (
 // when the plan was made:
 //
 //   - number rows: wanted is the identity an accepted sheet row asks to
-//     hold the number (empty when no row names it), store is its holder.
+//     hold the number (empty when no row names it), store is its holder
+//     (for a holder numsync does not know, "an identity outside the
+//     directory" with the export's type and id).
 //   - identity rows: wanted is the number the row asks for (empty for "hold
 //     nothing"), store is the number held in that category. An identity
 //     known only from rejected or blocked rows (no accepted row of its own)
@@ -64,6 +66,9 @@ type reconcileIndex struct {
 	// on a number or identity that has not landed in Teams.
 	teamsByNumber   map[string]*numsync.PushOp
 	teamsByIdentity map[numsync.Slot]*numsync.PushOp
+	// observed is who holds each number in Teams as last read: a UPN, an
+	// object id no user has, or "(free)".
+	observed map[string]string
 }
 
 // setFirst keeps the first value stored under a key.
@@ -86,6 +91,13 @@ func (f *facts) reconcileIndex() *reconcileIndex {
 		held:            make(map[numsync.Slot]*numsync.Assignment, len(f.tenant.Assignments)),
 		teamsByNumber:   make(map[string]*numsync.PushOp, len(f.in.Unfinished)),
 		teamsByIdentity: make(map[numsync.Slot]*numsync.PushOp, len(f.in.Unfinished)),
+		observed:        make(map[string]string, len(f.in.Observed)),
+	}
+	if len(f.in.Observed) > 0 {
+		name := f.tenant.HolderNames()
+		for _, o := range f.in.Observed {
+			x.observed[o.Number] = name(o.HolderID)
+		}
 	}
 	for i := range f.in.Unfinished {
 		u := &f.in.Unfinished[i]
@@ -145,22 +157,24 @@ func issueSource(is numsync.Issue) numsync.Source {
 // say where the latest applied operation on the number or identity stands
 // in Teams when it has not landed there yet (pending, submitted or failed,
 // with the tenant's error); both are empty when nothing is outstanding.
+// teamsObserved is who holds a number in Teams as numsync last read it
+// ("(free)" for no one), empty when Teams was not read.
 type reconcileRow struct {
 	record, key, category, typ, country, wanted, store, status, reason, source string
-	teams, teamsError                                                          string
+	teams, teamsError, teamsObserved                                           string
 }
 
 // putCells sets the row's cells in order of the header.
 func (r *reconcileRow) putCells(cells []string) {
 	cells[0], cells[1], cells[2], cells[3], cells[4] = r.record, r.key, r.category, r.typ, r.country
 	cells[5], cells[6], cells[7], cells[8], cells[9] = r.wanted, r.store, r.status, r.reason, r.source
-	cells[10], cells[11] = r.teams, r.teamsError
+	cells[10], cells[11], cells[12] = r.teams, r.teamsError, r.teamsObserved
 }
 
 // withTeams sets the Teams cells from an operation that has not landed.
 func (r *reconcileRow) withTeams(u *numsync.PushOp) {
 	if u != nil {
-		r.teams, r.teamsError = string(u.Outcome.State), oneLine(u.Outcome.Error)
+		r.teams, r.teamsError = string(u.Outcome.State), numsync.OneLine(u.Outcome.Error)
 	}
 }
 
@@ -171,7 +185,7 @@ func (r *reconcileRow) withIssue(status string, is *numsync.Issue) {
 
 // withOp sets the drift status from the operation that fixes it.
 func (r *reconcileRow) withOp(op *numsync.Op) {
-	r.status, r.reason, r.source = StatusDrift, string(op.Action), sourceText(op.Source)
+	r.status, r.reason, r.source = StatusDrift, string(op.RowAction()), sourceText(op.Source)
 }
 
 // reconcile yields the rows of reconciliation.csv in order: numbers, then
@@ -213,6 +227,10 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		isHeld := holder != nil
 		if isHeld {
 			r.store, r.category = holder.UPN, string(holder.Category.OrPrimary())
+		} else if !n.Outside.IsZero() {
+			// Held by someone numsync does not know: taken, and named.
+			isHeld = true
+			r.store, r.category = n.Outside.String(), string(n.Outside.Category.OrPrimary())
 		}
 		rejected, isRejected := x.rejectByNumber[num]
 		if w, ok := x.wishByNumber[num]; ok {
@@ -238,6 +256,7 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 			r.status = StatusFree
 		}
 		r.withTeams(x.teamsByNumber[num])
+		r.teamsObserved = x.observed[num]
 		if !yield(&r) {
 			return false
 		}
@@ -361,7 +380,7 @@ func holdings(as []*numsync.Assignment) string {
 }
 
 func (f *facts) reconciliationCSV(w *bufio.Writer) {
-	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source", "teams", "teams_error"}
+	header := []string{"record", "key", "category", "type", "country", "wanted", "store", "status", "reason", "source", "teams", "teams_error", "teams_observed"}
 	writeCSV(w, header, func(yield func([]string) bool) {
 		cells := make([]string, len(header))
 		for r := range f.reconcile() {

@@ -32,15 +32,28 @@ type Input struct {
 	Wishes []numsync.Wish
 	// Run is the outcome of an apply; nil for a dry-run plan.
 	Run *numsync.Run
+	// Imported are the problems of what the run loaded before planning:
+	// export rows and directory entries loaded otherwise than they asked,
+	// or not at all (an msRTCSIP-Line that is no number, a holder that
+	// matches no user).
+	Imported []numsync.Issue
+	// ApplyCommand is the command that applies exactly this plan, shown
+	// in report.html beside the plan's digest; empty when there is none
+	// (an applied run).
+	ApplyCommand string
 	// PlanDigest is the digest of the plan's plan.json (the one its run
 	// records once applied): teams-apply.ps1 names its steps, in its step
-	// log and results, by this digest and the step number.
+	// log and results, by this digest and the step number, and report.html
+	// names the plan by it.
 	PlanDigest string
 	// Unfinished are the applied operations that have not landed in Teams
 	// (pending, submitted or failed), oldest first; when this run applied,
 	// its own are among them. teams-apply.ps1 carries those of earlier runs
 	// out before the plan's own steps; the other reports show them all.
 	Unfinished []numsync.PushOp
+	// Observed is what Teams showed for each number when numsync last
+	// read it (Graph); empty when Teams is not read.
+	Observed []numsync.ObservedNumber
 	// RunID names the run (and, by convention, the report directory).
 	RunID             string
 	Started, Finished time.Time
@@ -54,6 +67,17 @@ type Input struct {
 	// with it); zero means Finished, or the current time if that is zero
 	// too. Tests fix it so the output is stable.
 	Now time.Time
+	// Ranges are the configured number ranges: their usage is a table of
+	// the summary, the page and the metrics, low ones a next step.
+	Ranges []numsync.Range
+	// Reservations are the store's reservations (the ranges count the
+	// active ones).
+	Reservations []numsync.Reservation
+	// Taken are the numbers applied runs gave out over the last
+	// [numsync.CapacityWindow], and HistoryStart when the audit log
+	// begins: the capacity table, chart and metrics come from them.
+	Taken        []numsync.Taken
+	HistoryStart time.Time
 }
 
 // The files [Write] produces, by name.
@@ -165,6 +189,10 @@ type facts struct {
 	x      *numsync.TenantIndex
 	// locations are the emergency locations by lower-case id.
 	locations map[string]*numsync.EmergencyLocation
+	// ranges is the usage of in.Ranges after the plan (see heldAfter).
+	ranges []numsync.RangeUsage
+	// capacity is per country, site and type, after the plan.
+	capacity []numsync.Capacity
 }
 
 func newFacts(in Input) *facts {
@@ -186,6 +214,16 @@ func newFacts(in Input) *facts {
 	for i := range f.tenant.Locations {
 		f.locations[strings.ToLower(f.tenant.Locations[i].ID)] = &f.tenant.Locations[i]
 	}
+	held, reserved := f.heldAfter(), numsync.ActiveReservations(in.Reservations, in.Now)
+	taken, start := f.takenAfter()
+	if len(in.Ranges) > 0 {
+		f.ranges = numsync.RangeUsages(f.tenant, in.Ranges, held, reserved, in.Now, in.QuarantineDays)
+		f.countBlocked(held, reserved)
+		numsync.RangeRunways(f.tenant, f.ranges, taken, start, in.Now, numsync.CapacityWindow)
+	}
+	if len(f.tenant.Numbers) > 0 {
+		f.capacity = numsync.CapacityIn(f.tenant, in.Ranges, held, reserved, taken, start, in.Now, numsync.CapacityWindow, in.QuarantineDays)
+	}
 	return f
 }
 
@@ -194,7 +232,7 @@ func newFacts(in Input) *facts {
 // no description.
 func (f *facts) locationLabel(id string) string {
 	if l := f.locations[strings.ToLower(id)]; l != nil && strings.TrimSpace(l.Description) != "" {
-		return oneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
+		return numsync.OneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
 	}
 	return id
 }
@@ -206,7 +244,7 @@ func (f *facts) counts() numsync.Counts {
 	c := f.plan.Counts
 	c.Assign, c.Change, c.Remove = 0, 0, 0
 	for _, op := range f.plan.Ops {
-		c.Add(op.Action)
+		c.Add(op)
 	}
 	c.Rejected, c.Blocked, c.Warnings = len(f.plan.Rejects), len(f.plan.Blocked), len(f.plan.Warnings)
 	return c
@@ -273,31 +311,62 @@ type numberTally struct {
 	Count   map[numsync.NumberState]int
 }
 
+// takenAfter is the numbers taken lately and when the history starts,
+// this run's numbers included once it is applied (the history was read
+// before it).
+func (f *facts) takenAfter() ([]numsync.Taken, time.Time) {
+	taken, start := f.in.Taken, f.in.HistoryStart
+	if !f.applied() {
+		return taken, start
+	}
+	if start.IsZero() {
+		start = f.in.Now
+	}
+	taken = slices.Clone(taken)
+	for _, op := range f.plan.Ops {
+		if op.After != nil && (op.Before == nil || op.Before.Number != op.After.Number) {
+			taken = append(taken, numsync.Taken{At: f.in.Now, Number: op.After.Number})
+		}
+	}
+	return taken, start
+}
+
+// heldAfter says whether a number (by [numsync.Number.String]) is held
+// after the run: by an identity outside the directory, or by the store's
+// holders, changed by the plan's operations when the plan was applied.
+func (f *facts) heldAfter() func(string) bool {
+	if !f.applied() {
+		return f.x.Taken
+	}
+	// Only an applied plan changes who holds what; the copy of the
+	// holders is made for that case alone.
+	held := make(map[string]bool, len(f.tenant.Assignments))
+	for _, a := range f.tenant.Assignments {
+		held[a.Number.String()] = true
+	}
+	for _, op := range f.plan.Ops {
+		if op.Before != nil {
+			delete(held, op.Before.Number.String())
+		}
+	}
+	for _, op := range f.plan.Ops {
+		if op.After != nil {
+			held[op.After.Number.String()] = true
+		}
+	}
+	return func(n string) bool {
+		inv := f.x.Number(n)
+		return held[n] || (inv != nil && !inv.Outside.IsZero())
+	}
+}
+
 // tallyNumbers counts the inventory by country, type and state as the store
 // holds it after this run: the plan's operations are taken into account
-// only when the run applied them. Direct Routing numbers that an apply adds
+// only when the run applied them. A number held outside the directory is
+// assigned. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
 func (f *facts) tallyNumbers() []numberTally {
-	isHeld := func(n string) bool { return f.x.Holder(n) != nil }
-	if f.applied() {
-		// Only an applied plan changes who holds what; the copy of the
-		// holders is made for that case alone.
-		held := make(map[string]bool, len(f.tenant.Assignments))
-		for _, a := range f.tenant.Assignments {
-			held[a.Number.String()] = true
-		}
-		for _, op := range f.plan.Ops {
-			if op.Before != nil {
-				delete(held, op.Before.Number.String())
-			}
-		}
-		for _, op := range f.plan.Ops {
-			if op.After != nil {
-				held[op.After.Number.String()] = true
-			}
-		}
-		isHeld = func(n string) bool { return held[n] }
-	}
+	isHeld := f.heldAfter()
 	type key struct {
 		country string
 		typ     numsync.NumberType
@@ -359,28 +428,6 @@ func countReasons(issues []numsync.Issue) []reasonCount {
 		out = append(out, reasonCount{r, n[r]})
 	}
 	return out
-}
-
-// oneLine makes s safe to show on one line of a terminal, a comment or a
-// log: control characters (including escape sequences and line breaks) and
-// Unicode line separators become spaces, invalid UTF-8 becomes U+FFFD.
-func oneLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// OneLine is [oneLine] for the command line, which prints values from
-// outside (the tenant's errors in a results file) on the terminal.
-func OneLine(s string) string { return oneLine(s) }
-
-// isControl reports whether r could break a line or steer a terminal.
-func isControl(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
 
 // statusText is how the run ended, in words for people.

@@ -17,6 +17,9 @@ import (
 // to a process of the store it was taken in.
 var copyTables = []struct{ name, order string }{
 	{"meta", "id"},
+	// Before users, whose inserts would otherwise date every inactive
+	// user from the copy (a trigger records when a user became inactive).
+	{"user_inactive", "upn_key"},
 	{"users", "upn_key"},
 	{"numbers", "e164, ext"},
 	{"locations", "id"},
@@ -29,6 +32,9 @@ var copyTables = []struct{ name, order string }{
 	{"sources", "name"},
 	{"outcomes", "run_id, step"},
 	{"outcome_log", "seq"},
+	{"observed_numbers", "number"},
+	{"reservations", "number"},
+	{"reservation_log", "seq"},
 	{"schedule_tick", "id"},
 }
 

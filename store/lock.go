@@ -35,7 +35,7 @@ func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (num
 	}
 	l := &lock{s: s, token: hex.EncodeToString(tok[:]), ttl: ttl}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
+		now := s.clock.Now()
 		if err := held(ctx, tx, now, ""); err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ type lock struct {
 // if it expired and nobody took it, Renew takes it again.
 func (l *lock) Renew(ctx context.Context) error {
 	err := l.s.write(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
+		now := l.s.clock.Now()
 		if err := held(ctx, tx, now, l.token); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Store) sessionLock(ctx context.Context, holder, token string) (numsync.
 		return nil, fmt.Errorf("take lock: %w", le)
 	}
 	l := &heldSession{s: s, conn: conn, token: token}
-	now := dbTime(time.Now())
+	now := dbTime(s.clock.Now())
 	_, err = conn.ExecContext(ctx, `INSERT INTO lock (id, holder, token, since, expires_at) VALUES (1, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, token = excluded.token, since = excluded.since, expires_at = excluded.expires_at`,
 		holder, token, now, now)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/numsync/numsync"
 )
 
 // IsURL reports whether target names a PostgreSQL database
@@ -46,7 +48,7 @@ func OpenPostgres(ctx context.Context, rawURL, password string, create bool) (*S
 		cfg.Password = password
 	}
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
-	s := &Store{db: db, eng: postgresEngine, path: shown}
+	s := &Store{db: db, eng: postgresEngine, path: shown, clock: numsync.SystemClock}
 	if !create {
 		v, err := s.eng.version(ctx, db)
 		if err != nil {

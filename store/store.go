@@ -52,6 +52,8 @@ type Store struct {
 	db   *sql.DB
 	eng  *engine
 	path string // the file, or the URL without its password
+	// clock measures the writer lock's lease; see [Store.UseClock].
+	clock numsync.Clock
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
@@ -118,7 +120,7 @@ func open(ctx context.Context, path, mode string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, eng: sqliteEngine, path: path}
+	s := &Store{db: db, eng: sqliteEngine, path: path, clock: numsync.SystemClock}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -131,6 +133,11 @@ func open(ctx context.Context, path, mode string) (*Store, error) {
 func uriPath(p string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
+
+// UseClock makes the writer lock take and renew its lease, and judge
+// others' leases, by c instead of the machine's clock; tests move c to
+// expire a lease. Call it before the store is shared.
+func (s *Store) UseClock(c numsync.Clock) { s.clock = c }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }

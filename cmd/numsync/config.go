@@ -17,6 +17,7 @@ import (
 
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/graph"
+	"github.com/numsync/numsync/importer"
 	"github.com/numsync/numsync/internal/secret"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
@@ -39,6 +40,10 @@ type Config struct {
 	// Teams is Microsoft Graph: where numbers and cloud users are read
 	// from, and where applied runs are carried out (issue 12).
 	Teams graph.Config `yaml:"teams"`
+	// Ranges are named number ranges sheets can ask the next free number
+	// of; RangesFile names a CSV file of more of them.
+	Ranges     []RangeConfig `yaml:"ranges"`
+	RangesFile string        `yaml:"ranges_file"`
 
 	path string // the file it was read from, "" for defaults
 }
@@ -71,6 +76,68 @@ type PolicyConfig struct {
 	MaxRemoves          string `yaml:"max_removes"`
 	QuarantineDays      int    `yaml:"quarantine_days"`
 	RequirePhoneLicense bool   `yaml:"require_phone_license"`
+	AssignmentBlock     bool   `yaml:"assignment_block"`
+	Leavers             struct {
+		// AfterDays is how long an account must have been disabled or
+		// absent before its numbers are removed; unset: never.
+		AfterDays *int `yaml:"after_days"`
+	} `yaml:"leavers"`
+}
+
+// RangeConfig is a [numsync.Range] as written in YAML.
+type RangeConfig struct {
+	Name     string `yaml:"name"`
+	First    string `yaml:"first"`
+	Last     string `yaml:"last"`
+	Prefix   string `yaml:"prefix"`
+	Type     string `yaml:"type"`
+	Country  string `yaml:"country"`
+	Site     string `yaml:"site"`
+	Location string `yaml:"location"`
+	Tag      string `yaml:"tag"`
+	LowStock string `yaml:"low_stock"`
+}
+
+// configRanges returns the ranges of the config file, validated.
+func (c *Config) configRanges() ([]numsync.Range, error) {
+	rs := make([]numsync.Range, len(c.Ranges))
+	for i, rc := range c.Ranges {
+		typ, err := numsync.ParseNumberType(rc.Type)
+		if err != nil {
+			return nil, fmt.Errorf("ranges[%d] (%s): type: %w", i, rc.Name, err)
+		}
+		rs[i] = numsync.Range{Name: rc.Name, First: rc.First, Last: rc.Last, Prefix: rc.Prefix, Type: typ,
+			Country: rc.Country, Site: rc.Site, LocationID: rc.Location, Tag: rc.Tag}
+		if rc.LowStock != "" {
+			t, err := numsync.ParseThreshold(rc.LowStock)
+			if err != nil {
+				return nil, fmt.Errorf("ranges[%d] (%s): low_stock: %w", i, rc.Name, err)
+			}
+			rs[i].LowStock = &t
+		}
+	}
+	if err := numsync.ValidateRanges(rs); err != nil {
+		return nil, fmt.Errorf("ranges: %w", err)
+	}
+	return rs, nil
+}
+
+// ranges returns the ranges of the config and of its ranges file, in
+// that order. Names must be unique across both.
+func (c *Config) ranges() ([]numsync.Range, error) {
+	rs, err := c.configRanges()
+	if err != nil || c.RangesFile == "" {
+		return rs, err
+	}
+	more, err := importer.ReadRanges(c.resolve(c.RangesFile))
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("ranges_file: %w", err), "fix the row, see the README's Ranges section for the columns")
+	}
+	rs = append(rs, more...)
+	if err := numsync.ValidateRanges(rs); err != nil {
+		return nil, usageErr(fmt.Errorf("ranges and ranges_file: %w", err), "give each range its own name")
+	}
+	return rs, nil
 }
 
 // ScheduleConfig is when `numsync schedule` runs the job.
@@ -135,6 +202,9 @@ func (c *Config) validate() error {
 	if c.Policy.QuarantineDays < 0 {
 		return fmt.Errorf("policy.quarantine_days: must not be negative")
 	}
+	if d := c.Policy.Leavers.AfterDays; d != nil && *d < 0 {
+		return fmt.Errorf("policy.leavers.after_days: must not be negative")
+	}
 	if c.Schedule.TimeZone != "" {
 		if _, err := time.LoadLocation(c.Schedule.TimeZone); err != nil {
 			return fmt.Errorf("schedule.time_zone: %w", err)
@@ -157,6 +227,9 @@ func (c *Config) validate() error {
 	}
 	if c.Store.Path == "" {
 		return fmt.Errorf("store.path: must not be empty")
+	}
+	if _, err := c.configRanges(); err != nil {
+		return err
 	}
 	return c.Store.validate()
 }
@@ -188,7 +261,12 @@ func (c *Config) policy() numsync.Policy {
 	if c.Policy.MaxRemoves != "" {
 		max, _ = numsync.ParseThreshold(c.Policy.MaxRemoves)
 	}
-	return numsync.Policy{Mode: mode, MaxRemoves: max, QuarantineDays: c.Policy.QuarantineDays, RequirePhoneLicense: c.Policy.RequirePhoneLicense}
+	p := numsync.Policy{Mode: mode, MaxRemoves: max, QuarantineDays: c.Policy.QuarantineDays,
+		RequirePhoneLicense: c.Policy.RequirePhoneLicense, AssignmentBlock: c.Policy.AssignmentBlock}
+	if d := c.Policy.Leavers.AfterDays; d != nil {
+		p.Leavers = &numsync.LeaversPolicy{AfterDays: *d}
+	}
+	return p
 }
 
 // storeName is where the store is, for people: the file or the URL.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/numsync/numsync/importer"
@@ -14,7 +15,9 @@ func init() {
 }
 
 // runConfigCheck checks each part the config names and says, one line each,
-// what works. It goes on after a failure so that one run shows every problem.
+// what works. It goes on after a failure so that one run shows every
+// problem; its first line says FAILED, and which parts, when any part
+// fails, so that whoever reads only that line is not told all is well.
 func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if err := parse(e.flags("config check", ""), args, 0, 0); err != nil {
 		return err
@@ -23,16 +26,25 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if where == "" {
 		where = "(no file: defaults)"
 	}
-	fmt.Fprintf(e.stdout, "config %s: valid\n", where)
-	var failed []string
+	var failed, lines []string
 	check := func(what string, err error, ok string) {
 		if err != nil {
 			failed = append(failed, what)
-			fmt.Fprintf(e.stdout, "%s: FAILED: %v\n", what, err)
+			lines = append(lines, fmt.Sprintf("%s: FAILED: %v", what, err))
 			return
 		}
-		fmt.Fprintf(e.stdout, "%s: %s\n", what, ok)
+		lines = append(lines, fmt.Sprintf("%s: %s", what, ok))
 	}
+	defer func() {
+		if len(failed) > 0 {
+			fmt.Fprintf(e.stdout, "config %s: FAILED (%s)\n", where, strings.Join(failed, ", "))
+		} else {
+			fmt.Fprintf(e.stdout, "config %s: valid, every part works\n", where)
+		}
+		for _, l := range lines {
+			fmt.Fprintln(e.stdout, l)
+		}
+	}()
 
 	st, err := e.store(ctx)
 	rev := int64(0)
@@ -49,6 +61,10 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 			check(f.key, err, e.cfg.resolve(f.path)+" found")
 		}
 	}
+	if len(e.cfg.Ranges) > 0 || e.cfg.RangesFile != "" {
+		rs, err := e.cfg.ranges()
+		check("ranges", err, fmt.Sprintf("%d number ranges", len(rs)))
+	}
 	if len(e.cfg.Sheets) > 0 {
 		paths, _ := e.sheetPaths(nil)
 		files, err := importer.SheetFiles(paths)
@@ -62,7 +78,7 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 		check("smtp", notify.Check(ctx, m, e.log), fmt.Sprintf("%s:%d accepts numsync", m.Host, m.Port))
 	}
 	if _, ok := e.cfg.teams(); ok {
-		check("teams", checkTeams(ctx, e), "token, permissions and one page of numbers and users")
+		check("teams", checkTeams(ctx, e, io.Discard), "token, permissions and one page of numbers and users")
 	}
 	if len(failed) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("config check failed: %s", strings.Join(failed, ", ")), "")

@@ -32,8 +32,29 @@ type job struct {
 	tenant  *numsync.Tenant
 	index   *numsync.TenantIndex // of tenant, when the plan was made here
 	wishes  []numsync.Wish
-	plan    *numsync.Plan
-	run     *numsync.Run
+	// reservations were read after the tenant: a reserve or release in
+	// between raises the revision past the plan's, so its apply is stale.
+	reservations []numsync.Reservation
+	// taken and historyStart are the audit log's recent takes, for the
+	// reports' capacity figures.
+	taken        []numsync.Taken
+	historyStart time.Time
+	plan         *numsync.Plan
+	run          *numsync.Run
+	// imported are the problems of the exports and directory entries
+	// the job loaded before planning.
+	imported []numsync.Issue
+}
+
+// readInventoryState reads, after the tenant snapshot, the reservations
+// and the numbers taken lately.
+func (j *job) readInventoryState(ctx context.Context, st *store.Store) error {
+	var err error
+	if j.reservations, err = st.Reservations(ctx); err != nil {
+		return err
+	}
+	j.taken, j.historyStart, err = st.TakenSince(ctx, time.Now().Add(-numsync.CapacityWindow))
+	return err
 }
 
 // sheetPaths returns the sheets named on the command line, else those of
@@ -60,6 +81,9 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 		return nil, fmt.Errorf("reading the store: %w", err)
 	}
 	j.tenant = t
+	if err := j.readInventoryState(ctx, st); err != nil {
+		return nil, err
+	}
 	// One index of the snapshot serves the sheets (usage locations, and
 	// the inventory's numbers, validated when imported), the planner and
 	// the reports.
@@ -88,19 +112,26 @@ func makePlan(ctx context.Context, e *env, st *store.Store, sheets []string, pol
 			}
 		}
 	}
-	j.wishes = res.Wishes
-	j.plan = planner.Plan(planner.Input{
+	if policy.Ranges, err = e.cfg.ranges(); err != nil {
+		return nil, err
+	}
+	// The rows as planned, with the numbers chosen for "next:" rows, are
+	// what the reports show.
+	in := planner.Allocate(planner.Input{
 		Tenant:        t,
 		Index:         j.index,
 		Wishes:        res.Wishes,
 		SheetRejects:  res.Rejects,
 		SheetWarnings: res.Warnings,
 		Policy:        policy,
+		Reservations:  j.reservations,
 		Now:           j.started,
 		InputsDigest:  inputsDigest(res, policy),
 		RowsRead:      res.RowsRead,
 		Sheets:        len(res.Sheets),
 	})
+	j.wishes = in.Wishes
+	j.plan = planner.Plan(in)
 	e.log.Info("planned", zap.Int("rows", res.RowsRead), zap.Int("sheets", len(res.Sheets)),
 		zap.Int("ops", len(j.plan.Ops)), zap.Int("rejects", len(j.plan.Rejects)), zap.Int("blocked", len(j.plan.Blocked)))
 	return j, nil
@@ -147,10 +178,15 @@ func (e *env) reportDir(id string) string {
 // summary and says where the reports are. runErr is why the job failed, if
 // it did: the reports still say what is known.
 func (e *env) writeReports(j *job, dir string, runErr error) error {
+	ranges, err := e.cfg.ranges()
+	if err != nil {
+		e.log.Warn("number ranges left out of the reports", zap.Error(err))
+	}
 	in := reports.Input{
-		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
+		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run, Imported: j.imported,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
+		Ranges: ranges, Reservations: j.reservations, Taken: j.taken, HistoryStart: j.historyStart,
 	}
 	switch {
 	case j.run != nil && j.run.PlanDigest != "":
@@ -162,9 +198,15 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	// teams-apply.ps1 and the reports; a store that cannot say leaves them
 	// out rather than the reports unwritten.
 	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
-		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
+		if in.Observed, err = st.Observed(context.WithoutCancel(e.commit)); err != nil {
+			e.log.Warn("reading what Teams showed", zap.Error(err))
+		}
+	}
+	if j.run == nil && j.plan != nil && len(j.plan.Ops) > 0 {
+		in.ApplyCommand = e.applyCommand(dir)
 	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
@@ -181,6 +223,16 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
 	return errors.Join(errs...)
+}
+
+// applyCommand is the command that applies exactly the plan written into
+// dir, with the config it was made with.
+func (e *env) applyCommand(dir string) string {
+	cmd := "numsync"
+	if e.cfg.path != "" && e.cfg.path != "numsync.yaml" {
+		cmd += " --config " + e.cfg.path
+	}
+	return cmd + " apply " + filepath.Join(dir, "plan.json")
 }
 
 // writePlanFile writes p to path as [atomicfile.Write] writes every
@@ -203,14 +255,52 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 		}
 		opts.MaxRemoves = t
 	}
-	host, _ := os.Hostname()
-	opts.LockHolder = fmt.Sprintf("%s (pid %d on %s)", opts.Actor, os.Getpid(), host)
+	opts.LockHolder = lockHolder(opts.Actor)
 	return opts, nil
 }
 
+// hold takes the store's writer lock for the rest of the command (see
+// [planner.Hold]) and marks opts as holding it. Waiting for it (--wait)
+// stops at the first signal, and the lock is released on every way out,
+// a third signal included. A lock held by someone else is an error saying
+// what to do about it.
+func (e *env) hold(ctx context.Context, st *store.Store, opts *planner.ApplyOptions) (release func(), err error) {
+	// Say once why a --wait run is quiet, and whom it waits for.
+	told := false
+	opts.Waiting = func(held *numsync.LockedError) {
+		if !told {
+			told = true
+			e.log.Info("waiting for the store lock", zap.String("holder", held.Holder), zap.Time("expires", held.Expires))
+		}
+	}
+	unlock, err := planner.Hold(ctx, st, *opts)
+	var le *numsync.LockedError
+	if errors.As(err, &le) {
+		return nil, lockedError(err, le, opts.Wait)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts.Held = true
+	forget := atExitNow(unlock)
+	e.log.Debug("store lock taken", zap.String("holder", opts.LockHolder))
+	return func() {
+		unlock()
+		forget()
+	}, nil
+}
+
 // applyJob applies j.plan and maps the outcome to an error carrying the exit
-// code a cron wrapper can act on.
+// code a cron wrapper can act on. It takes the store lock unless opts says
+// it is held.
 func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions) error {
+	if !opts.Held {
+		release, err := e.hold(ctx, st, &opts)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	bar := e.newProgress("apply", int64(len(j.plan.Ops)), "operations")
 	opts.Progress = func(n int) { bar.set(int64(n)) }
 	opts.Tenant = j.tenant
@@ -285,7 +375,7 @@ func sendNotifications(ctx context.Context, e *env, log *zap.Logger) error {
 // or done with rejected or blocked rows.
 func outcome(j *job) error {
 	switch {
-	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0:
+	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0 || len(j.imported) > 0:
 		return &exitError{code: ExitRejected}
 	case len(j.plan.Ops) == 0:
 		return &exitError{code: ExitNothingToDo}

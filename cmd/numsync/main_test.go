@@ -203,6 +203,8 @@ var graphServers sync.Map // *testscript.TestScript -> *graphtest.Server
 //
 //	graph start CONFIG [source] [push]   start it with the sample tenant's numbers and users, and point CONFIG's teams: at it
 //	graph cloud-user UPN OBJECTID NUMBER a cloud-only resource account that holds NUMBER
+//	graph grant-only PERMISSION...       new tokens carry only these application permissions
+//	graph set-holder NUMBER OBJECTID     an admin gives NUMBER to OBJECTID in Teams
 //	graph fail-assign NUMBER N           the next N assigns of NUMBER fail as already assigned
 //	graph throttle N SECONDS             the next N requests are answered 429 with Retry-After
 //	graph fail-after-doing N             the next N actions are carried out but answered 502
@@ -244,6 +246,10 @@ func cmdGraph(ts *testscript.TestScript, neg bool, args []string) {
 		s.AddUser(graphtest.FromUser(numsync.User{UPN: args[1], ObjectID: args[2], Kind: numsync.KindResource, Enabled: true, UsageLocation: "US",
 			Licenses: []numsync.License{numsync.LicenseTeamsPhone}}, false))
 		s.SetAssignment(args[3], args[2], "primary")
+	case "grant-only":
+		s.GrantOnly(args[1:]...)
+	case "set-holder":
+		s.SetAssignment(args[1], args[2], "primary")
 	case "fail-assign":
 		s.FailAssign(args[1], atoi(args[2]))
 	case "throttle":

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,48 +20,65 @@ import (
 type scheduleLog struct {
 	started []string // the ticks it ran, as logged
 	skipped []string // the holders it named when it skipped a tick
+	seen    []string
 }
 
-func readScheduleLog(log string) scheduleLog {
-	var l scheduleLog
-	sc := bufio.NewScanner(strings.NewReader(log))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var rec struct {
-			Msg    string
-			Tick   json.RawMessage
-			Holder string
-		}
-		if json.Unmarshal(sc.Bytes(), &rec) != nil {
-			continue
-		}
-		switch rec.Msg {
-		case "scheduled run starting":
-			l.started = append(l.started, string(rec.Tick))
-		case "scheduled run skipped: another scheduler has this tick":
-			l.skipped = append(l.skipped, rec.Holder)
-		}
+// add reads one line of the process's log.
+func (l *scheduleLog) add(line string) {
+	l.seen = append(l.seen, line)
+	var rec struct {
+		Msg    string
+		Tick   json.RawMessage
+		Holder string
 	}
-	return l
+	if json.Unmarshal([]byte(line), &rec) != nil {
+		return
+	}
+	switch rec.Msg {
+	case "scheduled run starting":
+		l.started = append(l.started, string(rec.Tick))
+	case "scheduled run skipped: another scheduler has this tick":
+		l.skipped = append(l.skipped, rec.Holder)
+	}
 }
 
-// waitLog waits until cond holds for what the processes logged so far,
-// failing after a generous deadline (a slow machine changes how long this
-// takes, not whether it passes).
-func waitLog(t *testing.T, what string, logs []*lockedBuffer, cond func([]scheduleLog) bool) {
+// hostLine is a line host logged.
+type hostLine struct {
+	host int
+	line string
+}
+
+// schedulers reads the logs of two processes as they come.
+type schedulers struct {
+	lines chan hostLine
+	logs  [2]scheduleLog
+}
+
+func newSchedulers(a, b <-chan string) *schedulers {
+	s := &schedulers{lines: make(chan hostLine)}
+	for host, ch := range []<-chan string{a, b} {
+		go func() {
+			for l := range ch {
+				s.lines <- hostLine{host, l}
+			}
+		}()
+	}
+	return s
+}
+
+// waitFor reads the logs until cond holds: the events the test waits for
+// instead of a fixed time (a slow machine changes how long this takes,
+// not whether it passes).
+func (s *schedulers) waitFor(t *testing.T, what string, cond func(l *[2]scheduleLog) bool) {
 	t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); ; {
-		parsed := make([]scheduleLog, len(logs))
-		for i, l := range logs {
-			parsed[i] = readScheduleLog(l.String())
+	for !cond(&s.logs) {
+		select {
+		case hl := <-s.lines:
+			s.logs[hl.host].add(hl.line)
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("%s did not happen within 2 minutes; logs:\n%s\n---\n%s", what,
+				tail(strings.Join(s.logs[0].seen, "\n"), 2000), tail(strings.Join(s.logs[1].seen, "\n"), 2000))
 		}
-		if cond(parsed) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen within 2 minutes; logs:\n%s\n---\n%s", what, tail(logs[0].String(), 2000), tail(logs[1].String(), 2000))
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
@@ -76,44 +93,35 @@ func TestTwoHostScheduleRunsEachTickOnce(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := generate(t, dir, 2000, pgStore(t), "schedule: {cron: \"@every 1s\"}\nlog: {level: debug}\n")
-	var cmds [2]*exec.Cmd
-	logs := []*lockedBuffer{{}, {}}
-	for i := range cmds {
-		cmds[i] = numsyncCmd(t, dir, "--config", cfg, "schedule")
-		cmds[i].Stderr = logs[i]
-		if err := cmds[i].Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = cmds[i].Process.Kill(); _ = cmds[i].Wait() })
-	}
+	a, al := startNumsync(t, dir, "--config", cfg, "schedule")
+	b, bl := startNumsync(t, dir, "--config", cfg, "schedule")
+	cmds := []*exec.Cmd{a, b}
+	s := newSchedulers(al, bl)
 	// Both run some ticks or skip them, and at least one tick found the
 	// other host already on it.
-	waitLog(t, "four ticks run and one skipped", logs, func(l []scheduleLog) bool {
+	s.waitFor(t, "four ticks run and one skipped", func(l *[2]scheduleLog) bool {
 		return len(l[0].started)+len(l[1].started) >= 4 && len(l[0].skipped)+len(l[1].skipped) >= 1
 	})
-	before := []scheduleLog{readScheduleLog(logs[0].String()), readScheduleLog(logs[1].String())}
 	// The leader is the one that ran the last tick so far.
+	l := &s.logs
 	leader := 0
-	if len(before[1].started) > 0 && (len(before[0].started) == 0 || before[1].started[len(before[1].started)-1] > before[0].started[len(before[0].started)-1]) {
+	if len(l[1].started) > 0 && (len(l[0].started) == 0 || l[1].started[len(l[1].started)-1] > l[0].started[len(l[0].started)-1]) {
 		leader = 1
 	}
 	other := 1 - leader
 	if err := cmds[leader].Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmds[leader].Wait()
-	n := len(before[other].started)
-	waitLog(t, "three ticks run by the survivor", logs, func(l []scheduleLog) bool { return len(l[other].started) >= n+3 })
-
+	n := len(l[other].started)
+	s.waitFor(t, "three ticks run by the survivor", func(l *[2]scheduleLog) bool { return len(l[other].started) >= n+3 })
 	if err := cmds[other].Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmds[other].Wait(); err != nil {
-		t.Fatalf("the surviving scheduler did not stop cleanly: %v\n%s", err, tail(logs[other].String(), 2000))
-	}
-	final := []scheduleLog{readScheduleLog(logs[0].String()), readScheduleLog(logs[1].String())}
+	s.waitFor(t, "the survivor's clean stop", func(l *[2]scheduleLog) bool {
+		return slices.ContainsFunc(l[other].seen, func(line string) bool { return strings.Contains(line, `"msg":"schedule stopped"`) })
+	})
 	seen := map[string]int{}
-	for i, l := range final {
+	for i, l := range s.logs {
 		for _, tick := range l.started {
 			if j, dup := seen[tick]; dup {
 				t.Errorf("tick %s ran on host %d and host %d", tick, j, i)
@@ -127,7 +135,7 @@ func TestTwoHostScheduleRunsEachTickOnce(t *testing.T) {
 		}
 	}
 	t.Logf("host 0 ran %d ticks and skipped %d, host 1 ran %d and skipped %d; host %d was killed",
-		len(final[0].started), len(final[0].skipped), len(final[1].started), len(final[1].skipped), leader)
+		len(l[0].started), len(l[0].skipped), len(l[1].started), len(l[1].skipped), leader)
 }
 
 // TestKilledApplyOnPostgres kills a real numsync apply with SIGKILL while

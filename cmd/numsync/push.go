@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -34,12 +35,12 @@ func runPush(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
 	// One pusher at a time: two would send the same operations.
-	release, err := planner.Hold(ctx, st, opts)
+	release, err := e.hold(ctx, st, &opts)
 	if err != nil {
 		return err
 	}
@@ -52,8 +53,12 @@ var errNoAppliedRun = errors.New("no run has been applied yet")
 
 // pushRun carries applied run id (the newest applied run when id is
 // empty) out in Teams, and reports what became of its operations. Only the
-// newest applied run is pushed: an older one describes a state that later
-// runs already changed.
+// newest applied run is pushed by name: an older one describes a state
+// that later runs already changed. Without a run named, older runs whose
+// push did not finish are dealt with first, oldest first: finished, so
+// that Teams replays the store's history, or, when the runs are planned
+// from what Teams has (teams.source), marked skipped as superseded by the
+// newest run, which planned again whatever they did not carry out.
 func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id string, opts planner.ApplyOptions, dryRun bool) error {
 	runs, err := st.Runs(ctx, 1000)
 	if err != nil {
@@ -70,7 +75,6 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	case newest == nil:
 		return errNoAppliedRun
 	case id == "":
-		id = newest.ID
 	case id != newest.ID:
 		if _, err := st.Run(ctx, id); err != nil {
 			return usageErr(fmt.Errorf("push: run %s: %w", id, err), "list the runs with 'numsync runs'")
@@ -78,6 +82,65 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 		return usageErr(fmt.Errorf("push: run %s is not the newest applied run (%s is); pushing it would undo what later runs applied", id, newest.ID),
 			"push the newest run: numsync push "+newest.ID)
 	}
+	unfinished, err := st.UnfinishedOutcomes(ctx)
+	if err != nil {
+		return err
+	}
+	var older []string
+	byRun := map[string][]numsync.OpOutcome{}
+	for _, o := range unfinished {
+		if o.RunID == newest.ID {
+			continue
+		}
+		if o.Via == numsync.ViaGraph && len(byRun[o.RunID]) == 0 {
+			older = append(older, o.RunID)
+		}
+		byRun[o.RunID] = append(byRun[o.RunID], o)
+	}
+	teams, _ := e.cfg.teams()
+	var errs []error
+	for _, r := range older {
+		if !teams.Source {
+			errs = append(errs, pushOne(ctx, e, st, c, r, opts, dryRun))
+			continue
+		}
+		skip := byRun[r]
+		for i := range skip {
+			skip[i].State, skip[i].Via, skip[i].Actor, skip[i].At = numsync.PushSkipped, numsync.ViaGraph, opts.Actor, time.Now()
+			skip[i].ErrorCode, skip[i].Error = codeSuperseded, "run "+newest.ID+" was planned from what Teams had, and carries out what this run did not"
+		}
+		if !dryRun {
+			if err := st.RecordOutcomes(ctx, skip); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(e.stdout, "push %s: %d unfinished operations superseded by run %s\n", r, len(skip), newest.ID)
+	}
+	errs = append(errs, pushOne(ctx, e, st, c, newest.ID, opts, dryRun))
+	return firstErr(errs)
+}
+
+// firstErr returns the first error that stops a command, else the first
+// one that only changes its exit code.
+func firstErr(errs []error) error {
+	var coded error
+	for _, err := range errs {
+		var xe *exitError
+		switch {
+		case err == nil:
+		case errors.As(err, &xe):
+			if coded == nil {
+				coded = err
+			}
+		default:
+			return err
+		}
+	}
+	return coded
+}
+
+// pushOne carries applied run id out in Teams.
+func pushOne(ctx context.Context, e *env, st *store.Store, c *graph.Client, id string, opts planner.ApplyOptions, dryRun bool) error {
 	entries, err := st.Audit(ctx, id, 0)
 	if err != nil {
 		return err
@@ -128,10 +191,10 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	stats := c.Stats()
 	log.Info("pushed", zap.Int("succeeded", res.Succeeded), zap.Int("failed", res.Failed), zap.Int("skipped", res.Skipped),
 		zap.Int("drift", len(res.Drift)), zap.Int64("requests", stats.Requests), zap.Int64("throttled", stats.Throttled))
-	fmt.Fprintf(e.stdout, "push %s: %d of %d operations done in Teams, %d failed, %d skipped (%d Graph requests, %d throttled)\n",
-		id, res.Succeeded, len(ops), res.Failed, res.Skipped, stats.Requests, stats.Throttled)
+	fmt.Fprintf(e.stdout, "push %s: %d of %d operations done in Teams, %d failed, %d waiting, %d skipped (%d Graph requests, %d throttled)\n",
+		id, res.Succeeded+res.Skipped, len(ops), res.Failed, res.Waiting, res.Skipped, stats.Requests, stats.Throttled)
 	for _, o := range res.Outcomes {
-		if o.State == numsync.PushFailed || o.State == numsync.PushSkipped {
+		if o.State == numsync.PushFailed || (o.State == numsync.PushPending && o.Error != "") {
 			op := ops[o.Step-1]
 			fmt.Fprintf(e.stdout, "  step %d %s %s: %s %s: %s (attempt %d)\n", o.Step, op.Action, op.UPN, o.State, o.ErrorCode, o.Error, o.Attempts)
 		}
@@ -139,11 +202,16 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 	for _, d := range res.Drift {
 		fmt.Fprintf(e.stdout, "  drift: step %d %s %s: %s\n", d.Step, d.UPN, d.Number, d.Reason)
 	}
+	if len(res.Observed) > 0 {
+		if oerr := st.RecordObserved(ctx, res.Observed, false); oerr != nil {
+			return oerr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("push of run %s stopped: %w", id, err)
 	}
-	if res.Failed > 0 || len(res.Drift) > 0 {
-		return withCode(ExitRejected, fmt.Errorf("push of run %s: %d operations failed, %d numbers drifted", id, res.Failed, len(res.Drift)),
+	if res.Failed > 0 || res.Waiting > 0 || len(res.Drift) > 0 {
+		return withCode(ExitRejected, fmt.Errorf("push of run %s: %d operations failed, %d wait on them, %d numbers drifted", id, res.Failed, res.Waiting, len(res.Drift)),
 			"failed operations are tried again by the next push or run, up to teams.max_attempts times; see the errors above")
 	}
 	return nil

@@ -41,7 +41,10 @@ func runRollback(ctx context.Context, e *env, args []string) error {
 	if j.tenant, err = st.Tenant(ctx); err != nil {
 		return err
 	}
-	j.plan, err = planner.Rollback(ctx, st, runID, planner.RollbackOptions{Policy: e.cfg.policy(), Now: j.started, Notify: *notify})
+	if err := j.readInventoryState(ctx, st); err != nil {
+		return err
+	}
+	j.plan, err = planner.Rollback(ctx, st, runID, planner.RollbackOptions{Policy: e.cfg.policy(), Reservations: j.reservations, Now: j.started, Notify: *notify})
 	if err != nil {
 		return usageErr(err, "list runs with 'numsync runs'")
 	}

@@ -22,11 +22,32 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The quick check costs a fraction of reading the snapshot, and a
+	// status that reads a damaged store as well would be a lie.
+	if err := st.Check(ctx, true); err != nil {
+		return err
+	}
 	t, err := st.Tenant(ctx)
 	if err != nil {
 		return err
 	}
 	printStatus(e, t, time.Now())
+	obs, err := st.Observed(ctx)
+	if err != nil {
+		return err
+	}
+	printObserved(e, t, obs)
+	exports, err := st.Exports(ctx)
+	if err != nil {
+		return err
+	}
+	for _, x := range exports {
+		written := "at an unknown time"
+		if !x.Written.IsZero() {
+			written = x.Written.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(e.stdout, "%s export: written %s, loaded %s\n", x.Name, written, x.Loaded.UTC().Format(time.RFC3339))
+	}
 	waiting, err := st.OutboxLen(ctx)
 	if err != nil {
 		return err
@@ -72,7 +93,11 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 	}
 	rows := map[key]map[numsync.NumberState]int{}
 	total := map[numsync.NumberState]int{}
+	outside := 0
 	for _, n := range t.Numbers {
+		if !n.Outside.IsZero() {
+			outside++
+		}
 		k := key{n.Country, n.Type}
 		if rows[k] == nil {
 			rows[k] = map[numsync.NumberState]int{}
@@ -87,6 +112,13 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 	fmt.Fprintf(w, "emergency locations: %d\n", len(t.Locations))
 	fmt.Fprintf(w, "numbers: %d (%d assigned, %d free, %d quarantined)\n", len(t.Numbers),
 		total[numsync.StateAssigned], total[numsync.StateFree], total[numsync.StateQuarantined])
+	if outside > 0 {
+		held := fmt.Sprintf("%d assigned numbers are held by identities", outside)
+		if outside == 1 {
+			held = "1 assigned number is held by an identity"
+		}
+		fmt.Fprintf(w, "  %s outside the directory (see reconciliation.csv)\n", held)
+	}
 	if len(rows) == 0 {
 		return
 	}
@@ -107,4 +139,41 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t\n", k.country, k.typ, r[numsync.StateAssigned], r[numsync.StateFree], r[numsync.StateQuarantined])
 	}
 	_ = tw.Flush()
+}
+
+// maxDriftShown bounds the numbers status lists whose Teams state differs
+// from the store's.
+const maxDriftShown = 10
+
+// printObserved compares what Teams last showed (obs) with what runs
+// applied (t): the numbers whose holder differs, and those whose
+// activation failed.
+func printObserved(e *env, t *numsync.Tenant, obs []numsync.ObservedNumber) {
+	if len(obs) == 0 {
+		return
+	}
+	name := t.HolderNames()
+	var last time.Time
+	for _, o := range obs {
+		if o.At.After(last) {
+			last = o.At
+		}
+	}
+	diffs := t.DiffObserved(obs)
+	fmt.Fprintf(e.stdout, "teams: %d numbers as last read at %s, %d differ from what runs applied\n", len(obs), last.UTC().Format(time.RFC3339), len(diffs))
+	for i, d := range diffs {
+		if i == maxDriftShown {
+			fmt.Fprintf(e.stdout, "  … and %d more\n", len(diffs)-maxDriftShown)
+			break
+		}
+		o, store := d.Observed, d.DesiredUPN
+		if store == "" {
+			store = "(free)"
+		}
+		if teams := name(o.HolderID); teams != store {
+			fmt.Fprintf(e.stdout, "  %s: store %s, Teams %s\n", o.Number, store, teams)
+		} else {
+			fmt.Fprintf(e.stdout, "  %s: %s in the store, activation failed in Teams\n", o.Number, store)
+		}
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -39,12 +41,12 @@ func runTeamsCheck(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	return checkTeams(ctx, e)
+	return checkTeams(ctx, e, e.stdout)
 }
 
-// checkTeams gets a token, says which permissions it grants and which are
-// missing, and reads a page of numbers and of users.
-func checkTeams(ctx context.Context, e *env) error {
+// checkTeams gets a token, says on w which permissions it grants and
+// which are missing, and reads a page of numbers and of users.
+func checkTeams(ctx context.Context, e *env, w io.Writer) error {
 	c, err := e.graphClient()
 	if err != nil {
 		return err
@@ -54,20 +56,20 @@ func checkTeams(ctx context.Context, e *env) error {
 	if errors.As(err, &te) {
 		return err
 	}
-	fmt.Fprintln(e.stdout, "token: ok")
-	fmt.Fprintf(e.stdout, "application permissions granted: %s\n", orNone(strings.Join(res.Granted, ", ")))
+	fmt.Fprintln(w, "token: ok")
+	fmt.Fprintf(w, "application permissions granted: %s\n", orNone(strings.Join(res.Granted, ", ")))
 	for _, p := range res.Missing {
-		fmt.Fprintf(e.stdout, "missing: %s (Microsoft Graph, application permission, with admin consent)\n", p)
+		fmt.Fprintf(w, "missing: %s (Microsoft Graph, application permission, with admin consent)\n", p)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "numbers: readable (%d on the first page)\nusers: readable (%d on the first page)\n", res.Numbers, res.Users)
+	fmt.Fprintf(w, "numbers: readable (%d on the first page)\nusers: readable (%d on the first page)\n", res.Numbers, res.Users)
 	if len(res.Missing) > 0 {
 		return withCode(ExitFailed, fmt.Errorf("the app registration lacks %s", strings.Join(res.Missing, ", ")),
 			"in Entra ID > App registrations > the app > API permissions, add the Microsoft Graph application permissions above, then press 'Grant admin consent' (a Global or Privileged Role Administrator must)")
 	}
-	fmt.Fprintln(e.stdout, "teams: ok")
+	fmt.Fprintln(w, "teams: ok")
 	return nil
 }
 
@@ -76,7 +78,7 @@ func runTeamsImport(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,6 +140,14 @@ func importTeams(ctx context.Context, e *env, st *store.Store) error {
 	nres, err := st.ImportNumbers(ctx, recs, nil)
 	if err != nil {
 		return fmt.Errorf("importing numbers from Graph: %w", err)
+	}
+	now := time.Now()
+	obs := make([]numsync.ObservedNumber, len(recs))
+	for i, r := range recs {
+		obs[i] = r.Observed(now)
+	}
+	if err := st.RecordObserved(ctx, obs, true); err != nil {
+		return err
 	}
 	for _, p := range append(problems, append(ures.Problems, nres.Problems...)...) {
 		printIssue(e.stderr, "", p)

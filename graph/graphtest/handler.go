@@ -409,6 +409,9 @@ func (s *Server) action(w http.ResponseWriter, p, number, target, numberType, ca
 			if location != nil {
 				a.LocationID = *location
 			}
+			if s.failActivation[number] {
+				a.ActivationState = graph.ActivationAssignmentFailed
+			}
 		}
 	case graph.PathUnassign:
 		assign(a, "", "")

@@ -46,18 +46,19 @@ type Server struct {
 	requests []Request
 
 	// Faults, set by the methods below.
-	throttleBurst int               // answer the next n Graph requests 429
-	retryAfter    int               // seconds in Retry-After
-	failAfter     int               // answer the next n actions 502 after carrying them out
-	failNumbers   map[string]int    // number -> how many more assigns fail as already assigned
-	holdAfter     int               // block actions after this many (0: never)
-	held          int               // actions waiting at the hold
-	released      bool              // the hold was lifted
-	latency       time.Duration     // added to every Graph request
-	ceiling       int               // at most this many Graph requests per second (0: none)
-	window        map[int64]int     // requests per second, for the ceiling
-	pollsToFinish int               // polls of an operation before it ends
-	cert          *x509.Certificate // the application's certificate credential
+	throttleBurst  int               // answer the next n Graph requests 429
+	retryAfter     int               // seconds in Retry-After
+	failAfter      int               // answer the next n actions 502 after carrying them out
+	failNumbers    map[string]int    // number -> how many more assigns fail as already assigned
+	failActivation map[string]bool   // numbers whose activation fails after an assign
+	holdAfter      int               // block actions after this many (0: never)
+	held           int               // actions waiting at the hold
+	released       bool              // the hold was lifted
+	latency        time.Duration     // added to every Graph request
+	ceiling        int               // at most this many Graph requests per second (0: none)
+	window         map[int64]int     // requests per second, for the ceiling
+	pollsToFinish  int               // polls of an operation before it ends
+	cert           *x509.Certificate // the application's certificate credential
 }
 
 // Request is one request the server answered (or refused).
@@ -80,7 +81,7 @@ type operation struct {
 func New() *Server {
 	s := &Server{
 		numbers: map[string]*graph.NumberAssignment{}, tokens: map[string]bool{}, ops: map[string]*operation{},
-		roles: slices.Clone(graph.RequiredPermissions), retryAfter: 1, failNumbers: map[string]int{},
+		roles: slices.Clone(graph.RequiredPermissions), retryAfter: 1, failNumbers: map[string]int{}, failActivation: map[string]bool{},
 		window: map[int64]int{}, pollsToFinish: 2,
 	}
 	s.cond = sync.NewCond(&s.mu)
@@ -192,6 +193,14 @@ func (s *Server) FailAssign(number string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failNumbers[number] = n
+}
+
+// FailActivation makes assigns of number succeed as operations but leave
+// the number's activationState assignmentFailed.
+func (s *Server) FailActivation(number string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failActivation[number] = true
 }
 
 // HoldAfter blocks every action after the first n until [Server.Release];

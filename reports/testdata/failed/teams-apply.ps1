@@ -66,6 +66,7 @@ function Test-Landed($Step) {
         if ($category -and $category -ne $Step.Category) { continue }
         if ($Step.Location -eq 'null' -and $location) { continue }
         if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
+        if ($Step.Tag -and @($a.Tag) -notcontains $Step.Tag) { continue }
         return $true
     }
     $false
@@ -73,18 +74,25 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $r = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
+        if ($Step.BlockDays -gt 0) { $r.AssignmentBlockedDays = $Step.BlockDays }
+        $null = Remove-CsPhoneNumberAssignment @r
         return
     }
+    if ($Step.Unblock -and -not $Step['Unblocked']) {
+        try { Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
+        $Step['Unblocked'] = $true
+    }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
+    $null = Set-CsPhoneNumberAssignment @p
+    if ($Step.Tag) { $null = Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
 }
 
 $recorded = @{}

@@ -29,12 +29,12 @@ $numsyncPlans = @(
 )
 # The steps in the order they run; Needs is the position (from 0) of the step that must land first.
 $numsyncSteps = @(
-    @{ Plan = 1; Step = 2; Name = 'step 2 of run 20261202T020000Z-0b0b'; Kind = 'set'; Identity = 'gus@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000007'; Number = '+14255550113'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'change gus@contoso.com: +14255550112 -> +14255550113' }
-    @{ Plan = 1; Step = 3; Name = 'step 3 of run 20261202T020000Z-0b0b'; Kind = 'set'; Identity = 'fay@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000006'; Number = '+14255550114'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'assign fay@contoso.com: none -> +14255550114' }
-    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'remove'; Identity = 'jon@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000010'; Number = '+14255550111'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove jon@contoso.com: +14255550111 -> none' }
-    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'hal@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000008'; Number = '+14255550110'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove hal@contoso.com: +14255550110 -> none' }
-    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'ivy@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000009'; Number = '+14255550110'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(3); Text = 'assign ivy@contoso.com: none -> +14255550110' }
-    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'jon@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000010'; Number = '+14255550112'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Private'; Notify = $false; Needs = @(0); Text = 'assign jon@contoso.com: none -> +14255550112' }
+    @{ Plan = 1; Step = 2; Name = 'step 2 of run 20261202T020000Z-0b0b'; Kind = 'set'; Identity = 'gus@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000007'; Number = '+14255550113'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change gus@contoso.com: +14255550112 -> +14255550113' }
+    @{ Plan = 1; Step = 3; Name = 'step 3 of run 20261202T020000Z-0b0b'; Kind = 'set'; Identity = 'fay@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000006'; Number = '+14255550114'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign fay@contoso.com: none -> +14255550114' }
+    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'remove'; Identity = 'jon@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000010'; Number = '+14255550111'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'remove jon@contoso.com: +14255550111 -> none' }
+    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'hal@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000008'; Number = '+14255550110'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'remove hal@contoso.com: +14255550110 -> none' }
+    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'ivy@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000009'; Number = '+14255550110'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(3); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign ivy@contoso.com: none -> +14255550110' }
+    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'jon@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000010'; Number = '+14255550112'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Private'; Notify = $false; Needs = @(0); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign jon@contoso.com: none -> +14255550112' }
 )
 
 $numsyncResults = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.results.csv'
@@ -73,6 +73,7 @@ function Test-Landed($Step) {
         if ($category -and $category -ne $Step.Category) { continue }
         if ($Step.Location -eq 'null' -and $location) { continue }
         if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
+        if ($Step.Tag -and @($a.Tag) -notcontains $Step.Tag) { continue }
         return $true
     }
     $false
@@ -80,18 +81,25 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $r = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
+        if ($Step.BlockDays -gt 0) { $r.AssignmentBlockedDays = $Step.BlockDays }
+        $null = Remove-CsPhoneNumberAssignment @r
         return
     }
+    if ($Step.Unblock -and -not $Step['Unblocked']) {
+        try { Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
+        $Step['Unblocked'] = $true
+    }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
+    $null = Set-CsPhoneNumberAssignment @p
+    if ($Step.Tag) { $null = Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
 }
 
 $recorded = @{}

@@ -28,9 +28,9 @@ $numsyncPlans = @(
 )
 # The steps in the order they run; Needs is the position (from 0) of the step that must land first.
 $numsyncSteps = @(
-    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'set'; Identity = 'x''; Remove-Item C:\ -Recurse #@contoso.com'; ObjectId = ''; Number = '+14255550115'; Type = 'CallingPlan'; FreeType = ''; Location = '<script>alert(1)</script>'; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'assign x''; Remove-Item C:\ -Recurse #@contoso.com: none -> +14255550115' }
-    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'set'; Identity = 'o’’connor@contoso.com'; ObjectId = ''; Number = '+14255550116'; Type = 'CallingPlan'; FreeType = ''; Location = '‘‘$(Remove-Item C:\)’’'; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'assign o’’connor@contoso.com: none -> +14255550116' }
-    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = '`$env:PATH"@contoso.com'; ObjectId = ''; Number = '+33140000001;ext=12'; Type = 'DirectRouting'; FreeType = ''; Location = '=cmd|'' /C calc''!A0'; Category = 'Private'; Notify = $false; Needs = @(); Text = 'assign `$env:PATH"@contoso.com: none -> +33140000001;ext=12' }
+    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'set'; Identity = 'x''; Remove-Item C:\ -Recurse #@contoso.com'; ObjectId = ''; Number = '+14255550115'; Type = 'CallingPlan'; FreeType = ''; Location = '<script>alert(1)</script>'; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign x''; Remove-Item C:\ -Recurse #@contoso.com: none -> +14255550115' }
+    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'set'; Identity = 'o’’connor@contoso.com'; ObjectId = ''; Number = '+14255550116'; Type = 'CallingPlan'; FreeType = ''; Location = '‘‘$(Remove-Item C:\)’’'; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign o’’connor@contoso.com: none -> +14255550116' }
+    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = '`$env:PATH"@contoso.com'; ObjectId = ''; Number = '+33140000001;ext=12'; Type = 'DirectRouting'; FreeType = ''; Location = '=cmd|'' /C calc''!A0'; Category = 'Private'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign `$env:PATH"@contoso.com: none -> +33140000001;ext=12' }
 )
 
 $numsyncResults = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.results.csv'
@@ -69,6 +69,7 @@ function Test-Landed($Step) {
         if ($category -and $category -ne $Step.Category) { continue }
         if ($Step.Location -eq 'null' -and $location) { continue }
         if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
+        if ($Step.Tag -and @($a.Tag) -notcontains $Step.Tag) { continue }
         return $true
     }
     $false
@@ -76,18 +77,25 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $r = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
+        if ($Step.BlockDays -gt 0) { $r.AssignmentBlockedDays = $Step.BlockDays }
+        $null = Remove-CsPhoneNumberAssignment @r
         return
     }
+    if ($Step.Unblock -and -not $Step['Unblocked']) {
+        try { Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
+        $Step['Unblocked'] = $true
+    }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
+    $null = Set-CsPhoneNumberAssignment @p
+    if ($Step.Tag) { $null = Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
 }
 
 $recorded = @{}

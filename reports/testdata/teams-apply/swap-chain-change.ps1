@@ -28,14 +28,14 @@ $numsyncPlans = @(
 )
 # The steps in the order they run; Needs is the position (from 0) of the step that must land first.
 $numsyncSteps = @(
-    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'ann@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000001'; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove ann@contoso.com: +14255550101 -> none' }
-    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'set'; Identity = 'ben@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000002'; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $true; Needs = @(0); Text = 'change ben@contoso.com: +14255550102 -> +14255550101' }
-    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'ann@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000001'; Number = '+14255550102'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $true; Needs = @(1); Text = 'assign ann@contoso.com: none -> +14255550102' }
-    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'dan@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000004'; Number = '+14255550105'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'change dan@contoso.com: +14255550104 -> +14255550105' }
-    @{ Plan = 0; Step = 5; Name = 'step 5'; Kind = 'set'; Identity = 'cat@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000003'; Number = '+14255550104'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(3); Text = 'change cat@contoso.com: +14255550103 -> +14255550104' }
-    @{ Plan = 0; Step = 6; Name = 'step 6'; Kind = 'set'; Identity = 'eve@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000005'; Number = '+14255550106'; Type = 'CallingPlan'; FreeType = ''; Location = 'loc-b'; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'change eve@contoso.com: +14255550106 -> +14255550106' }
-    @{ Plan = 0; Step = 7; Name = 'step 7'; Kind = 'set'; Identity = 'fay@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000006'; Number = '+14255550107'; Type = 'CallingPlan'; FreeType = 'OperatorConnect'; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'change fay@contoso.com: +14255550107 -> +14255550107' }
-    @{ Plan = 0; Step = 8; Name = 'step 8'; Kind = 'set'; Identity = 'gus@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000007'; Number = '+14255550109'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Private'; Notify = $false; Needs = @(); Text = 'change gus@contoso.com: +14255550108 -> +14255550109' }
+    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'ann@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000001'; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'remove ann@contoso.com: +14255550101 -> none' }
+    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'set'; Identity = 'ben@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000002'; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $true; Needs = @(0); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change ben@contoso.com: +14255550102 -> +14255550101' }
+    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'ann@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000001'; Number = '+14255550102'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $true; Needs = @(1); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'assign ann@contoso.com: none -> +14255550102' }
+    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'dan@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000004'; Number = '+14255550105'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change dan@contoso.com: +14255550104 -> +14255550105' }
+    @{ Plan = 0; Step = 5; Name = 'step 5'; Kind = 'set'; Identity = 'cat@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000003'; Number = '+14255550104'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(3); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change cat@contoso.com: +14255550103 -> +14255550104' }
+    @{ Plan = 0; Step = 6; Name = 'step 6'; Kind = 'set'; Identity = 'eve@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000005'; Number = '+14255550106'; Type = 'CallingPlan'; FreeType = ''; Location = 'loc-b'; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change eve@contoso.com: +14255550106 -> +14255550106' }
+    @{ Plan = 0; Step = 7; Name = 'step 7'; Kind = 'set'; Identity = 'fay@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000006'; Number = '+14255550107'; Type = 'CallingPlan'; FreeType = 'OperatorConnect'; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change fay@contoso.com: +14255550107 -> +14255550107' }
+    @{ Plan = 0; Step = 8; Name = 'step 8'; Kind = 'set'; Identity = 'gus@contoso.com'; ObjectId = '00000000-0000-4000-8000-000000000007'; Number = '+14255550109'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Private'; Notify = $false; Needs = @(); BlockDays = 0; Unblock = $false; Tag = ''; Text = 'change gus@contoso.com: +14255550108 -> +14255550109' }
 )
 
 $numsyncResults = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.results.csv'
@@ -74,6 +74,7 @@ function Test-Landed($Step) {
         if ($category -and $category -ne $Step.Category) { continue }
         if ($Step.Location -eq 'null' -and $location) { continue }
         if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
+        if ($Step.Tag -and @($a.Tag) -notcontains $Step.Tag) { continue }
         return $true
     }
     $false
@@ -81,18 +82,25 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $r = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
+        if ($Step.BlockDays -gt 0) { $r.AssignmentBlockedDays = $Step.BlockDays }
+        $null = Remove-CsPhoneNumberAssignment @r
         return
     }
+    if ($Step.Unblock -and -not $Step['Unblocked']) {
+        try { Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
+        $Step['Unblocked'] = $true
+    }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
+    $null = Set-CsPhoneNumberAssignment @p
+    if ($Step.Tag) { $null = Set-CsPhoneNumberTag -PhoneNumber $Step.Number -Tag $Step.Tag }
 }
 
 $recorded = @{}

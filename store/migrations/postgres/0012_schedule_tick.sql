@@ -1,4 +1,4 @@
--- 0006 for PostgreSQL: as ../0006_schedule_tick.sql.
+-- 0012 for PostgreSQL: as ../0012_schedule_tick.sql.
 CREATE TABLE schedule_tick (
     id         INTEGER PRIMARY KEY CHECK (id = 1),
     tick       TEXT COLLATE "C" NOT NULL,

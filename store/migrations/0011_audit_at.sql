@@ -1,0 +1,3 @@
+-- Capacity reads the numbers taken in the last weeks from the audit log
+-- by time.
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
