@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/numsync/numsync"
@@ -61,8 +62,8 @@ func num(i int) numsync.Number  { return numsync.Number{E164: fmt.Sprintf("+1206
 func dr(i int) *numsync.Holding { return &numsync.Holding{Number: num(i), Type: numsync.DirectRouting} }
 func oid(i int) string          { return fmt.Sprintf("oid-%d", i) }
 func (tn *tenant) objectID(u string) (string, bool) {
-	id, ok := tn.ids[numsync.UPNKey(u)]
-	return id, ok
+	id := tn.ids[numsync.UPNKey(u)]
+	return id, id != ""
 }
 
 // apply applies ops to the store and returns the run's id.
@@ -190,5 +191,39 @@ func TestPushReportsDrift(t *testing.T) {
 	res := tn.push(t, c, id, ops)
 	if res.Succeeded != 1 || len(res.Drift) != 1 || res.Drift[0].Number != num(0).E164 || res.Drift[0].Reason != "activationState is assignmentFailed" {
 		t.Fatalf("push = %+v, want %s reported as drift", res, num(0))
+	}
+}
+
+func TestPushUnknownTargetAndDryRun(t *testing.T) {
+	tn := newTenant(t, 2)
+	ops := []numsync.Op{
+		{Action: numsync.Assign, UPN: upn(0), Category: numsync.Primary, After: dr(0)},
+		{Action: numsync.Assign, UPN: "nobody@contoso.com", Category: numsync.Primary, After: dr(1)},
+	}
+	tn.ids[numsync.UPNKey(upn(0))] = "" // user0 has no cloud object id
+	c := newClient(t, tn.cfg)
+	ctx := context.Background()
+	// The store refuses an apply for an unknown user, so the run here is
+	// of two operations of user1, and the push is given the ops to test.
+	id := tn.apply(t, []numsync.Op{
+		{Action: numsync.Assign, UPN: upn(1), Category: numsync.Primary, After: dr(0)},
+		{Action: numsync.Remove, UPN: upn(1), Category: numsync.Primary, Before: dr(0)},
+	})
+	var out strings.Builder
+	res, err := c.Push(ctx, graph.PushRequest{RunID: id, Ops: ops, ObjectID: tn.objectID, Recorder: tn.st, DryRun: true, DryRunOut: &out})
+	if err != nil || len(tn.s.Requests()) != 0 {
+		t.Fatalf("dry run: %v, %d requests sent", err, len(tn.s.Requests()))
+	}
+	if !strings.Contains(out.String(), "step 2 nobody@contoso.com: POST ") || !strings.Contains(out.String(), `"telephoneNumber":"+12065550001"`) {
+		t.Errorf("dry run printed %q", out.String())
+	}
+	res = tn.push(t, c, id, ops)
+	for _, o := range res.Outcomes {
+		if o.State != numsync.PushFailed || o.ErrorCode != "UnknownTarget" {
+			t.Errorf("outcome %+v, want failed: no cloud object id to assign to", o)
+		}
+	}
+	if n := len(tn.s.Actions()); n != 0 {
+		t.Errorf("%d actions sent for identities without an object id", n)
 	}
 }
