@@ -28,6 +28,9 @@ type InventoryNumber struct {
 	// ReleasedAt is when the number was last removed from a holder; rule R9
 	// keeps it in quarantine for the configured days after that.
 	ReleasedAt time.Time
+	// Outside is the holder of a number the export says is assigned to an
+	// identity numsync does not know; zero when no such holder holds it.
+	Outside OutsideHolder
 }
 
 // Can reports whether the number has capability c.
@@ -36,9 +39,12 @@ func (n InventoryNumber) Can(c Capability) bool { return slices.Contains(n.Capab
 // InventoryRecord is one row of a number inventory export.
 type InventoryRecord struct {
 	InventoryNumber
-	HolderID string   // cloud object id of the holder; empty when the number is free
-	Category Category // of the holder's assignment
-	Source   Source   // file and line, for problems
+	HolderID string // cloud object id of the holder; empty when the number is free
+	// HolderType is the export's TargetType ("User", "ResourceAccount",
+	// "ConferenceBridge"…), kept to name a holder numsync does not know.
+	HolderType string
+	Category   Category // of the holder's assignment
+	Source     Source   // file and line, for problems
 	// LocationUpdateUnstated says the row has no LocationUpdateSupported
 	// value (Export-CsAcquiredPhoneNumber has no such column): the stored
 	// value stays, and a new number gets true.

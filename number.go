@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -169,6 +170,41 @@ func telParts(s string) (number, ext string) {
 	return s, ""
 }
 
+// libraryPunctuation matches one separator that phonenumbers skips in a
+// number: dashes of every width, spaces, dots, slashes, brackets, tildes.
+var libraryPunctuation = regexp.MustCompile("^[" + phonenumbers.VALID_PUNCTUATION + "]$")
+
+// foldNumber rewrites what phonenumbers reads in a number but numsync's
+// own checks would not: decimal digits of other scripts (the full-width
+// digits of Japanese input methods, Arabic-Indic digits) become ASCII
+// digits, the full-width plus becomes "+", and the separators the library
+// knows (en dash, non-breaking hyphen, ideographic space…) become a space.
+// An "x" is left alone: it marks an extension, which is read separately.
+// Anything else stays, for the character check to refuse.
+func foldNumber(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf && r != '[' && r != ']' && r != '~':
+			b.WriteRune(r)
+		case unicode.IsDigit(r):
+			if d := phonenumbers.NormalizeDigitsOnly(string(r)); len(d) == 1 && d[0] >= '0' && d[0] <= '9' {
+				b.WriteString(d)
+			} else {
+				b.WriteRune(r)
+			}
+		case strings.ContainsRune(phonenumbers.PLUS_CHARS, r):
+			b.WriteByte('+')
+		case libraryPunctuation.MatchString(string(r)):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 // parseNumber is ParseNumber without the shortcut for valid E.164 numbers.
 func parseNumber(s, defaultRegion string) (Number, error) {
 	in := s
@@ -178,6 +214,7 @@ func parseNumber(s, defaultRegion string) (Number, error) {
 	}
 	var ext string
 	if !plainDigits(s) {
+		s = foldNumber(s)
 		if excelFloat.MatchString(s) {
 			return Number{}, &NumberError{Input: in, Msg: "the number was turned into scientific notation by a spreadsheet; its digits are lost", Hint: excelHint}
 		}
@@ -207,8 +244,15 @@ func parseNumber(s, defaultRegion string) (Number, error) {
 	} else if region != "" {
 		p, err = phonenumbers.Parse(s, region)
 		if err == nil && !phonenumbers.IsValidNumber(p) {
-			// E.164 written without "+": digits that are valid once "+" is put back.
+			// E.164 written without "+": digits that are valid once "+" is
+			// put back. Of the user's own country that is what the row
+			// means; of another country it may be a typing error, so ask.
 			if q, qerr := phonenumbers.Parse("+"+s, ""); qerr == nil && phonenumbers.IsValidNumber(q) {
+				if phonenumbers.GetRegionCodeForNumber(q) != region {
+					return Number{}, &NumberError{Input: in,
+						Msg:  fmt.Sprintf("not a valid number for %s, the user's usage location", region),
+						Hint: fmt.Sprintf("did you mean %s? write the +", phonenumbers.Format(q, phonenumbers.INTERNATIONAL))}
+				}
 				p = q
 			}
 		}
@@ -359,6 +403,30 @@ const (
 	OperatorConnect NumberType = "OperatorConnect"
 	DirectRouting   NumberType = "DirectRouting"
 )
+
+// Label names the type as people write it: "Calling Plan", "Operator
+// Connect", "Direct Routing" (an unknown type as it is).
+func (t NumberType) Label() string {
+	switch t {
+	case CallingPlan:
+		return "Calling Plan"
+	case OperatorConnect:
+		return "Operator Connect"
+	case DirectRouting:
+		return "Direct Routing"
+	}
+	return string(t)
+}
+
+// ANumber says "a number of this type" in a sentence: "a Calling Plan
+// number", "an Operator Connect number".
+func (t NumberType) ANumber() string {
+	l := t.Label()
+	if l != "" && strings.ContainsRune("AEIOUaeiou", rune(l[0])) {
+		return "an " + l + " number"
+	}
+	return "a " + l + " number"
+}
 
 // ParseNumberType reads a number type with the aliases that exports and
 // admins use; the empty string gives the empty type ("take the

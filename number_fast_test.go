@@ -59,6 +59,14 @@ func TestParseNumberShortcut(t *testing.T) {
 		}
 	}
 	regions := []string{"", "US", "IT"}
+	if testing.Short() {
+		// Every 20th input: the same kinds of number, in a second.
+		short := inputs[:0:0]
+		for i := 0; i < len(inputs); i += 20 {
+			short = append(short, inputs[i])
+		}
+		inputs = short
+	}
 	fast := 0
 	for _, in := range inputs {
 		for _, region := range regions {

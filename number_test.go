@@ -29,6 +29,18 @@ func TestParseNumber(t *testing.T) {
 		{"Letters", "+14255550ABC", "", "", ""},
 		{"OnlyExtension", "ext. 5", "US", "", ""},
 		{"Empty", "  ", "", "", ""},
+		// What the library reads, numsync reads: full-width digits and plus
+		// (Japanese input methods), Unicode dashes and spaces.
+		{"FullWidthDigits", "＋８１　３－１２３４－５６７８", "", "+81312345678", ""},
+		{"FullWidthNational", "０３－１２３４－５６７８", "JP", "+81312345678", ""},
+		{"EnDash", "+44 20–7946–0958", "", "+442079460958", ""},
+		{"NonBreakingHyphen", "425‑555‑0101", "US", "+14255550101", ""},
+		{"IdeographicSpaceAndExtension", "+1　425 555 0101 x１２", "", "+14255550101;ext=12", ""},
+		{"ArabicIndicDigits", "+٤٤ ٢٠ ٧٩٤٦ ٠٩٥٨", "", "+442079460958", ""},
+		{"ControlCharacterStillRefused", "+1425555\x000101", "", "", ""},
+		// Digits without "+" that are not valid for the usage location but
+		// are another country's number: a hint, not a guess.
+		{"OtherCountryWithoutPlus", "442079460150", "US", "", "did you mean +44 20 7946 0150? write the +"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			n, err := ParseNumber(c.in, c.region)
@@ -119,5 +131,15 @@ func TestNumberStates(t *testing.T) {
 	}
 	if s := tn.NumberStates(now, 0)["+14255550102"]; s != StateFree {
 		t.Errorf("without quarantine days a released number is %s", s)
+	}
+}
+
+func TestNumberTypeInASentence(t *testing.T) {
+	for typ, want := range map[NumberType]string{
+		CallingPlan: "a Calling Plan number", OperatorConnect: "an Operator Connect number", DirectRouting: "a Direct Routing number",
+	} {
+		if got := typ.ANumber(); got != want {
+			t.Errorf("%s: %q, want %q", typ, got, want)
+		}
 	}
 }

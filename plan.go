@@ -84,6 +84,13 @@ type Op struct {
 	After    *Holding `json:"after"`
 	Notify   bool     `json:"notify"`
 	Source   *Source  `json:"source"` // nil for removals made by authoritative mode
+	// Pair links the two steps of one change that the plan carries out as
+	// a remove and a later assign (a swap, a rotation, a move between
+	// categories): on each it is the step of the other (its position in
+	// the plan's operations, from 1). It is 0 on an operation that is the
+	// whole outcome of its row. Counts, summaries and the removal guard
+	// count a pair as the one change it is.
+	Pair int `json:"pair,omitempty"`
 }
 
 // Issue is a rejected row, a blocked operation or a warning: what, where and
@@ -112,9 +119,24 @@ type Counts struct {
 	Sheets    int `json:"sheets"`
 }
 
-// Add counts one operation of action a as an assign, change or remove.
-func (c *Counts) Add(a Action) {
-	switch a {
+// RowAction is what the operation does for its row: its action, except
+// that both steps of a [Op.Pair] are the row's change.
+func (op Op) RowAction() Action {
+	if op.Pair != 0 {
+		return Change
+	}
+	return op.Action
+}
+
+// Add counts one operation as the outcome of its row: an assign, change
+// or remove, except that of the two steps of a [Op.Pair] the remove is not
+// counted and the other counts as the change, so that counting a plan's
+// operations gives its rows' counts.
+func (c *Counts) Add(op Op) {
+	if op.Pair != 0 && op.Action == Remove {
+		return
+	}
+	switch op.RowAction() {
 	case Assign:
 		c.Assign++
 	case Change:
@@ -141,4 +163,26 @@ type Plan struct {
 	// field: the plan file carries it so that apply can tell a plan that
 	// was edited after it was made from the one that was reviewed.
 	Digest string `json:"digest"`
+}
+
+// Removals counts the numbers the plan leaves with nobody: its removes,
+// except those whose number another operation gives to someone (the first
+// step of a swap, a rotation or a move between categories, and a number
+// one row frees for another row to take). This is what the max_removes
+// guard compares with its limit: a reviewer asked to allow "7 removals"
+// must see seven numbers go, not the halves of moves.
+func (p *Plan) Removals() int {
+	taken := make(map[Number]bool)
+	for _, op := range p.Ops {
+		if op.After != nil {
+			taken[op.After.Number] = true
+		}
+	}
+	n := 0
+	for _, op := range p.Ops {
+		if op.Action == Remove && op.Before != nil && !taken[op.Before.Number] {
+			n++
+		}
+	}
+	return n
 }

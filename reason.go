@@ -6,7 +6,8 @@ package numsync
 // meaning.
 type Reason string
 
-// Reason codes of the domain rules (DESIGN.md section 2).
+// Reason codes of the domain rules; R1–R15 are the rules of docs/rules.md,
+// which also says what each code means and which test holds it.
 const (
 	BadRow             Reason = "BAD_ROW"              // R1: the row cannot be read
 	BadNumber          Reason = "BAD_NUMBER"           // R2: not a valid number
@@ -30,6 +31,11 @@ const (
 	NotAuthorized      Reason = "NOT_AUTHORIZED" // R15
 	DuplicateRow       Reason = "DUPLICATE_ROW"  // warning: the same wish repeated identically
 	UnknownHolder      Reason = "UNKNOWN_HOLDER" // an inventory holder id that matches no user
+	DuplicateID        Reason = "DUPLICATE_ID"   // two users with one cloud object id; neither is loaded
+	// HiddenCharacter warns of a value holding a bidirectional or invisible
+	// control ([IsHidden]): reports show it as "⟨U+202E⟩", since obeyed it
+	// makes text read as something else.
+	HiddenCharacter Reason = "HIDDEN_CHARACTER"
 	// ChangedSince refuses the part of a rollback whose assignment was
 	// changed after the run, by a later run or an import: restoring it
 	// would undo someone else's change.
@@ -47,6 +53,6 @@ var Reasons = []Reason{
 	DuplicateNumber, ConflictingRows, NotInInventory, TypeMismatch,
 	CapabilityMissing, NumberTaken, Quarantined, CountryMismatch,
 	NoCallingPlan, NoPhoneLicense, OnPremLineSet, UnknownLocation,
-	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder,
-	ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
+	LocationCountry, LocationFixed, NotAuthorized, DuplicateRow, UnknownHolder, DuplicateID,
+	HiddenCharacter, ChangedSince, UnknownColumn, NotUTF8, UnknownValue,
 }

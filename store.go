@@ -18,8 +18,10 @@ type Store interface {
 
 	// ImportNumbers upserts inventory numbers. A record with a HolderID is
 	// loaded as that holder's current assignment; a record without one
-	// frees the number. Holders that match no user are reported as
-	// problems and their numbers load unassigned.
+	// frees the number. A holder that matches no single user is reported
+	// as a problem and its number loads held by an [OutsideHolder].
+	// ImportUsers turns such holdings into assignments once a user with
+	// that object id arrives.
 	//
 	// With file set, the records come from that export file: it is
 	// recorded (see [Store.SourceDigest]) in the same transaction as its
@@ -178,9 +180,13 @@ type ImportResult struct {
 	Added     int
 	Updated   int
 	Unchanged int
-	Absent    int     // users newly marked absent
-	Problems  []Issue // rows loaded differently from what they asked, or not at all
-	Revision  int64   // store revision after the import
+	Absent    int // users newly marked absent
+	// Adopted counts the numbers held by an identity outside the
+	// directory that a users import turned into assignments of the users
+	// that now carry those identities' object ids.
+	Adopted  int
+	Problems []Issue // rows loaded differently from what they asked, or not at all
+	Revision int64   // store revision after the import
 }
 
 // ApplyRequest is a plan on its way into the store.
@@ -198,52 +204,4 @@ type ApplyRequest struct {
 	// Progress, when set, is told after each operation how many of the
 	// operations are done.
 	Progress func(done int)
-}
-
-// RunStatus is how a run ended.
-type RunStatus string
-
-// Run statuses.
-const (
-	RunApplied        RunStatus = "applied"
-	RunNothingToDo    RunStatus = "nothing-to-do"
-	RunHeldBack       RunStatus = "stopped-removal-threshold"
-	RunStale          RunStatus = "stale"
-	RunNotAuthorized  RunStatus = "not-authorized"
-	RunFailed         RunStatus = "failed"
-	RunDryRun         RunStatus = "dry-run"
-	RunRolledBack     RunStatus = "rolled-back"
-	RunDirectoryError RunStatus = "directory-error"
-)
-
-// Run is one apply (or attempted apply) with its outcome.
-type Run struct {
-	ID         string    `json:"id"`
-	Actor      string    `json:"actor"`
-	Started    time.Time `json:"started"`
-	Ended      time.Time `json:"ended"`
-	Status     RunStatus `json:"status"`
-	Counts     Counts    `json:"counts"`
-	PlanDigest string    `json:"plan_digest"`
-	Revision   int64     `json:"revision"` // store revision after the run
-	Message    string    `json:"message,omitempty"`
-}
-
-// AuditEntry is one applied operation.
-type AuditEntry struct {
-	Seq   int64     `json:"seq"`
-	RunID string    `json:"run_id"`
-	At    time.Time `json:"at"`
-	Actor string    `json:"actor"`
-	Op    Op        `json:"op"`
-}
-
-// Message is a notification email waiting in (or sent from) the outbox.
-type Message struct {
-	ID     int64
-	RunID  string
-	UPN    string
-	To     string
-	Raw    []byte // the whole RFC 5322 message
-	SentAt time.Time
 }

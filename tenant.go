@@ -32,7 +32,7 @@ func (n InventoryNumber) InQuarantine(now time.Time, days int) bool {
 
 // NumberStates returns the state of every inventory number of t, keyed by
 // [Number.String]: a Direct Routing number with an extension is a line of
-// its own.
+// its own. A number held by an [OutsideHolder] is assigned.
 func (t *Tenant) NumberStates(now time.Time, quarantineDays int) map[string]NumberState {
 	held := make(map[string]bool, len(t.Assignments))
 	for _, a := range t.Assignments {
@@ -41,7 +41,7 @@ func (t *Tenant) NumberStates(now time.Time, quarantineDays int) map[string]Numb
 	states := make(map[string]NumberState, len(t.Numbers))
 	for _, n := range t.Numbers {
 		switch {
-		case held[n.String()]:
+		case held[n.String()] || !n.Outside.IsZero():
 			states[n.String()] = StateAssigned
 		case n.InQuarantine(now, quarantineDays):
 			states[n.String()] = StateQuarantined

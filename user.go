@@ -49,14 +49,60 @@ type User struct {
 	UsageLocation string // ISO 3166 alpha-2, upper case
 	Enabled       bool
 	Licenses      []License // sorted, without repeats
-	// OnPremLine is msRTCSIP-Line, normalised like any number
-	// ("+14255550101;ext=12") when it parses and as found when it does not;
-	// empty when the attribute is not set.
+	// OnPremLine is msRTCSIP-Line exactly as the directory holds it
+	// ("tel:+14255550101;ext=12"), which is what an admin looks for and
+	// clears; empty when the attribute is not set.
 	OnPremLine string
 	Source     string // where the user came from: "csv", "ldap", "ldif"
 	Absent     bool   // no longer in the directory it came from
 	// EnterpriseVoice is set by applying: true while the user holds a number.
 	EnterpriseVoice bool
+}
+
+// ObjectKey is how cloud object ids are matched: without case and without
+// the "User_" prefix that AD's msDS-ExternalDirectoryObjectId carries.
+func ObjectKey(id string) string {
+	id = strings.TrimSpace(id)
+	if len(id) > 5 && strings.EqualFold(id[:5], "User_") {
+		id = id[5:]
+	}
+	return strings.ToLower(id)
+}
+
+// DuplicateObjectIDs finds the users whose cloud object id (as [ObjectKey]
+// compares them) another user of users carries too. An object id is the
+// one key Microsoft's number exports name a holder by: two users with one
+// id would make an export's holder a guess. It returns their indexes and
+// one DUPLICATE_ID issue for each, placed at places[i], naming where the
+// others are and ending with what the caller does about it (consequence).
+func DuplicateObjectIDs(users []User, places []Source, consequence string) (map[int]bool, []Issue) {
+	byKey := map[string][]int{}
+	for i, u := range users {
+		if k := ObjectKey(u.ObjectID); k != "" {
+			byKey[k] = append(byKey[k], i)
+		}
+	}
+	dup := map[int]bool{}
+	var issues []Issue
+	for i, u := range users {
+		same := byKey[ObjectKey(u.ObjectID)]
+		if len(same) < 2 {
+			continue
+		}
+		dup[i] = true
+		var others []string
+		for _, j := range same {
+			if j != i {
+				others = append(others, fmt.Sprintf("%s at %s", users[j].UPN, places[j]))
+			}
+		}
+		issues = append(issues, Issue{
+			Code: DuplicateID, UPN: u.UPN, File: places[i].File, Line: places[i].Line,
+			Message: fmt.Sprintf("object id %s is also the id of %s; %s", u.ObjectID, strings.Join(others, ", "), consequence),
+			Hint:    "an object id belongs to one user: correct the export (or the directory) so that each user has its own",
+		})
+	}
+	return dup, issues
 }
 
 // Key is the normalised form of the UPN used to match identities.

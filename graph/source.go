@@ -88,6 +88,7 @@ func (a NumberAssignment) Record() (numsync.InventoryRecord, error) {
 			return ir, fmt.Errorf("number %s: %w", a.TelephoneNumber, err)
 		}
 		ir.HolderID, ir.Category = a.AssignmentTargetID, cat
+		ir.HolderType = numsync.HolderType("", a.AssignmentStatus)
 	}
 	return ir, nil
 }

@@ -46,9 +46,12 @@ const sniffSize = 64 << 10
 // out its encoding and delimiter and binding its header to a schema.
 type Reader struct {
 	file     string
+	lines    *lineCap
 	csv      *csv.Reader
-	lineOff  int   // physical lines before the first line the csv reader saw
-	cols     []int // schema column -> index in the record, -1 when absent
+	tape     *tape       // what csv read, to place quoting errors in their cell
+	held     *heldRecord // read ahead while a long line before it was reported
+	lineOff  int         // physical lines before the first line the csv reader saw
+	cols     []int       // schema column -> index in the record, -1 when absent
 	header   []string
 	schema   []Column
 	dialect  Dialect
@@ -89,7 +92,9 @@ func NewReader(in io.Reader, file string, schema []Column) (*Reader, error) {
 	if r.dialect.Comma == 0 {
 		r.dialect.Comma = sniffComma(text)
 	}
-	r.csv = csv.NewReader(text)
+	r.lines = newLineCap(text, MaxLineBytes)
+	r.tape = newTape(r.lines)
+	r.csv = csv.NewReader(r.tape)
 	r.csv.Comma = r.dialect.Comma
 	r.csv.FieldsPerRecord = -1 // a short or long row is one bad row, not the end of the file
 	r.csv.ReuseRecord = true
@@ -119,7 +124,7 @@ func (r *Reader) fileError(line int, code numsync.Reason, err error, hint string
 }
 
 func (r *Reader) warn(code numsync.Reason, line int, msg, hint string) {
-	r.warnings = append(r.warnings, numsync.Issue{Code: code, File: r.file, Line: line, Message: msg, Hint: hint})
+	r.warnings = append(r.warnings, numsync.Issue{Code: code, File: r.file, Line: line, Message: clip(msg), Hint: hint})
 }
 
 // decode returns in as UTF-8 text, recognising the byte order marks Excel
@@ -261,9 +266,13 @@ func normName(s string) string {
 
 func (r *Reader) readHeader() error {
 	var rec []string
+	var line int
 	for {
 		var err error
-		rec, err = r.csv.Read()
+		rec, line, err = r.read()
+		if long, ok := r.lines.longBefore(line); ok {
+			return r.fileError(long+r.lineOff, numsync.BadRow, tooLong(), "check that this is the CSV file meant, with its header line first")
+		}
 		if errors.Is(err, io.EOF) {
 			return r.fileError(0, numsync.BadRow, errors.New("the file is empty: no header line"), "")
 		}
@@ -278,10 +287,12 @@ func (r *Reader) readHeader() error {
 			break
 		}
 	}
-	line, _ := r.csv.FieldPos(0)
 	line += r.lineOff
 	r.header = make([]string, len(rec))
 	for i, h := range rec {
+		if len(h) > MaxCellBytes {
+			return r.fileError(line, numsync.BadRow, cellTooLong(i, len(h)), "check that this is the CSV file meant, with its header line first")
+		}
 		r.header[i] = strings.TrimSpace(strings.Trim(h, "\uFEFF"))
 	}
 	byName := make(map[string]int)
@@ -377,18 +388,24 @@ type Record struct {
 // cells empty. Any other error is an I/O error and ends the file.
 func (r *Reader) Next() (Record, error) {
 	for {
-		rec, err := r.csv.Read()
+		rec, line, err := r.read()
+		if long, ok := r.lines.longBefore(line); ok {
+			// Reported in its place among the rows; the row read after
+			// it comes next.
+			r.held = &heldRecord{rec, line, err}
+			return Record{}, r.rowError(long+r.lineOff, tooLong(), "")
+		}
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Record{}, r.rowError(pe.StartLine+r.lineOff, fmt.Errorf("cell %d: %w", pe.Column, pe.Err), quoteHint)
+				return Record{}, r.quoteError(pe)
 			}
 			return Record{}, err
 		}
 		if blank(rec) {
 			continue
 		}
-		line, _ := r.csv.FieldPos(0)
+		r.tape.forget(line)
 		line += r.lineOff
 		if len(rec) != len(r.header) {
 			// The record goes along so the caller can name the row's identity.
@@ -396,7 +413,10 @@ func (r *Reader) Next() (Record, error) {
 				fmt.Errorf("the row has %d cells but the header has %d", len(rec), len(r.header)),
 				fmt.Sprintf("cells are separated by %s; a cell containing one must be enclosed in double quotes", commaName(r.dialect.Comma)))
 		}
-		for _, f := range rec {
+		for i, f := range rec {
+			if len(f) > MaxCellBytes {
+				return Record{}, r.rowError(line, cellTooLong(i, len(f)), "")
+			}
 			if !utf8.ValidString(f) {
 				return Record{}, r.rowError(line, errors.New("the row is not valid UTF-8"),
 					`save the file from Excel as "CSV UTF-8 (Comma delimited)"`)
@@ -404,6 +424,61 @@ func (r *Reader) Next() (Record, error) {
 		}
 		return Record{Line: line, fields: rec, r: r}, nil
 	}
+}
+
+// heldRecord is a result of the CSV reader held back for the next call.
+type heldRecord struct {
+	rec  []string
+	line int
+	err  error
+}
+
+// read returns the next result of the CSV reader (or the one held back)
+// with the line the record starts at, counted as the CSV reader counts
+// (without r.lineOff); 0 at the end of the file.
+func (r *Reader) read() ([]string, int, error) {
+	if h := r.held; h != nil {
+		r.held = nil
+		return h.rec, h.line, h.err
+	}
+	rec, err := r.csv.Read()
+	var pe *csv.ParseError
+	line := 0
+	switch {
+	case err == nil:
+		line, _ = r.csv.FieldPos(0)
+	case errors.As(err, &pe):
+		line = pe.StartLine
+	}
+	return rec, line, err
+}
+
+func tooLong() error {
+	return fmt.Errorf("the line is longer than the limit of %d bytes; it was skipped unread", MaxLineBytes)
+}
+
+func cellTooLong(i, n int) error {
+	return fmt.Errorf("cell %d has %d bytes, more than the limit of %d; the row was skipped", i+1, n, MaxCellBytes)
+}
+
+// quoteError places a quoting error of the CSV reader in its cell and
+// column ("cell 3, column PhoneNumber"), not at a byte offset that means
+// nothing to the person with the spreadsheet.
+func (r *Reader) quoteError(pe *csv.ParseError) *RowError {
+	e := r.rowError(pe.StartLine+r.lineOff, pe.Err, quoteHint)
+	cell := r.tape.cellAt(pe.StartLine, pe.Line, pe.Column, r.dialect.Comma)
+	switch {
+	case cell == 0:
+	case cell <= len(r.header):
+		e.Column = r.header[cell-1]
+		e.Err = fmt.Errorf("cell %d: %w", cell, pe.Err)
+	default:
+		e.Err = fmt.Errorf("cell %d, beyond the header's %d columns: %w", cell, len(r.header), pe.Err)
+	}
+	if pe.Err == csv.ErrQuote && pe.Line > pe.StartLine {
+		e.Err = fmt.Errorf("%w (the quote opened on line %d is still open on line %d)", e.Err, pe.StartLine+r.lineOff, pe.Line+r.lineOff)
+	}
+	return e
 }
 
 func (r *Reader) rowError(line int, err error, hint string) *RowError {
@@ -427,6 +502,24 @@ func (rec Record) ColumnName(col int) string {
 		return rec.r.header[i]
 	}
 	return rec.r.schema[col].Name
+}
+
+// hiddenWarning returns a HIDDEN_CHARACTER warning naming the first cell
+// of the row that holds a bidirectional or invisible control, or nil.
+func (rec Record) hiddenWarning(upn string) *numsync.Issue {
+	for i, f := range rec.fields {
+		if !numsync.HasHidden(f) {
+			continue
+		}
+		col := ""
+		if i < len(rec.r.header) {
+			col = rec.r.header[i]
+		}
+		return &numsync.Issue{Code: numsync.HiddenCharacter, UPN: upn, File: rec.r.file, Line: rec.Line, Column: col,
+			Message: fmt.Sprintf("the cell holds invisible or direction-changing characters: %s", numsync.ShowHidden(f)),
+			Hint:    "retype the cell: such characters can make a value read as another (a domain, a number) in reports and scripts"}
+	}
+	return nil
 }
 
 // Error builds a [*RowError] about column col of the row (col < 0: the

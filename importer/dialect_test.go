@@ -186,3 +186,35 @@ func TestReaderWarnsWhenNotUTF8(t *testing.T) {
 		t.Fatalf("warnings = %+v", w)
 	}
 }
+
+// A quoting error names the cell and its column, not the byte offset the
+// CSV reader stopped at; a quote left open is the fault of the cell that
+// opened it, however many lines later the reader notices.
+func TestReaderQuotingErrorNamesTheCell(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"BareQuote", "Name;Phone;Note\na;+1 425 \"555\" 0101;x\n",
+			`t.csv:2: column Phone: BAD_ROW: cell 2: bare " in non-quoted-field`},
+		{"TextAfterClosingQuote", "Name,Phone,Note\na,1,\"ok\"x\n",
+			`t.csv:2: column Note: BAD_ROW: cell 3: extraneous or missing " in quoted-field`},
+		{"DoubledQuotesAreNotTheFault", "Name,Phone,Note\n\"a \"\"b\"\", c\",1,\"x\"y\n",
+			`t.csv:2: column Note: BAD_ROW: cell 3: extraneous or missing " in quoted-field`},
+		{"QuoteLeftOpen", "Name,Phone,Note\na,\"1,x\nb,2,y\nc,3,z\nd,4,w\n",
+			`t.csv:2: column Phone: BAD_ROW: cell 2: extraneous or missing " in quoted-field (the quote opened on line 2 is still open on line 5)`},
+		{"BeyondTheHeader", "Name,Phone\na,1,x,y\"z\n",
+			`t.csv:2: BAD_ROW: cell 4, beyond the header's 2 columns: bare " in non-quoted-field`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := NewReader(strings.NewReader(tc.in), "t.csv", testSchema)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = r.Next()
+			var re *RowError
+			if !errors.As(err, &re) || err.Error() != tc.want {
+				t.Errorf("err = %v\nwant  %s", err, tc.want)
+			}
+		})
+	}
+}

@@ -39,7 +39,7 @@ func (e *RowError) Error() string {
 	b.WriteString(string(e.Code))
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(clip(e.Err.Error()))
 	}
 	return b.String()
 }
@@ -53,15 +53,15 @@ func (e *RowError) Unwrap() error { return e.Err }
 func (e *RowError) Issue() numsync.Issue {
 	is := numsync.Issue{
 		Code:   e.Code,
-		UPN:    e.UPN,
-		Number: e.Number,
+		UPN:    clip(e.UPN),
+		Number: clip(e.Number),
 		File:   e.File,
 		Line:   e.Line,
 		Column: e.Column,
 		Hint:   e.Hint,
 	}
 	if e.Err != nil {
-		is.Message = e.Err.Error()
+		is.Message = clip(e.Err.Error())
 	}
 	var ne *numsync.NumberError
 	if is.Hint == "" && errors.As(e.Err, &ne) {

@@ -162,6 +162,7 @@ func inventoryRecord(rec Record) (numsync.InventoryRecord, error) {
 			return ir, fail(invCategory, numsync.BadRow, err)
 		}
 		ir.HolderID = target
+		ir.HolderType = numsync.HolderType(rec.Value(invTargetType), status)
 		ir.Category = cat
 	}
 	return ir, nil

@@ -388,6 +388,8 @@ type pendingRow struct {
 	numCol  string // header of the number column, for messages
 	err     *RowError
 	unknown bool // lookup did not know the identity
+	// hidden warns of a cell holding a bidirectional or invisible control.
+	hidden *numsync.Issue
 }
 
 func (s *sheetSet) prepare(rec Record) pendingRow {
@@ -395,6 +397,7 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 	p := pendingRow{numCol: rec.ColumnName(shNumber)}
 	p.wish.UPN = upn
 	p.wish.Source = numsync.Source{File: rec.r.file, Line: rec.Line}
+	p.hidden = rec.hiddenWarning(upn)
 	fail := func(col int, err error) pendingRow {
 		p.err = rec.Error(col, numsync.BadRow, err, "")
 		p.err.UPN = upn
@@ -469,18 +472,20 @@ func (p *pendingRow) normalise() {
 	if p.err != nil || p.raw == "" {
 		return
 	}
-	fail := func(code numsync.Reason, err error, hint string) {
+	// A reject carries the number as read when it could be read, else
+	// the cell as written.
+	fail := func(code numsync.Reason, number string, err error, hint string) {
 		p.err = &RowError{File: p.wish.Source.File, Line: p.wish.Source.Line, Column: p.numCol, Code: code,
-			UPN: p.wish.UPN, Number: p.raw, Err: err, Hint: hint}
+			UPN: p.wish.UPN, Number: number, Err: err, Hint: hint}
 	}
 	n, err := numsync.ParseNumber(p.raw, p.region)
 	switch {
 	case err != nil && p.unknown:
-		fail(numsync.BadNumber, fmt.Errorf("%w (%s is not a known user, so national numbers cannot be read)", err, p.wish.UPN), "")
+		fail(numsync.BadNumber, p.raw, fmt.Errorf("%w (%s is not a known user, so national numbers cannot be read)", err, p.wish.UPN), "")
 	case err != nil:
-		fail(numsync.BadNumber, err, "")
+		fail(numsync.BadNumber, p.raw, err, "")
 	case n.Ext != "" && p.wish.Type != "" && p.wish.Type != numsync.DirectRouting:
-		fail(numsync.NoExtensionAllowed, fmt.Errorf("%s carries an extension, which only Direct Routing numbers may; the row says %s", n, p.wish.Type),
+		fail(numsync.NoExtensionAllowed, n.String(), fmt.Errorf("%s carries an extension, which only Direct Routing numbers may; the row says %s", n, p.wish.Type),
 			"drop the extension, or set the type to DirectRouting if the number is routed by your own SBC")
 	default:
 		p.wish.Number = n
@@ -490,6 +495,9 @@ func (p *pendingRow) normalise() {
 // add files a normalised row: a reject, a repeat of an earlier row, or a
 // new row whose clashes are judged in result.
 func (s *sheetSet) add(p pendingRow) {
+	if p.hidden != nil {
+		s.res.Warnings = append(s.res.Warnings, *p.hidden)
+	}
 	if p.err != nil {
 		s.res.Rejects = append(s.res.Rejects, p.err.Issue())
 		return

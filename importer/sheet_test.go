@@ -355,3 +355,58 @@ func TestReadSheetsKnownNumbers(t *testing.T) {
 		}
 	}
 }
+
+// A rejected row says which number it was about in the normalised form
+// whenever the number could be read, and a number refused with a hint
+// (another country's digits without "+") carries that hint to the reject.
+func TestRejectedRowNumbers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rows.csv")
+	sheet := "UPN,Number,Type\n" +
+		"erin@contoso.com,+1 (425) 555-0103 x9,CallingPlan\n" +
+		"alice@contoso.com,442079460150,\n" +
+		"dave@contoso.com,＋１ ４２５－５５５－０１０６,\n"
+	if err := os.WriteFile(path, []byte(sheet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadSheets(context.Background(), []string{path}, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rejects) != 2 {
+		t.Fatalf("rejects = %+v; want two", res.Rejects)
+	}
+	ext, plus := res.Rejects[0], res.Rejects[1]
+	if ext.Code != numsync.NoExtensionAllowed || ext.Number != "+14255550103;ext=9" {
+		t.Errorf("extension reject = %s %q; want NO_EXTENSION_ALLOWED with +14255550103;ext=9", ext.Code, ext.Number)
+	}
+	if plus.Code != numsync.BadNumber || plus.Number != "442079460150" || !strings.Contains(plus.Hint, "did you mean +44 20 7946 0150? write the +") {
+		t.Errorf("reject = %+v; want BAD_NUMBER with the cell and a hint naming +44 20 7946 0150", plus)
+	}
+	if len(res.Wishes) != 1 || res.Wishes[0].Number.String() != "+14255550106" {
+		t.Errorf("wishes = %+v; want dave with +14255550106 read from full-width digits", res.Wishes)
+	}
+}
+
+// A cell holding a bidirectional or invisible control gives its row a
+// HIDDEN_CHARACTER warning that shows the character instead of obeying it.
+func TestHiddenCharacterWarnsTheRow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rtl.csv")
+	sheet := "UPN,Number,LocationId\nalice@contoso.com,+14255550101,HQ\u202E\ncarol@contoso.com,+442079460000,\n"
+	if err := os.WriteFile(path, []byte(sheet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ReadSheets(context.Background(), []string{path}, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 {
+		t.Fatalf("warnings = %+v; want one", res.Warnings)
+	}
+	w := res.Warnings[0]
+	if w.Code != numsync.HiddenCharacter || w.Line != 2 || w.Column != "LocationId" || !strings.Contains(w.Message, "HQ⟨U+202E⟩") {
+		t.Errorf("warning = %+v", w)
+	}
+	if len(res.Wishes) != 2 {
+		t.Errorf("wishes = %+v; the warned row is still read", res.Wishes)
+	}
+}

@@ -63,7 +63,7 @@ func TestReadInventoryBothMicrosoftExports(t *testing.T) {
 						LocationID:   "loc-us-1", LocationUpdateSupported: true, Operator: "Microsoft",
 						Source: numsync.SourceOnline, ActivationState: "Activated",
 					},
-					HolderID: "dc13d97b-7897-494e-bc28-6b469bf7a70e", Category: numsync.Primary, Source: src(tc.file, tc.line0),
+					HolderID: "dc13d97b-7897-494e-bc28-6b469bf7a70e", HolderType: "User", Category: numsync.Primary, Source: src(tc.file, tc.line0),
 				},
 				{
 					InventoryNumber: numsync.InventoryNumber{
@@ -81,7 +81,7 @@ func TestReadInventoryBothMicrosoftExports(t *testing.T) {
 						LocationID:   "loc-gb-1", LocationUpdateSupported: tc.file == "inventory-acquired.csv", Operator: "Contoso Telecom",
 						Source: numsync.SourceOnline, ActivationState: "Activated",
 					},
-					HolderID: "6f1e2d3c-aaaa-4bbb-8ccc-123456789abc", Category: numsync.Primary, Source: src(tc.file, tc.line0+2),
+					HolderID: "6f1e2d3c-aaaa-4bbb-8ccc-123456789abc", HolderType: "ResourceAccount", Category: numsync.Primary, Source: src(tc.file, tc.line0+2),
 				},
 				{
 					InventoryNumber: numsync.InventoryNumber{
@@ -89,7 +89,7 @@ func TestReadInventoryBothMicrosoftExports(t *testing.T) {
 						Capabilities:            []numsync.Capability{numsync.CapUser},
 						LocationUpdateSupported: true, Source: tc.drSource, ActivationState: "Activated",
 					},
-					HolderID: "a1b2c3d4-0000-4000-8000-00000000000d", Category: numsync.Private, Source: src(tc.file, tc.line0+3),
+					HolderID: "a1b2c3d4-0000-4000-8000-00000000000d", HolderType: "User", Category: numsync.Private, Source: src(tc.file, tc.line0+3),
 				},
 			}
 			// Export-CsAcquiredPhoneNumber has no LocationUpdateSupported:
@@ -247,5 +247,37 @@ func TestReadLocationsBrokenRows(t *testing.T) {
 	)
 	if len(locs) != 2 || locs[0].ID != "loc-de-1" || locs[1].ID != "loc-nl-1" {
 		t.Errorf("locations = %+v", locs)
+	}
+}
+
+// Two users with one object id would make an export's holder a guess:
+// both rows are rejected, each naming the other's line.
+func TestReadUsersRepeatedObjectID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "users.csv")
+	body := "UserPrincipalName,ObjectId,UsageLocation,AccountEnabled\n" +
+		"ann@contoso.com,4f1c2b7a-0000-4000-8000-00000000000a,US,true\n" +
+		"bob@contoso.com,4f1c2b7a-0000-4000-8000-00000000000b,US,true\n" +
+		"ann2@contoso.com,User_4F1C2B7A-0000-4000-8000-00000000000A,US,true\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	users, problems, err := ReadUsers(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].UPN != "bob@contoso.com" {
+		t.Errorf("users %+v, want only bob", users)
+	}
+	if len(problems) != 2 {
+		t.Fatalf("problems %+v, want one per repeated row", problems)
+	}
+	for i, want := range []struct {
+		line  int
+		other string
+	}{{2, "ann2@contoso.com at " + path + ":4"}, {4, "ann@contoso.com at " + path + ":2"}} {
+		p := problems[i]
+		if p.Code != numsync.DuplicateID || p.File != path || p.Line != want.line || !strings.Contains(p.Message, want.other) {
+			t.Errorf("problem %d = %+v, want DUPLICATE_ID at line %d naming %s", i, p, want.line, want.other)
+		}
 	}
 }

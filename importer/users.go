@@ -38,10 +38,12 @@ var usersSchema = []Column{
 // telephony (most of a tenant's SKUs) are ignored with one warning per file
 // listing them. An on-premises line URI that is not a valid number is a
 // problem, but the user still loads with the line as written: what counts
-// for rule R12 is that the attribute is set. Rows without a usable UPN, and
-// UPNs listed twice, are left out and reported.
+// for rule R12 is that the attribute is set. Rows without a usable UPN,
+// UPNs listed twice and every user whose object id another row repeats
+// (DUPLICATE_ID) are left out and reported.
 func ReadUsers(path string) ([]numsync.User, []numsync.Issue, error) {
 	var users []numsync.User
+	var places []numsync.Source
 	seen := make(map[string]int)
 	unknownLic := make(map[string]bool)
 	var unknownOrder []string
@@ -60,6 +62,7 @@ func ReadUsers(path string) ([]numsync.User, []numsync.Issue, error) {
 		}
 		seen[u.Key()] = rec.Line
 		users = append(users, u)
+		places = append(places, numsync.Source{File: path, Line: rec.Line})
 		if u.OnPremLine != "" {
 			// Reported, yet the user loads: what rule R12 needs is that the attribute is set.
 			if _, err := numsync.ParseNumber(u.OnPremLine, u.UsageLocation); err != nil {
@@ -74,6 +77,15 @@ func ReadUsers(path string) ([]numsync.User, []numsync.Issue, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	dup, dups := numsync.DuplicateObjectIDs(users, places, "none of these rows was loaded")
+	problems = append(problems, dups...)
+	kept := users[:0]
+	for i, u := range users {
+		if !dup[i] {
+			kept = append(kept, u)
+		}
+	}
+	users = kept
 	if len(unknownOrder) > 0 {
 		problems = append(problems, numsync.Issue{Code: numsync.UnknownValue, File: path,
 			Message: "ignored licence(s) that do not matter to telephony: " + strings.Join(unknownOrder, ", "),

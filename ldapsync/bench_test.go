@@ -17,7 +17,7 @@ import (
 )
 
 // benchUsers is the directory size of the benchmarks: 20,000 users, or
-// NUMSYNC_BENCH_LDAP_USERS (DESIGN.md states its target at 100,000).
+// NUMSYNC_BENCH_LDAP_USERS (docs/design.md states its target at 100,000).
 var benchUsers = func() int {
 	v := os.Getenv("NUMSYNC_BENCH_LDAP_USERS")
 	if v == "" {
@@ -41,7 +41,7 @@ func benchConfig(b *testing.B) (ldapsync.Config, *slapd) {
 
 // BenchmarkReadUsers reads every user of a benchUsers directory, paged
 // by 500, and maps it. Compare with BenchmarkLdapsearch, which runs the
-// same search with OpenLDAP's client (DESIGN.md section 8 asks for at most
+// same search with OpenLDAP's client (docs/design.md asks for at most
 // 1.5 times its time).
 func BenchmarkReadUsers(b *testing.B) {
 	cfg, _ := benchConfig(b)

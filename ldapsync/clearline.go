@@ -137,7 +137,7 @@ func (c *clearer) clear(e CleanupEntry) ClearResult {
 		r.Detail = fmt.Sprintf("%s is %q but the clean-up list names no value, so numsync cannot tell it is the one the plan saw: not changed; plan again", attr, r.Found)
 		return r
 	}
-	if now := c.normalised(entry); now != e.CurrentLine {
+	if now := c.current(entry); now != e.CurrentLine {
 		r.Outcome = ChangedSince
 		r.Detail = fmt.Sprintf("%s is now %q, the clean-up list was made when it was %q: left as it is; plan again to see whether it still blocks", attr, r.Found, e.CurrentLine)
 		return r
@@ -165,9 +165,9 @@ func (c *clearer) clear(e CleanupEntry) ClearResult {
 	return r
 }
 
-// normalised is the line attribute of e as a directory read maps it, so it
+// current is the line attribute of e as a directory read maps it, so it
 // compares with what the plan saw.
-func (c *clearer) normalised(e *ldap.Entry) string {
+func (c *clearer) current(e *ldap.Entry) string {
 	rec, ok := c.d.m.mapEntry(e, c.src.name(), 0)
 	if !ok {
 		return ""

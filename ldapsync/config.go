@@ -27,6 +27,12 @@ const (
 	maxPageSize = 1000
 )
 
+// Decoders of search results, for [Config.Decoder].
+const (
+	DecoderFast   = "fast"
+	DecoderGoLDAP = "go-ldap"
+)
+
 // Config says how to reach the directory and how to read its entries. It is
 // the `directory:` section of numsync's YAML configuration.
 type Config struct {
@@ -63,6 +69,12 @@ type Config struct {
 	// includes the time the caller takes over the users of the page (the
 	// entries are handed on as they arrive, not buffered whole).
 	Timeout time.Duration `yaml:"timeout"`
+
+	// Decoder picks who decodes the search results: [DecoderFast] (the
+	// default), numsync's own reader under go-ldap, or [DecoderGoLDAP],
+	// go-ldap alone, slower, for when a go-ldap upgrade breaks the fast
+	// one. Both give the same users.
+	Decoder string `yaml:"decoder"`
 
 	// LDIFFile, when set, reads users from this LDIF export instead of a
 	// live directory (see [Open]).
@@ -169,6 +181,9 @@ func (c *Config) Validate() error {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
 	}
+	if c.Decoder == "" {
+		c.Decoder = DecoderFast
+	}
 	_, problems := c.Mapping.compile(c.sourceName())
 	for _, p := range problems {
 		bad(p.Key, "%s", p.Msg)
@@ -232,6 +247,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Timeout < 0 {
 		bad("timeout", "must be positive")
+	}
+	if c.Decoder != DecoderFast && c.Decoder != DecoderGoLDAP {
+		bad("decoder", "%q is not a decoder: use %s (the default) or %s", c.Decoder, DecoderFast, DecoderGoLDAP)
 	}
 	return errors.Join(errs...)
 }

@@ -142,10 +142,11 @@ directory:
 		t.Fatalf("read %d records", len(recs))
 	}
 	a, b := recs[0], recs[1]
-	// A national number is read in the user's usage location; an account
+	// The line is kept as AD holds it (a national number, read in the
+	// user's usage location, is valid and so no problem); an account
 	// whose state cannot be read is taken as disabled.
 	wantA := numsync.User{UPN: "aa@example.com", DN: "CN=A,OU=Resource Accounts,DC=example,DC=com", Kind: numsync.KindResource,
-		UsageLocation: "GB", OnPremLine: "+442079460123", Source: "ldif"}
+		UsageLocation: "GB", OnPremLine: "020 7946 0123", Source: "ldif"}
 	if !reflect.DeepEqual(a.User, wantA) || a.GUID != "f81d4fae-7dec-11d0-a765-00a0c91e6bf6" {
 		t.Errorf("user A %+v (GUID %s), want %+v", a.User, a.GUID, wantA)
 	}

@@ -164,11 +164,13 @@ func makeUser(i int) testUser {
 		u.OnPremLine = "tel:+1-425-BAD"
 		problems = append(problems, numsync.Issue{Code: numsync.BadNumber, UPN: upn, Number: "tel:+1-425-BAD", Column: "msRTCSIP-Line"})
 	case i%125 == 0:
+		// The line is kept as AD holds it, spaces and all: that is what an
+		// admin searches for and clears.
 		add("msRTCSIP-Line", fmt.Sprintf("+44 20 7946 0%03d", i%1000))
-		u.OnPremLine = fmt.Sprintf("+442079460%03d", i%1000)
+		u.OnPremLine = fmt.Sprintf("+44 20 7946 0%03d", i%1000)
 	case i%5 == 0:
 		add("msRTCSIP-Line", fmt.Sprintf("tel:+1425555%04d;ext=%d", i%10000, i%1000))
-		u.OnPremLine = fmt.Sprintf("+1425555%04d;ext=%d", i%10000, i%1000)
+		u.OnPremLine = fmt.Sprintf("tel:+1425555%04d;ext=%d", i%10000, i%1000)
 	}
 	return testUser{entry: e, want: ldapsync.Record{User: u, GUID: guidText(i), Roles: roles, Problems: problems}}
 }

@@ -49,7 +49,8 @@ func (s *ldapSource) fail(msg string, err error) *Error {
 // connect dials, secures and binds. The connection is closed when ctx ends,
 // which also ends any operation waiting on it, or when release is called.
 // go-ldap reads the connection through the returned [tapConn], which search
-// taps for its entries.
+// taps for its entries; with decoder: go-ldap there is no tap (nil) and
+// go-ldap reads the connection itself.
 func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, *tapConn, func(), error) {
 	pw, err := s.cfg.password()
 	if err != nil {
@@ -114,8 +115,12 @@ func (s *ldapSource) connect(ctx context.Context) (*ldap.Conn, *tapConn, func(),
 		raw.Close()
 		return nil, nil, nil, s.fail("cannot connect", err)
 	}
-	tap := newTapConn(c)
-	conn := ldap.NewConn(tap, ldaps || s.cfg.StartTLS)
+	var tap *tapConn
+	if s.cfg.Decoder == DecoderFast {
+		tap = newTapConn(c)
+		c = tap
+	}
+	conn := ldap.NewConn(c, ldaps || s.cfg.StartTLS)
 	conn.Start()
 	conn.SetTimeout(s.cfg.Timeout)
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -292,7 +297,7 @@ func (s *ldapSource) search(ctx context.Context, conn *ldap.Conn, tap *tapConn, 
 }
 
 // pageEnd is what go-ldap reports of a page: everything but its entries,
-// which the tap delivers.
+// which the tap delivers (or, with no tap, go-ldap too).
 type pageEnd struct {
 	cookie []byte
 	ended  bool // the server's paged-results control came back
@@ -300,10 +305,24 @@ type pageEnd struct {
 	err    error
 }
 
+// note records the referral or paging control of the search's current
+// message.
+func (end *pageEnd) note(resp ldap.Response) {
+	if ref := resp.Referral(); ref != "" {
+		end.refs = append(end.refs, ref)
+	}
+	if c, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
+		end.cookie, end.ended = c.Cookie, true
+	}
+}
+
 // page runs one page of a paged search, returning the cookie for the next.
 // The entries come from the tap; go-ldap, in a goroutine of its own here,
 // reports the rest.
 func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, tc *tapConn, req *ldap.SearchRequest, base int, entry func(int, *ldap.Entry, int) error, reference func(int, string)) (cookie []byte, n int, err error) {
+	if tc == nil {
+		return s.plainPage(ctx, conn, req, base, entry, reference)
+	}
 	pctx, cancel := context.WithCancel(ctx)
 	// Cancelling tells the client to abandon the page when entry fails
 	// half-way.
@@ -320,12 +339,7 @@ func (s *ldapSource) page(ctx context.Context, conn *ldap.Conn, tc *tapConn, req
 				// search goes to the tap. Never lose one silently.
 				end.err = ldap.NewError(ldap.ErrorUnexpectedResponse, errors.New("an entry bypassed the reader"))
 			}
-			if ref := resp.Referral(); ref != "" {
-				end.refs = append(end.refs, ref)
-			}
-			if c, ok := ldap.FindControl(resp.Controls(), ldap.ControlTypePaging).(*ldap.ControlPaging); ok {
-				end.cookie, end.ended = c.Cookie, true
-			}
+			end.note(resp)
 		}
 		if err := resp.Err(); err != nil {
 			end.err = err
@@ -370,23 +384,52 @@ wait:
 			break wait
 		}
 	}
+	cookie, err = s.endPage(ctx, end, base, reference)
+	return cookie, n, err
+}
+
+// plainPage is page with go-ldap decoding the entries (decoder: go-ldap):
+// slower, and there so that a go-ldap upgrade that breaks the tap leaves a
+// way to read the directory.
+func (s *ldapSource) plainPage(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, base int, entry func(int, *ldap.Entry, int) error, reference func(int, string)) (cookie []byte, n int, err error) {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resp := conn.SearchAsync(pctx, req, 1)
+	var end pageEnd
+	for resp.Next() {
+		if e := resp.Entry(); e != nil {
+			n++
+			if err := entry(base, e, 0); err != nil {
+				return nil, n, &callbackError{err}
+			}
+		}
+		end.note(resp)
+	}
+	end.err = resp.Err()
+	cookie, err = s.endPage(ctx, end, base, reference)
+	return cookie, n, err
+}
+
+// endPage reports a page's referrals and tells a complete page (its
+// cookie for the next) from one cut short.
+func (s *ldapSource) endPage(ctx context.Context, end pageEnd, base int, reference func(int, string)) (cookie []byte, err error) {
 	for _, ref := range end.refs {
 		reference(base, ref)
 	}
 	if end.err != nil {
-		return nil, n, end.err
+		return nil, end.err
 	}
 	// The client reports a cancelled search as a clean end.
 	if err := ctx.Err(); err != nil {
-		return nil, n, s.fail("reading abandoned", err)
+		return nil, s.fail("reading abandoned", err)
 	}
 	// The client also ends a search on a connection that is already closed
 	// without an error. As the paging control is critical, a server that
 	// finished the page has sent one back.
 	if !end.ended {
-		return nil, n, ldap.NewError(ldap.ErrorNetwork, errors.New("the page ended without the server's paged-results control: the connection was closed"))
+		return nil, ldap.NewError(ldap.ErrorNetwork, errors.New("the page ended without the server's paged-results control: the connection was closed"))
 	}
-	return end.cookie, n, nil
+	return end.cookie, nil
 }
 
 // criticalPaging is the paged-results control marked critical, so that a

@@ -99,6 +99,10 @@ func checkRecords(t *testing.T, recs []ldapsync.Record, n int, source string) {
 			}
 			p.Message, p.Hint, p.File, p.Line = "", "", "", 0
 		}
+		if got.Place.File == "" {
+			t.Errorf("%s: the record does not say where it was read", got.User.UPN)
+		}
+		got.Place = numsync.Source{}
 		if !reflect.DeepEqual(got, want) {
 			if bad++; bad <= 5 {
 				t.Errorf("user %d:\n got %+v\nwant %+v", i, got, want)
@@ -119,6 +123,60 @@ func TestReadEveryUser(t *testing.T) {
 	// Every user is read although the server returns at most 1000 entries
 	// per search; computers, groups and the account without UPN are not.
 	checkRecords(t, recs, sharedUsers, ldapsync.SourceLDAP)
+}
+
+// TestDecodersReadTheSameUsers reads the test directory with the fast
+// decoder and with go-ldap's own (decoder: go-ldap), in the clear and over
+// StartTLS: the records (users, GUIDs, roles, problems) are the same, in
+// the same order. A go-ldap upgrade that breaks the fast path shows here,
+// and decoder: go-ldap is a safe way round it meanwhile.
+func TestDecodersReadTheSameUsers(t *testing.T) {
+	s := sharedServer(t)
+	for _, tc := range []struct {
+		name     string
+		startTLS bool
+	}{{"Plain", false}, {"StartTLS", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			read := func(decoder string) []ldapsync.Record {
+				t.Helper()
+				cfg := plainConfig(t, s)
+				cfg.Decoder = decoder
+				if tc.startTLS {
+					cfg.StartTLS, cfg.InsecurePlain, cfg.CAFile = true, false, s.caFile
+				}
+				recs, err := readRecords(t, newDirectory(t, cfg))
+				if err != nil {
+					t.Fatalf("decoder %s: %v", decoder, err)
+				}
+				return recs
+			}
+			fast, plain := read(ldapsync.DecoderFast), read(ldapsync.DecoderGoLDAP)
+			checkRecords(t, plain, sharedUsers, ldapsync.SourceLDAP)
+			if len(fast) != len(plain) {
+				t.Fatalf("the fast decoder read %d users, go-ldap %d", len(fast), len(plain))
+			}
+			bad := 0
+			for i := range fast {
+				if !reflect.DeepEqual(fast[i], plain[i]) {
+					if bad++; bad <= 3 {
+						t.Errorf("user %d:\n fast   %+v\n go-ldap %+v", i, fast[i], plain[i])
+					}
+				}
+			}
+			if bad > 3 {
+				t.Errorf("... %d users differ in all", bad)
+			}
+		})
+	}
+}
+
+func TestUnknownDecoderIsRefused(t *testing.T) {
+	cfg := ldapsync.Config{URL: "ldaps://dc.example.com", BindDN: "numsync", PasswordEnv: "X", BaseDNs: []string{"DC=example,DC=com"}, Decoder: "ber"}
+	err := cfg.Validate()
+	var ce *ldapsync.ConfigError
+	if !errors.As(err, &ce) || ce.Key != "directory.decoder" || !strings.Contains(err.Error(), "go-ldap") {
+		t.Fatalf("Validate = %v, want a directory.decoder error naming the choices", err)
+	}
 }
 
 func TestUsersImplementsDirectory(t *testing.T) {

@@ -197,7 +197,7 @@ func TestLDIFUsersSkipEntriesWithoutUPN(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []numsync.User{{UPN: "a@example.com", DN: "CN=A,OU=Staff,DC=example,DC=com", Kind: numsync.KindUser, UsageLocation: "US", OnPremLine: "+14255550101", Source: "ldif"}}
+	want := []numsync.User{{UPN: "a@example.com", DN: "CN=A,OU=Staff,DC=example,DC=com", Kind: numsync.KindUser, UsageLocation: "US", OnPremLine: "tel:+14255550101", Source: "ldif"}}
 	if !reflect.DeepEqual(users, want) {
 		t.Errorf("users %+v, want %+v", users, want)
 	}

@@ -21,6 +21,9 @@ type Record struct {
 	GUID string
 	// Roles are the admin roles granted through role_groups, sorted.
 	Roles []numsync.Role
+	// Place is where the entry was read: the LDIF file and the entry's
+	// line, or the server URL and, as line, 0.
+	Place numsync.Source
 	// Problems are values the mapping could not use: an msRTCSIP-Line that
 	// is not a number (kept raw in User.OnPremLine), a malformed GUID,
 	// usage location or userAccountControl.
@@ -131,7 +134,7 @@ func (m *mapper) mapEntry(e *ldap.Entry, file string, line int) (Record, bool) {
 	if upn == "" {
 		return Record{}, false
 	}
-	rec := Record{User: numsync.User{
+	rec := Record{Place: numsync.Source{File: file, Line: line}, User: numsync.User{
 		UPN:         upn,
 		DisplayName: strings.TrimSpace(first(e, a.DisplayName)),
 		Mail:        strings.TrimSpace(first(e, a.Mail)),
@@ -181,16 +184,15 @@ func (m *mapper) mapEntry(e *ldap.Entry, file string, line int) (Record, bool) {
 		}
 	}
 	if line := strings.TrimSpace(first(e, a.Line)); line != "" {
-		n, err := numsync.ParseNumber(line, rec.User.UsageLocation)
-		if err != nil {
-			rec.User.OnPremLine = line
+		// Kept as AD holds it ("tel:+61255502099;ext=12"): that is what an
+		// admin searches for and clears, and what clear-line compares.
+		rec.User.OnPremLine = line
+		if _, err := numsync.ParseNumber(line, rec.User.UsageLocation); err != nil {
 			hint := "correct or clear " + a.Line + " in AD"
 			if ne, ok := err.(*numsync.NumberError); ok && ne.Hint != "" {
 				hint = ne.Hint
 			}
 			problem(numsync.BadNumber, a.Line, line, fmt.Sprintf("%s: %v", a.Line, err), hint)
-		} else {
-			rec.User.OnPremLine = n.String()
 		}
 	}
 	if len(m.licenses)+len(m.roles) > 0 {

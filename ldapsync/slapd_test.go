@@ -281,6 +281,7 @@ func sharedServer(tb testing.TB) *slapd { return lazyStart(tb, sharedUsers) }
 
 func lazyStart(tb testing.TB, users int) *slapd {
 	tb.Helper()
+	skipShort(tb)
 	l := lazyServers[users]
 	l.once.Do(func() {
 		dir, err := os.MkdirTemp("", "numsync-slapd-")
@@ -296,9 +297,18 @@ func lazyStart(tb testing.TB, users int) *slapd {
 	return l.s
 }
 
+// skipShort skips a test that needs a slapd under go test -short, the
+// contributors' quick loop; scripts/test runs it.
+func skipShort(tb testing.TB) {
+	if testing.Short() {
+		tb.Skip("starts slapd; runs without -short (scripts/test)")
+	}
+}
+
 // ownServer starts a server the test may kill.
 func ownServer(tb testing.TB, users int) *slapd {
 	tb.Helper()
+	skipShort(tb)
 	s, err := startSlapd(tb.TempDir(), users)
 	if err != nil {
 		tb.Fatal(err)

@@ -13,7 +13,7 @@ import (
 )
 
 // Reading a large directory with go-ldap alone costs about three times what
-// ldapsearch takes (DESIGN.md section 8 allows 1.5): go-ldap decodes every
+// ldapsearch takes (docs/design.md allows 1.5): go-ldap decodes every
 // message into a tree of asn1-ber packets, and asn1-ber copies each subtree
 // into its parent (go-asn1-ber/asn1-ber issue 49) and gives every value a
 // buffer of at least 512 bytes, some 450 allocations and 26 kB per AD user;

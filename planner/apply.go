@@ -15,15 +15,19 @@ import (
 type ApplyOptions struct {
 	// Actor is who applies; they must hold one of [numsync.Roles] (R15).
 	Actor string
-	// MaxRemoves holds the plan back when it removes more assignments. The
+	// MaxRemoves holds the plan back when it leaves more numbers with
+	// nobody ([numsync.Plan.Removals]). The
 	// zero value allows no removal at all ("max_removes: 0" is how an
 	// unattended job says so); a caller without a configured limit passes
 	// [numsync.DefaultMaxRemoves].
 	MaxRemoves numsync.Threshold
 	// Wait makes a locked store a reason to wait (polling every
-	// PollInterval, default 1s, until ctx is done) instead of failing.
+	// PollInterval, default 1s, until ctx is done) instead of failing;
+	// Waiting, when set, is told who holds the lock each time it is found
+	// taken.
 	Wait         bool
 	PollInterval time.Duration
+	Waiting      func(*numsync.LockedError)
 	// LockHolder names this process in the lock, for whoever finds it
 	// locked (user, host, pid); default: the actor.
 	LockHolder string
@@ -35,8 +39,9 @@ type ApplyOptions struct {
 	Held bool
 	// Progress is passed to the store: told after each applied operation.
 	Progress func(done int)
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Clock times the run, the lock wait and the lock's renewal (default
+	// [numsync.SystemClock]).
+	Clock numsync.Clock
 	// MailFrom is the From address of notification emails (default
 	// "numsync@localhost").
 	MailFrom string
@@ -72,8 +77,8 @@ func (e *NotAuthorizedError) Error() string {
 // Reason returns [numsync.NotAuthorized].
 func (e *NotAuthorizedError) Reason() numsync.Reason { return numsync.NotAuthorized }
 
-// HeldBackError is returned when a plan removes more assignments than the
-// guard allows. Nothing was applied.
+// HeldBackError is returned when a plan leaves more numbers with nobody
+// than the guard allows (see [numsync.Plan.Removals]). Nothing was applied.
 type HeldBackError struct {
 	Removes   int
 	Limit     int
@@ -82,7 +87,7 @@ type HeldBackError struct {
 }
 
 func (e *HeldBackError) Error() string {
-	return fmt.Sprintf("held back: the plan removes %d assignments, more than the limit of %d (max_removes %s); nothing was applied",
+	return fmt.Sprintf("held back: the plan removes %d numbers that no one else takes, more than the limit of %d (max_removes %s); nothing was applied",
 		e.Removes, e.Limit, e.Threshold)
 }
 
@@ -119,18 +124,15 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 	if p == nil {
 		return numsync.Run{}, errors.New("apply: no plan")
 	}
-	clock := opts.Now
-	if clock == nil {
-		clock = time.Now
-	}
-	started := clock()
+	clock := opts.clock()
+	started := clock.Now()
 	digest := opts.PlanDigest
 	if digest == "" {
 		digest = Digest(p)
 	}
 	refuse := func(status numsync.RunStatus, cause error) (numsync.Run, error) {
 		run, err := st.RecordRun(context.WithoutCancel(ctx), numsync.Run{
-			Actor: opts.Actor, Started: started, Ended: clock(), Status: status,
+			Actor: opts.Actor, Started: started, Ended: clock.Now(), Status: status,
 			Counts: p.Counts, PlanDigest: digest, Message: cause.Error(),
 		})
 		if err != nil {
@@ -179,7 +181,7 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 		}
 		return nil
 	}
-	if removes := Removals(p); removes > threshold.Count || (threshold.Percent > 0 && removes > 0) {
+	if removes := p.Removals(); removes > threshold.Count || (threshold.Percent > 0 && removes > 0) {
 		current := 0
 		if threshold.Percent > 0 {
 			if err := loadTenant(); err != nil {
@@ -214,7 +216,7 @@ func Apply(ctx context.Context, st numsync.Store, p *numsync.Plan, opts ApplyOpt
 			return stale()
 		}
 		run, err := st.RecordRun(ctx, numsync.Run{
-			Actor: opts.Actor, Started: started, Ended: clock(), Status: numsync.RunNothingToDo,
+			Actor: opts.Actor, Started: started, Ended: clock.Now(), Status: numsync.RunNothingToDo,
 			Counts: p.Counts, PlanDigest: digest,
 		})
 		if err != nil {
@@ -270,19 +272,29 @@ func authorized(ctx context.Context, st numsync.Store, actor string) (bool, erro
 }
 
 // Hold takes the single-writer lock for opts.LockHolder (waiting for it
-// with opts.Wait) and keeps it renewed until the returned release is
-// called. A run that reads, plans and applies holds it throughout, so that
-// no other writer slips in between its plan and its apply.
+// with opts.Wait, until ctx is done) and keeps it renewed until the
+// returned release is called, which may be called more than once. A run
+// that reads, plans and applies holds it throughout, so that no other
+// writer slips in between its plan and its apply. The renewal goes on
+// after ctx is done: a transaction that a first signal lets finish still
+// holds the lock.
 func Hold(ctx context.Context, st numsync.Store, opts ApplyOptions) (release func(), err error) {
 	lock, err := takeLock(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
-	stopRenew := renew(ctx, lock, opts.LockTTL)
-	return func() {
+	stopRenew := renew(context.WithoutCancel(ctx), opts.clock(), lock, opts.LockTTL)
+	return sync.OnceFunc(func() {
 		stopRenew()
 		_ = lock.Release(context.WithoutCancel(ctx))
-	}, nil
+	}), nil
+}
+
+func (o ApplyOptions) clock() numsync.Clock {
+	if o.Clock == nil {
+		return numsync.SystemClock
+	}
+	return o.Clock
 }
 
 // takeLock takes the single-writer lock, waiting for it with opts.Wait.
@@ -304,17 +316,20 @@ func takeLock(ctx context.Context, st numsync.Store, opts ApplyOptions) (numsync
 		if err == nil || !opts.Wait || !errors.Is(err, numsync.ErrLocked) {
 			return l, err
 		}
+		if locked := (*numsync.LockedError)(nil); opts.Waiting != nil && errors.As(err, &locked) {
+			opts.Waiting(locked)
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("gave up waiting for the lock (%w): %w", ctx.Err(), err)
-		case <-time.After(poll):
+		case <-opts.clock().After(poll):
 		}
 	}
 }
 
 // renew keeps the lock alive while a long apply runs, so that it expires
 // only when this process dies. It returns the function that stops it.
-func renew(ctx context.Context, l numsync.Lock, ttl time.Duration) func() {
+func renew(ctx context.Context, clock numsync.Clock, l numsync.Lock, ttl time.Duration) func() {
 	if ttl <= 0 {
 		ttl = defaultLockTTL
 	}
@@ -322,15 +337,13 @@ func renew(ctx context.Context, l numsync.Lock, ttl time.Duration) func() {
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		tick := time.NewTicker(ttl / 3)
-		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				return
 			case <-ctx.Done():
 				return
-			case <-tick.C:
+			case <-clock.After(ttl / 3):
 				// A failed renewal is not fatal: the revision check still
 				// refuses a plan that someone else's apply overtook.
 				_ = l.Renew(ctx)
@@ -338,37 +351,4 @@ func renew(ctx context.Context, l numsync.Lock, ttl time.Duration) func() {
 		}
 	}()
 	return func() { close(done); <-stopped }
-}
-
-// Removals counts the assignments p takes away: its removes, except the
-// first half of a move (a remove followed by an assign to the same identity
-// in the same category, or of the same number), which [Plan] writes for
-// swaps, rotations and moves between categories. This is what the
-// max_removes guard compares with its limit.
-func Removals(p *numsync.Plan) int {
-	lastAssign := make(map[string]int)
-	for i, op := range p.Ops {
-		if op.Action == numsync.Assign && op.After != nil {
-			u := numsync.UPNKey(op.UPN)
-			lastAssign[u+"\x00"+string(op.Category.OrPrimary())] = i
-			lastAssign[u+"\x01"+op.After.Number.String()] = i
-		}
-	}
-	n := 0
-	for i, op := range p.Ops {
-		if op.Action != numsync.Remove {
-			continue
-		}
-		u := numsync.UPNKey(op.UPN)
-		assignedLater := func(key string) bool {
-			j, ok := lastAssign[key]
-			return ok && j > i
-		}
-		if assignedLater(u+"\x00"+string(op.Category.OrPrimary())) ||
-			(op.Before != nil && assignedLater(u+"\x01"+op.Before.Number.String())) {
-			continue
-		}
-		n++
-	}
-	return n
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/fakeclock"
 	"github.com/numsync/numsync/store"
 )
 
@@ -247,8 +248,8 @@ func TestApply(t *testing.T) {
 	t.Run("ThresholdBreachAppliesNothing", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1), bob, n(2), carol, n(3))
 		p := planOn(t, st, numsync.Policy{Mode: numsync.Authoritative}, wish(dave, n(4)))
-		if Removals(p) != 3 {
-			t.Fatalf("Removals = %d, want 3", Removals(p))
+		if p.Removals() != 3 {
+			t.Fatalf("Removals = %d, want 3", p.Removals())
 		}
 		before, rev := holdings(t, st), p.Revision
 		// The zero value is a count of 0: no removal at all.
@@ -276,11 +277,24 @@ func TestApply(t *testing.T) {
 	t.Run("SwapIsNotCountedAsRemoval", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1), bob, n(2))
 		p := planOn(t, st, numsync.Policy{}, wish(alice, n(2)), wish(bob, n(1)))
-		if Removals(p) != 0 {
-			t.Errorf("a swap counts %d removals, want 0", Removals(p))
+		if p.Removals() != 0 {
+			t.Errorf("a swap counts %d removals, want 0", p.Removals())
 		}
 		// Even a guard that allows no removal at all lets the swap through.
 		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Percent: 1}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	// A number one row frees and another row takes ends with someone: the
+	// guard counts only numbers that end with nobody.
+	t.Run("NumberHandedOnIsNotCountedAsRemoval", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1), bob, n(2))
+		p := planOn(t, st, numsync.Policy{}, wish(alice, ""), wish(carol, n(1)), wish(bob, ""))
+		if p.Removals() != 1 || p.Counts.Remove != 2 {
+			t.Fatalf("Removals = %d (rows remove %d); want 1: only bob's number ends with nobody", p.Removals(), p.Counts.Remove)
+		}
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, MaxRemoves: numsync.Threshold{Count: 1}}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -309,35 +323,102 @@ func TestApply(t *testing.T) {
 
 	t.Run("LockedStoreFailsFastNamingHolder", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1))
+		if _, err := st.Lock(ctx, "nightly run on host7 pid 4242", time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		p := planOn(t, st, numsync.Policy{}, wish(bob, n(2)))
+		_, err := Apply(ctx, st, p, ApplyOptions{Actor: admin})
+		var locked *numsync.LockedError
+		if !errors.As(err, &locked) || !strings.Contains(err.Error(), "host7 pid 4242") {
+			t.Fatalf("err = %v, want a lock error naming the holder", err)
+		}
+	})
+
+	t.Run("WaitingApplyGoesThroughOnceTheHolderLetsGo", func(t *testing.T) {
+		st, _ := seeded(t, alice, n(1))
 		l, err := st.Lock(ctx, "nightly run on host7 pid 4242", time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := planOn(t, st, numsync.Policy{}, wish(bob, n(2)))
-		_, err = Apply(ctx, st, p, ApplyOptions{Actor: admin})
-		var locked *numsync.LockedError
-		if !errors.As(err, &locked) || !strings.Contains(err.Error(), "host7 pid 4242") {
-			t.Fatalf("err = %v, want a lock error naming the holder", err)
-		}
-		// With Wait, the apply goes through once the holder lets go.
+		clock := fakeclock.New(time.Now())
+		waiting := make(chan string, 10)
+		done := make(chan error, 1)
 		go func() {
-			time.Sleep(100 * time.Millisecond)
-			l.Release(ctx)
+			_, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, Wait: true, PollInterval: time.Second, Clock: clock,
+				Waiting: func(le *numsync.LockedError) { waiting <- le.Holder }})
+			done <- err
 		}()
-		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, Wait: true, PollInterval: 20 * time.Millisecond}); err != nil {
+		// Two looks at the lock, a poll interval apart, find it taken.
+		for range 2 {
+			select {
+			case holder := <-waiting:
+				if holder != "nightly run on host7 pid 4242" {
+					t.Errorf("waiting for %q, want the holder named", holder)
+				}
+			case err := <-done:
+				t.Fatalf("apply with Wait returned while the store was locked: %v", err)
+			}
+			clock.BlockUntil(1)
+			clock.Advance(time.Second)
+		}
+		clock.BlockUntil(1)
+		if got := holdings(t, st); got != "alice@example.com/Primary="+n(1) {
+			t.Fatalf("a waiting apply changed the store: %s", got)
+		}
+		if err := l.Release(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+		if err := <-done; err != nil {
 			t.Fatalf("waiting apply: %v", err)
+		}
+		if got := holdings(t, st); !strings.Contains(got, "bob@example.com/Primary="+n(2)) {
+			t.Errorf("after the wait: %s", got)
 		}
 	})
 
 	t.Run("LockOfCrashedHolderExpires", func(t *testing.T) {
-		st, _ := seeded(t, alice, n(1))
+		st, path := seeded(t, alice, n(1))
+		clock := fakeclock.New(time.Now())
+		st.UseClock(clock)
 		// A holder that took the lock and died without releasing it.
-		if _, err := st.Lock(ctx, "killed process", 50*time.Millisecond); err != nil {
+		dead := reopen(t, path)
+		dead.UseClock(clock)
+		if _, err := dead.Lock(ctx, "killed process", time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
-		if _, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}, wish(bob, n(2))), ApplyOptions{Actor: admin}); err != nil {
+		p := planOn(t, st, numsync.Policy{}, wish(bob, n(2)))
+		if _, err := Apply(ctx, st, p, ApplyOptions{Actor: admin, Clock: clock}); !errors.Is(err, numsync.ErrLocked) {
+			t.Fatalf("apply within the dead holder's ttl: %v, want ErrLocked", err)
+		}
+		clock.Advance(time.Minute)
+		if _, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}, wish(bob, n(2))), ApplyOptions{Actor: admin, Clock: clock}); err != nil {
 			t.Fatalf("apply after the lock expired: %v", err)
+		}
+	})
+
+	t.Run("HeldLockIsRenewedWhileTheRunGoesOn", func(t *testing.T) {
+		st, path := seeded(t, alice, n(1))
+		clock := fakeclock.New(time.Now())
+		st.UseClock(clock)
+		other := reopen(t, path)
+		other.UseClock(clock)
+		release, err := Hold(ctx, st, ApplyOptions{Actor: admin, LockHolder: "long run", LockTTL: 3 * time.Minute, Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+		// The renewal waits a third of the ttl; each time it has renewed,
+		// it waits again.
+		for range 4 {
+			clock.BlockUntil(1)
+			clock.Advance(time.Minute)
+		}
+		clock.BlockUntil(1)
+		// Four minutes on, past the first lease, the lock is still held.
+		if _, err := other.Lock(ctx, "someone else", time.Minute); !errors.Is(err, numsync.ErrLocked) {
+			t.Fatalf("another writer got the lock of a run that renews it: %v", err)
 		}
 	})
 
@@ -442,7 +523,7 @@ func TestRollback(t *testing.T) {
 		}
 	})
 
-	t.Run("ChangedOutsideNumsync", func(t *testing.T) {
+	t.Run("ChangedByAnImport", func(t *testing.T) {
 		st, _ := seeded(t, alice, n(1))
 		run, err := Apply(ctx, st, planOn(t, st, numsync.Policy{}, wish(alice, n(2))), ApplyOptions{Actor: admin})
 		if err != nil {
@@ -463,9 +544,10 @@ func TestRollback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The import recorded what it changed, so the rollback names it.
 		if len(back.Ops) != 0 || len(back.Rejects) != 1 || back.Rejects[0].Code != numsync.ChangedSince ||
-			!strings.Contains(back.Rejects[0].Message, "outside numsync") {
-			t.Errorf("rollback plan %q rejects %+v, want alice refused as changed outside numsync", opLines(back), back.Rejects)
+			!strings.Contains(back.Rejects[0].Message, "(inventory import, ") {
+			t.Errorf("rollback plan %q rejects %+v, want alice refused as changed by the inventory import", opLines(back), back.Rejects)
 		}
 	})
 

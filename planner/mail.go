@@ -107,7 +107,7 @@ func notice(from string, to mail.Address, id string, now time.Time, op numsync.O
 		body.WriteString("you have a Microsoft Teams phone number.\n\n")
 	}
 	fmt.Fprintf(&body, "Phone number:       %s\n", op.After.Number.Display())
-	fmt.Fprintf(&body, "Number type:        %s\n", typeName(op.After.Type))
+	fmt.Fprintf(&body, "Number type:        %s\n", op.After.Type.Label())
 	fmt.Fprintf(&body, "Used for:           %s\n", categoryName(op.Category))
 	fmt.Fprintf(&body, "Emergency location: %s\n", locationText(op.After.Location, locs))
 	body.WriteString("\nPeople can call you on this number in Teams. If something looks wrong, contact your Teams administrator.\n")
@@ -116,18 +116,6 @@ func notice(from string, to mail.Address, id string, now time.Time, op numsync.O
 	qp.Write([]byte(strings.ReplaceAll(body.String(), "\n", "\r\n")))
 	qp.Close()
 	return b.Bytes()
-}
-
-func typeName(t numsync.NumberType) string {
-	switch t {
-	case numsync.CallingPlan:
-		return "Calling Plan"
-	case numsync.OperatorConnect:
-		return "Operator Connect"
-	case numsync.DirectRouting:
-		return "Direct Routing"
-	}
-	return string(t)
 }
 
 func categoryName(c numsync.Category) string {

@@ -24,7 +24,9 @@ import (
 // change of the smallest identity and category is split: its remove goes to
 // phase 1 (freeing its old number for the rest of the cycle) and it becomes
 // an assign in phase 2, after the change that frees its new number. Both
-// halves carry the row's source; the pair counts as one change.
+// halves carry the row's source and name each other's step in Op.Pair; the
+// pair counts as one change. A move between categories is written the same
+// way: the remove of the old category and the assign of the new one.
 
 // takeNode is an assign or change in phase 2.
 type takeNode struct {
@@ -40,16 +42,16 @@ func (p *planner) orderedOps() []numsync.Op {
 			continue
 		}
 		if d.action == numsync.Remove {
-			removes = append(removes, slotOp{d.slot, p.removeOp(d.slot, d.before, d.w)})
+			removes = append(removes, slotOp{d.slot, p.removeOp(d.slot, d.before, d.w), nil})
 			continue
 		}
 		if d.release != nil {
-			removes = append(removes, slotOp{*d.release, p.removeOp(*d.release, holdingOf(p.x.held[*d.release]), d.w)})
+			removes = append(removes, slotOp{*d.release, p.removeOp(*d.release, holdingOf(p.x.held[*d.release]), d.w), d})
 		}
 		takes = append(takes, &takeNode{d: d, dep: -1})
 	}
 	for s := range p.authRemove {
-		removes = append(removes, slotOp{s, p.removeOp(s, holdingOf(p.x.held[s]), nil)})
+		removes = append(removes, slotOp{s, p.removeOp(s, holdingOf(p.x.held[s]), nil), nil})
 	}
 
 	slices.SortFunc(takes, func(a, b *takeNode) int { return a.d.slot.Compare(b.d.slot) })
@@ -70,12 +72,18 @@ func (p *planner) orderedOps() []numsync.Op {
 	split := breakCycles(takes)
 	for _, i := range split {
 		d := takes[i].d
-		removes = append(removes, slotOp{d.slot, p.removeOp(d.slot, d.before, d.w)})
+		removes = append(removes, slotOp{d.slot, p.removeOp(d.slot, d.before, d.w), d})
 	}
 
 	slices.SortFunc(removes, func(a, b slotOp) int { return a.slot.Compare(b.slot) })
 	ops := make([]numsync.Op, 0, len(removes)+len(takes))
+	// The remove that starts a change, by the change's decision, so that
+	// the two steps can be linked once the change is placed.
+	firstHalf := make(map[*decision]int)
 	for _, r := range removes {
+		if r.half != nil {
+			firstHalf[r.half] = len(ops)
+		}
 		ops = append(ops, r.op)
 	}
 	isSplit := make(map[int]bool, len(split))
@@ -91,7 +99,12 @@ func (p *planner) orderedOps() []numsync.Op {
 			emitted[j] = true
 		}
 		for k := len(chain) - 1; k >= 0; k-- {
-			ops = append(ops, p.takeOp(takes[chain[k]].d, isSplit[chain[k]]))
+			d := takes[chain[k]].d
+			op := p.takeOp(d, isSplit[chain[k]])
+			if j, ok := firstHalf[d]; ok {
+				op.Pair, ops[j].Pair = j+1, len(ops)+1
+			}
+			ops = append(ops, op)
 		}
 	}
 	return ops
@@ -141,6 +154,8 @@ func breakCycles(takes []*takeNode) []int {
 type slotOp struct {
 	slot numsync.Slot
 	op   numsync.Op
+	// half is the change this remove is the first step of, or nil.
+	half *decision
 }
 
 // removeOp makes the remove of slot s; w is the row that asked for it, nil

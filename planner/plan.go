@@ -130,9 +130,9 @@ type planner struct {
 }
 
 // Plan computes the plan that brings the tenant to what the wishes say,
-// following DESIGN.md sections 2 and 3. It is deterministic: the same input
-// gives the same plan, operation for operation, so the written plan.json is
-// byte-identical.
+// following the rules of docs/rules.md and the ordering of docs/design.md
+// ("The plan"). It is deterministic: the same input gives the same plan,
+// operation for operation, so the written plan.json is byte-identical.
 //
 // Decisions this function makes where the design leaves room:
 //   - A remove row succeeds for a disabled or absent identity (freeing the

@@ -19,6 +19,7 @@ type planCase struct {
 	blocked []string
 	warn    []string
 	counts  *numsync.Counts // checked when set (RowsRead/Sheets ignored)
+	pairs   [][2]int        // steps (from 1) linked as one change, checked when set
 	// final is who holds what after replaying the ops (only slots listed).
 	final map[string]string
 }
@@ -45,6 +46,33 @@ func (c planCase) run(t *testing.T) {
 	if c.counts != nil && p.Counts != *c.counts {
 		t.Errorf("counts: got %+v, want %+v", p.Counts, *c.counts)
 	}
+	// One row, one outcome: counting the operations (a linked pair as one
+	// change) gives the rows' counts, as every report does.
+	var byOps numsync.Counts
+	for i, op := range p.Ops {
+		byOps.Add(op)
+		if op.Pair != 0 {
+			other := p.Ops[op.Pair-1]
+			if other.Pair != i+1 || numsync.UPNKey(other.UPN) != numsync.UPNKey(op.UPN) || *other.Source != *op.Source {
+				t.Errorf("step %d is paired with step %d, which does not pair back with the same identity and row: %+v", i+1, op.Pair, other)
+			}
+		}
+	}
+	if byOps.Assign != p.Counts.Assign || byOps.Change != p.Counts.Change || byOps.Remove != p.Counts.Remove {
+		t.Errorf("operations count as %d/%d/%d (assign/change/remove), the rows as %d/%d/%d",
+			byOps.Assign, byOps.Change, byOps.Remove, p.Counts.Assign, p.Counts.Change, p.Counts.Remove)
+	}
+	if c.pairs != nil {
+		var got [][2]int
+		for i, op := range p.Ops {
+			if op.Pair > i+1 {
+				got = append(got, [2]int{i + 1, op.Pair})
+			}
+		}
+		if !slices.Equal(got, c.pairs) {
+			t.Errorf("paired steps = %v, want %v", got, c.pairs)
+		}
+	}
 	if p.Revision != ten.Revision || p.Version != numsync.PlanVersion {
 		t.Errorf("plan at revision %d version %d, want %d %d", p.Revision, p.Version, ten.Revision, numsync.PlanVersion)
 	}
@@ -65,6 +93,17 @@ func holds(assign ...string) func(*numsync.Tenant) {
 	return func(t *numsync.Tenant) {
 		for i := 0; i < len(assign); i += 2 {
 			hold(t, assign[i], numsync.Primary, assign[i+1])
+		}
+	}
+}
+
+// heldOutside makes num held by a resource account numsync does not know.
+func heldOutside(num string) func(*numsync.Tenant) {
+	return func(t *numsync.Tenant) {
+		for i := range t.Numbers {
+			if t.Numbers[i].E164 == num {
+				t.Numbers[i].Outside = numsync.OutsideHolder{ID: "6f1e2d3c-aaaa-4bbb-8ccc-123456789abc", Type: "ResourceAccount", Category: numsync.Primary}
+			}
 		}
 	}
 }
@@ -123,6 +162,10 @@ func TestRules(t *testing.T) {
 		{name: "UserCannotTakeVoiceAppNumber", wishes: []numsync.Wish{wish(alice, voiceApp)}, reject: []string{"alice@example.com CAPABILITY"}},
 		{name: "NumberTaken", setup: holds(bob, n(1)), wishes: []numsync.Wish{wish(alice, n(1))},
 			reject: []string{"alice@example.com NUMBER_TAKEN"}, counts: &numsync.Counts{Rejected: 1}},
+		{name: "NumberHeldOutsideTheDirectory", setup: heldOutside(n(3)), wishes: []numsync.Wish{wish(alice, n(3))},
+			reject: []string{"alice@example.com NUMBER_TAKEN"}, counts: &numsync.Counts{Rejected: 1}},
+		{name: "AuthoritativeNeverRemovesOutsideHolders", setup: heldOutside(n(3)), policy: numsync.Policy{Mode: numsync.Authoritative},
+			wishes: []numsync.Wish{wish(alice, n(1))}, ops: []string{"+ alice@example.com Primary none -> +14255550101"}},
 		{name: "Quarantined", policy: numsync.Policy{QuarantineDays: 3}, wishes: []numsync.Wish{wish(alice, quarantine)},
 			reject: []string{"alice@example.com QUARANTINED"}},
 		{name: "QuarantineOverriddenByRow", policy: numsync.Policy{QuarantineDays: 3},
@@ -184,6 +227,14 @@ func TestRules(t *testing.T) {
 		{name: "PrivateAndPrimaryAreSeparateSlots",
 			wishes: []numsync.Wish{wish(alice, n(1)), with(wish(alice, n(2)), func(w *numsync.Wish) { w.Category = numsync.Private })},
 			ops:    []string{"+ alice@example.com Primary none -> +14255550101", "+ alice@example.com Private none -> +14255550102"}},
+		// A value teams-apply.ps1 cannot quote refuses its own row, and the
+		// other rows go on (the script is not one throw).
+		{name: "UnquotableUPNRejectsItsRow", setup: func(t *numsync.Tenant) {
+			t.Users = append(t.Users, user("evil\r\nRemove-Item C:\\@example.com", "US", both...))
+		},
+			wishes: []numsync.Wish{wish("evil\r\nRemove-Item C:\\@example.com", n(1)), wish(alice, n(2))},
+			ops:    []string{"+ alice@example.com Primary none -> +14255550102"},
+			reject: []string{"evil\r\nRemove-Item C:\\@example.com BAD_ROW"}},
 		{name: "SheetRejectsAreCarried",
 			rejects: []numsync.Issue{{Code: numsync.BadNumber, UPN: bob, Number: "12", File: "s.csv", Line: 1, Message: "not a phone number"}},
 			reject:  []string{"bob@example.com BAD_NUMBER"}, counts: &numsync.Counts{Rejected: 1}},
@@ -202,8 +253,8 @@ func TestOrdering(t *testing.T) {
 				"~ bob@example.com Primary +14255550102 -> +14255550101",
 				"+ alice@example.com Primary none -> +14255550102",
 			},
-			counts: &numsync.Counts{Change: 2},
-			final:  map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1)}},
+			counts: &numsync.Counts{Change: 2}, pairs: [][2]int{{1, 3}},
+			final: map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1)}},
 		{name: "ChainOfThree", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(1))},
 			ops: []string{
@@ -212,8 +263,8 @@ func TestOrdering(t *testing.T) {
 				"~ bob@example.com Primary +14255550102 -> +14255550103",
 				"+ alice@example.com Primary none -> +14255550102",
 			},
-			counts: &numsync.Counts{Change: 3},
-			final:  map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(3), "carol@example.com/Primary": n(1)}},
+			counts: &numsync.Counts{Change: 3}, pairs: [][2]int{{1, 4}},
+			final: map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(3), "carol@example.com/Primary": n(1)}},
 		{name: "OpenChainRunsFromItsEnd", setup: holds(alice, n(1), bob, n(2), carol, n(3)),
 			wishes: []numsync.Wish{wish(alice, n(2)), wish(bob, n(3)), wish(carol, n(4))},
 			ops: []string{
@@ -227,7 +278,7 @@ func TestOrdering(t *testing.T) {
 				"- alice@example.com Primary +14255550101 -> none",
 				"+ bob@example.com Primary none -> +14255550101",
 			},
-			counts: &numsync.Counts{Assign: 1, Remove: 1}},
+			counts: &numsync.Counts{Assign: 1, Remove: 1}, pairs: [][2]int{}},
 		{name: "NumberFreedByChangeAway", setup: holds(alice, n(1)),
 			wishes: []numsync.Wish{wish(bob, n(1)), wish(alice, n(5))},
 			ops: []string{
@@ -265,8 +316,8 @@ func TestOrdering(t *testing.T) {
 				"- alice@example.com Primary +14255550101 -> none",
 				"+ alice@example.com Private none -> +14255550101",
 			},
-			counts: &numsync.Counts{Change: 1},
-			final:  map[string]string{"alice@example.com/Private": n(1), "alice@example.com/Primary": ""}},
+			counts: &numsync.Counts{Change: 1}, pairs: [][2]int{{1, 2}},
+			final: map[string]string{"alice@example.com/Private": n(1), "alice@example.com/Primary": ""}},
 		{name: "SwapBetweenCategories", setup: func(t *numsync.Tenant) {
 			hold(t, alice, numsync.Primary, n(1))
 			hold(t, alice, numsync.Private, n(2))
@@ -290,6 +341,7 @@ func TestOrdering(t *testing.T) {
 				"~ erin@example.com Primary +14255550105 -> +14255550106",
 				"+ frank@example.com Primary none -> +14255550105",
 			},
+			pairs: [][2]int{{1, 4}, {2, 6}},
 			final: map[string]string{"alice@example.com/Primary": n(2), "bob@example.com/Primary": n(1), "carol@example.com/Primary": n(4),
 				"dave@example.com/Primary": n(3), "erin@example.com/Primary": n(6), "frank@example.com/Primary": n(5)}},
 	}

@@ -279,6 +279,8 @@ func checkOps(ops []numsync.Op) error {
 			problem = fmt.Sprintf("unknown action %q", op.Action)
 		case op.After != nil && op.After.Number.IsZero():
 			problem = "after has no number"
+		case op.Pair != 0 && (op.Pair < 1 || op.Pair > len(ops) || op.Pair == i+1 || ops[op.Pair-1].Pair != i+1):
+			problem = fmt.Sprintf("pair %d names no step that pairs back with it", op.Pair)
 		}
 		if problem != "" {
 			return fmt.Errorf("operation %d (%s %s): %s", i+1, op.Action, op.UPN, problem)

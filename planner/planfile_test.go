@@ -57,7 +57,7 @@ func TestPlanFile(t *testing.T) {
 		if Digest(p) != Digest(q) || len(Digest(p)) != 64 {
 			t.Errorf("digests %q and %q", Digest(p), Digest(q))
 		}
-		for _, want := range []string{`"version": 1`, `"action": "change"`, `"source": null`, `"file": "s.csv"`, `"rows_read": 6`} {
+		for _, want := range []string{`"version": 1`, `"action": "change"`, `"source": null`, `"file": "s.csv"`, `"rows_read": 6`, `"pair": `} {
 			if !bytes.Contains(b, []byte(want)) {
 				t.Errorf("plan.json lacks %s:\n%s", want, b)
 			}
@@ -93,6 +93,7 @@ func TestPlanFile(t *testing.T) {
 			{"AssignWithBefore", strings.Replace(good, `"action": "change"`, `"action": "assign"`, 1), "an assign needs an after and no before"},
 			{"UnknownAction", strings.Replace(good, `"action": "remove"`, `"action": "delete"`, 1), `unknown action "delete"`},
 			{"TrailingData", good + "{}", "data after the plan"},
+			{"PairNotReturned", strings.Replace(good, `"pair": 1`, `"pair": 2`, 1), "names no step that pairs back with it"},
 			// A reviewed plan whose number someone changed by hand, in
 			// the file as written or reindented, or whose digest was
 			// removed or made up, is not the plan that was reviewed.
@@ -200,8 +201,8 @@ func TestRandomPlansApply(t *testing.T) {
 					t.Errorf("%s was refused %s as taken, but nobody holds it after the plan", rj.UPN, rj.Number)
 				}
 			}
-			if Removals(p) > p.Counts.Remove {
-				t.Errorf("Removals %d > counted removes %d", Removals(p), p.Counts.Remove)
+			if p.Removals() > p.Counts.Remove {
+				t.Errorf("Removals %d > counted removes %d", p.Removals(), p.Counts.Remove)
 			}
 		})
 	}

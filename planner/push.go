@@ -18,7 +18,7 @@ func CheckPush(ctx context.Context, st numsync.Store, ops []numsync.Op, opts App
 	} else if !ok {
 		return &NotAuthorizedError{Actor: opts.Actor}
 	}
-	removes := Removals(&numsync.Plan{Ops: ops})
+	removes := (&numsync.Plan{Ops: ops}).Removals()
 	if removes == 0 {
 		return nil
 	}

@@ -20,6 +20,13 @@ func (p *planner) decide(d *decision) {
 	if cur != nil {
 		d.before = holdingOf(cur)
 	}
+	// teams-apply.ps1 names the identity in a quoted value on one line: a
+	// value it cannot quote refuses this row, not the whole script.
+	if err := numsync.CheckQuotable(d.upn); err != nil {
+		p.rejectRow(d, numsync.BadRow, fmt.Sprintf("the user principal name %v; teams-apply.ps1 could not name the identity", err),
+			"correct the user principal name (in the sheet, or in the directory if it is spelled so there)")
+		return
+	}
 
 	if w.Remove() {
 		switch {
@@ -60,6 +67,11 @@ func (p *planner) decide(d *decision) {
 	if !ok {
 		return
 	}
+	if err := numsync.CheckQuotable(loc); err != nil {
+		p.rejectRow(d, numsync.BadRow, fmt.Sprintf("the emergency location id %v; teams-apply.ps1 could not name the location", err),
+			"correct the location id in the emergency locations file and load it again")
+		return
+	}
 	d.after = &numsync.Holding{Number: w.Number, Type: typ, Location: loc}
 	if cur != nil && *d.before == *d.after {
 		d.status = unchanged
@@ -80,7 +92,7 @@ func (p *planner) decide(d *decision) {
 	if (typ == numsync.CallingPlan || typ == numsync.OperatorConnect) && u.OnPremLine != "" {
 		d.status = blocked
 		d.issue = new(p.issueFor(d, numsync.OnPremLineSet,
-			fmt.Sprintf("%s has msRTCSIP-Line %q set on premises; a %s number waits until it is cleared in AD and synchronised", u.UPN, u.OnPremLine, typeName(typ)),
+			fmt.Sprintf("%s has msRTCSIP-Line %q set on premises; %s waits until it is cleared in AD and synchronised", u.UPN, u.OnPremLine, typ.ANumber()),
 			"clear msRTCSIP-Line (see ad-cleanup.csv), let the directory synchronise, and run again"))
 		return
 	}
@@ -144,9 +156,14 @@ func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryN
 			p.rejectRow(d, numsync.NotInInventory, "the number is not in the number inventory",
 				"if it is a Direct Routing number, write DirectRouting in the type column; otherwise load a current inventory export")
 		} else {
-			p.rejectRow(d, numsync.NotInInventory, fmt.Sprintf("the number is not in the number inventory; %s numbers must be acquired by the organisation first", typeName(typ)),
+			p.rejectRow(d, numsync.NotInInventory, fmt.Sprintf("the number is not in the number inventory; %s numbers must be acquired by the organisation first", typ.Label()),
 				"load a current inventory export, or check the number")
 		}
+		return false
+	}
+	if inv != nil && !inv.Outside.IsZero() {
+		p.rejectRow(d, numsync.NumberTaken, fmt.Sprintf("the number is held by %s, which numsync does not know and cannot take it from", inv.Outside),
+			"choose a free number; if that identity should give it up, remove the number from it in Teams and load a current inventory export")
 		return false
 	}
 	if inv != nil && typ != inv.Type {
@@ -155,7 +172,7 @@ func (p *planner) checkRow(d *decision, u *numsync.User, inv *numsync.InventoryN
 		return false
 	}
 	if w.Number.Ext != "" && typ != numsync.DirectRouting {
-		p.rejectRow(d, numsync.NoExtensionAllowed, fmt.Sprintf("a %s number cannot carry an extension (;ext=%s); only Direct Routing numbers can", typeName(typ), w.Number.Ext), "")
+		p.rejectRow(d, numsync.NoExtensionAllowed, fmt.Sprintf("%s cannot carry an extension (;ext=%s); only Direct Routing numbers can", typ.ANumber(), w.Number.Ext), "")
 		return false
 	}
 	need, who := numsync.CapUser, "user"

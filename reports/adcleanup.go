@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/numsync/numsync"
 )
 
 // onPremLineAttr is the on-premises attribute rule R12 waits on.
@@ -49,20 +51,20 @@ func ldifDN(dn string) string {
 func (f *facts) adCleanupLDIF(b *bufio.Writer) {
 	users := f.adUsers()
 	b.WriteString("version: 1\n")
-	fmt.Fprintf(b, "# numsync %s: clears %s of %d users so that their Calling Plan or\n", oneLine(f.in.RunID), onPremLineAttr, len(users))
+	fmt.Fprintf(b, "# numsync %s: clears %s of %d users so that their Calling Plan or\n", numsync.OneLine(f.in.RunID), onPremLineAttr, len(users))
 	b.WriteString("# Operator Connect numbers can be assigned (rule R12, ONPREM_LINE_SET).\n")
 	b.WriteString("# Check:  ldapmodify -n -f ad-cleanup.ldif\n")
 	b.WriteString("# Apply:  ldapmodify -c -H ldaps://DC -D BIND-DN -W -f ad-cleanup.ldif\n")
 	b.WriteString("# (-c goes on past users whose attribute is already empty.)\n")
 	for _, u := range users {
 		b.WriteString("\n")
-		fmt.Fprintf(b, "# %s waits for %s\n", oneLine(u.UPN), oneLine(strings.Join(u.Numbers, " ")))
+		fmt.Fprintf(b, "# %s waits for %s\n", numsync.OneLine(u.UPN), numsync.OneLine(strings.Join(u.Numbers, " ")))
 		if u.DN == "" {
 			b.WriteString("# no DN known for this user (not read from AD): see ad-cleanup.ps1, which finds it by UPN\n")
 			continue
 		}
 		if u.Line != "" {
-			fmt.Fprintf(b, "# current %s: %s\n", onPremLineAttr, oneLine(u.Line))
+			fmt.Fprintf(b, "# current %s: %s\n", onPremLineAttr, numsync.OneLine(u.Line))
 		}
 		b.WriteString(ldifDN(u.DN))
 		b.WriteString("\n")

@@ -50,7 +50,12 @@ func allDigits(s string) bool {
 //     gets a leading apostrophe, the OWASP advice against CSV injection.
 //     The apostrophe shows in the cell; that is the point: the text is
 //     shown, not evaluated.
+//   - A NUL is written as "⟨U+0000⟩": spreadsheets and terminals that
+//     show the file would cut the cell there or echo it raw.
 func SafeCell(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "⟨U+0000⟩")
+	}
 	if isE164Cell(s) {
 		return "\t" + s
 	}
@@ -123,12 +128,14 @@ func sourceString(s numsync.Source) string {
 	return string(strconv.AppendInt(b, int64(s.Line), 10))
 }
 
-// planCSV lists the operations in plan order, one a line.
+// planCSV lists the operations in plan order, one a line. The pair column
+// names the other step of a change carried out as a remove and an assign
+// (see [numsync.Op.Pair]): the two lines are one change.
 func (f *facts) planCSV(w *bufio.Writer) {
 	header := []string{"seq", "action", "upn", "category",
 		"before_number", "before_type", "before_location",
 		"after_number", "after_type", "after_location",
-		"country", "notify", "source"}
+		"country", "notify", "source", "pair"}
 	writeCSV(w, header, func(yield func([]string) bool) {
 		row := make([]string, len(header))
 		for i, op := range f.plan.Ops {
@@ -136,6 +143,10 @@ func (f *facts) planCSV(w *bufio.Writer) {
 			putHolding(row[4:7], op.Before)
 			putHolding(row[7:10], op.After)
 			row[10], row[11], row[12] = f.numberCountry(opNumber(op)), strconv.FormatBool(op.Notify), sourceText(op.Source)
+			row[13] = ""
+			if op.Pair != 0 {
+				row[13] = strconv.Itoa(op.Pair)
+			}
 			if !yield(row) {
 				return
 			}

@@ -1,5 +1,5 @@
 // Package reports writes the files a person or a monitoring system reads
-// after numsync planned or applied a run (DESIGN.md section 6): the summary,
+// after numsync planned or applied a run (README, "Outputs"): the summary,
 // CSV listings of the plan, its rejects and blocked rows, the reconciliation
 // of sheets against the store, the Active Directory clean-up lists, a Teams
 // PowerShell script of the plan, a self-contained HTML review page and

@@ -8,7 +8,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/numsync/numsync"
@@ -40,31 +42,82 @@ const maxHTMLRows = 5000
 // htmlTable is one sortable, filterable table of the page.
 type htmlTable struct {
 	ID, Title, File string
-	Columns         []string
-	Rows            [][]string
-	Total           int
-	Truncated       bool
+	// Class is added to the table's class ("issues" gives the message and
+	// hint columns room to stay readable).
+	Class   string
+	Columns []string
+	// Filters are drop-down filters on columns, with the values the
+	// column holds.
+	Filters   []htmlFilter
+	Rows      []htmlRow
+	Total     int
+	Truncated bool
+}
+
+// htmlRow is one row of a table; Class marks it for the eye ("remove").
+type htmlRow struct {
+	Class string
+	Cells []string
+}
+
+// htmlFilter is a drop-down that shows only the rows whose cell in Column
+// is the chosen value.
+type htmlFilter struct {
+	Label  string
+	Column int
+	Values []string
 }
 
 func newHTMLTable(id, title, file string, columns []string, total int) htmlTable {
 	return htmlTable{ID: id, Title: title, File: file, Columns: columns, Total: total, Truncated: total > maxHTMLRows}
 }
 
-func (t *htmlTable) add(row []string) {
+// add appends a row, its hidden characters shown rather than obeyed: a
+// right-to-left override in a UPN would make the page show another domain.
+func (t *htmlTable) add(class string, row []string) {
 	if len(t.Rows) < maxHTMLRows {
-		t.Rows = append(t.Rows, row)
+		for i := range row {
+			row[i] = numsync.ShowHidden(row[i])
+		}
+		t.Rows = append(t.Rows, htmlRow{Class: class, Cells: row})
 	}
 }
 
-func issuesTable(id, title, file string, issues []numsync.Issue) htmlTable {
-	t := newHTMLTable(id, title, file, []string{"file", "line", "identity", "number", "code", "message", "hint"}, len(issues))
+// filterOn adds a drop-down filter on the named column, offering the
+// values the listed rows hold there, sorted.
+func (t *htmlTable) filterOn(column, label string) {
+	col := slices.Index(t.Columns, column)
+	if col < 0 {
+		return
+	}
+	seen := map[string]bool{}
+	var values []string
+	for _, r := range t.Rows {
+		if v := r.Cells[col]; v != "" && !seen[v] {
+			seen[v] = true
+			values = append(values, v)
+		}
+	}
+	slices.Sort(values)
+	if len(values) > 0 {
+		t.Filters = append(t.Filters, htmlFilter{Label: label, Column: col, Values: values})
+	}
+}
+
+// issuesTable lists rejected, blocked or warned rows, filterable by reason
+// and by the country of their number.
+func (f *facts) issuesTable(id, title, file string, issues []numsync.Issue) htmlTable {
+	t := newHTMLTable(id, title, file, []string{"file", "line", "identity", "number", "country", "code", "message", "hint"}, len(issues))
+	t.Class = "issues"
 	for _, is := range issues[:min(len(issues), maxHTMLRows)] {
 		line := ""
 		if is.Line > 0 {
 			line = strconv.Itoa(is.Line)
 		}
-		t.add([]string{is.File, line, is.UPN, is.Number, string(is.Code), is.Message, is.Hint})
+		t.add("", []string{is.File, line, is.UPN, is.Number, f.issueCountry(is), string(is.Code), is.Message, is.Hint})
 	}
+	t.filterOn("code", "reason")
+	t.filterOn("country", "country")
 	return t
 }
 
@@ -159,30 +212,37 @@ type htmlPage struct {
 	Rejects             htmlTable
 	Blocked             htmlTable
 	Warnings            htmlTable
+	Imported            htmlTable
+	Reconcile           htmlTable
+	ADCleanup           htmlTable
 	Unlanded            htmlTable
 	Observed            htmlTable
-	CSP                 string
-	Style               template.CSS
-	Script              template.JS
+	// PlanDigest and ApplyCommand say which plan this is and how to
+	// apply exactly it; empty when the caller did not say.
+	PlanDigest, ApplyCommand string
+	CSP                      string
+	Style                    template.CSS
+	Script                   template.JS
 }
 
 func (f *facts) html(w *bufio.Writer) {
 	p := htmlPage{
-		Kind:      "plan",
-		RunID:     f.in.RunID,
-		Status:    f.statusText(),
-		Succeeded: f.succeeded(),
-		Started:   formatTime(f.in.Started),
-		Duration:  f.duration().Round(time.Millisecond).String(),
-		Mode:      f.plan.Mode,
-		Revision:  strconv.FormatInt(f.plan.Revision, 10),
-		Digest:    f.plan.InputsDigest,
-		Counts:    f.counts(),
-		Next:      f.nextSteps(),
-		Chart:     f.chart(),
-		CSP:       reportCSP,
-		Style:     template.CSS(reportCSS),
-		Script:    template.JS(reportJS),
+		Kind:         "plan",
+		RunID:        f.in.RunID,
+		Status:       f.statusText(),
+		Succeeded:    f.succeeded(),
+		Started:      formatTime(f.in.Started),
+		Duration:     f.duration().Round(time.Millisecond).String(),
+		Mode:         f.plan.Mode,
+		Revision:     strconv.FormatInt(f.plan.Revision, 10),
+		Digest:       f.plan.InputsDigest,
+		ApplyCommand: numsync.OneLine(f.in.ApplyCommand),
+		Counts:       f.counts(),
+		Next:         f.nextSteps(),
+		Chart:        f.chart(),
+		CSP:          reportCSP,
+		Style:        template.CSS(reportCSS),
+		Script:       template.JS(reportJS),
 	}
 	if p.Mode == "" {
 		p.Mode = numsync.Merge
@@ -192,42 +252,39 @@ func (f *facts) html(w *bufio.Writer) {
 	}
 	if f.in.Run != nil {
 		p.Kind = "run"
-		p.Message = oneLine(f.in.Run.Message)
+		p.Message = numsync.OneLine(f.in.Run.Message)
 		if f.applied() {
 			p.Revision += " → " + strconv.FormatInt(f.in.Run.Revision, 10)
 		}
 	}
 	if f.in.Err != nil {
-		p.Error = oneLine(f.in.Err.Error())
+		p.Error = numsync.OneLine(f.in.Err.Error())
 	}
-	p.Ops = newHTMLTable("ops", "Operations", PlanCSVFile,
-		[]string{"#", "action", "identity", "category", "before", "after", "location", "country", "notify", "source"}, len(f.plan.Ops))
-	// Only the rows the table shows are made.
-	for i, op := range f.plan.Ops[:min(len(f.plan.Ops), maxHTMLRows)] {
-		var before, after, loc string
-		if op.Before != nil {
-			before = op.Before.Number.String() + " " + string(op.Before.Type)
-		}
-		if op.After != nil {
-			after = op.After.Number.String() + " " + string(op.After.Type)
-			loc = f.locationLabel(op.After.Location)
-		}
-		notify := ""
-		if op.Notify {
-			notify = "yes"
-		}
-		p.Ops.add([]string{strconv.Itoa(i + 1), op.Action.Symbol() + " " + string(op.Action), op.UPN, string(op.Category.OrPrimary()),
-			before, after, loc, f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
+	if f.in.Plan != nil {
+		p.PlanDigest = f.in.PlanDigest
 	}
-	p.Rejects = issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
-	p.Blocked = issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
-	p.Warnings = issuesTable("warnings", "Warnings", "", f.plan.Warnings)
+	p.Ops = f.opsTable()
+	p.Rejects = f.issuesTable("rejects", "Rejected rows", RejectsFile, f.plan.Rejects)
+	p.Blocked = f.issuesTable("blocked", "Blocked", BlockedFile, f.plan.Blocked)
+	p.Warnings = f.issuesTable("warnings", "Warnings", "", f.plan.Warnings)
+	p.Imported = newHTMLTable("imported", "Input problems (exports and directory)", "",
+		[]string{"source", "line", "identity", "attribute", "value", "code", "message", "hint"}, len(f.in.Imported))
+	p.Imported.Class = "issues"
+	for _, is := range f.in.Imported[:min(len(f.in.Imported), maxHTMLRows)] {
+		line := ""
+		if is.Line > 0 {
+			line = strconv.Itoa(is.Line)
+		}
+		p.Imported.add("", []string{is.File, line, is.UPN, is.Column, is.Number, string(is.Code), is.Message, is.Hint})
+	}
+	p.Reconcile = f.reconcileTable()
+	p.ADCleanup = f.adCleanupTable()
 	p.Unlanded = newHTMLTable("teams", "Not landed in Teams yet", TeamsApplyFile,
 		[]string{"run", "step", "action", "identity", "category", "before", "after", "state", "attempts", "error"}, len(f.in.Unfinished))
 	for _, u := range f.in.Unfinished[:min(len(f.in.Unfinished), maxHTMLRows)] {
 		o := u.Outcome
-		p.Unlanded.add([]string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), u.Op.UPN, string(u.Op.Category.OrPrimary()),
-			holdingNumber(u.Op.Before), holdingNumber(u.Op.After), string(o.State), strconv.Itoa(o.Attempts), oneLine(o.Error)})
+		p.Unlanded.add("", []string{o.RunID, strconv.Itoa(o.Step), u.Op.Action.Symbol() + " " + string(u.Op.Action), f.identityLabel(u.Op.UPN),
+			string(u.Op.Category.OrPrimary()), holdingNumber(u.Op.Before), holdingNumber(u.Op.After), string(o.State), strconv.Itoa(o.Attempts), numsync.OneLine(o.Error)})
 	}
 
 	diffs := f.tenant.DiffObserved(f.in.Observed)
@@ -240,7 +297,7 @@ func (f *facts) html(w *bufio.Writer) {
 			store = "(free)"
 		}
 		o := d.Observed
-		p.Observed.add([]string{o.Number, store, name(o.HolderID), o.ActivationState, o.At.UTC().Format(time.RFC3339)})
+		p.Observed.add("", []string{o.Number, store, name(o.HolderID), o.ActivationState, o.At.UTC().Format(time.RFC3339)})
 	}
 
 	// The page goes through memory (its tables are bounded) so that a
@@ -254,4 +311,102 @@ func (f *facts) html(w *bufio.Writer) {
 		return
 	}
 	buf.WriteTo(w)
+}
+
+// opsTable lists the operations: before → after for each field an
+// operation changes, the identity's display name beside its UPN, the two
+// steps of one change named as such, removals marked.
+func (f *facts) opsTable() htmlTable {
+	t := newHTMLTable("ops", "Operations", PlanCSVFile,
+		[]string{"#", "action", "identity", "category", "number", "type", "emergency location", "country", "notify", "source"}, len(f.plan.Ops))
+	// Only the rows the table shows are made.
+	for i, op := range f.plan.Ops[:min(len(f.plan.Ops), maxHTMLRows)] {
+		var before, after numsync.Holding
+		if op.Before != nil {
+			before = *op.Before
+		}
+		if op.After != nil {
+			after = *op.After
+		}
+		field := func(b, a string) string {
+			switch {
+			case op.Before == nil:
+				return a
+			case op.After == nil:
+				return b
+			case a == b:
+				return a
+			}
+			return orNone(b) + " → " + orNone(a)
+		}
+		notify := ""
+		if op.Notify {
+			notify = "yes"
+		}
+		action := op.Action.Symbol() + " " + string(op.Action)
+		if op.Pair != 0 {
+			action += fmt.Sprintf(" (with #%d: one change)", op.Pair)
+		}
+		class := "op-" + string(op.Action)
+		if op.Pair != 0 {
+			class += " paired"
+		}
+		t.add(class, []string{strconv.Itoa(i + 1), action, f.identityLabel(op.UPN), string(op.Category.OrPrimary()),
+			field(before.Number.String(), after.Number.String()),
+			field(before.Type.Label(), after.Type.Label()),
+			field(f.locationLabel(before.Location), f.locationLabel(after.Location)),
+			f.numberCountry(opNumber(op)), notify, sourceText(op.Source)})
+	}
+	t.filterOn("action", "action")
+	t.filterOn("country", "country")
+	return t
+}
+
+// identityLabel is a UPN with the display name the directory gives it,
+// so that a reviewer recognises the person: "alice@contoso.com (Alice Wood)".
+func (f *facts) identityLabel(upn string) string {
+	if u := f.x.User(numsync.UPNKey(upn)); u != nil {
+		if d := strings.TrimSpace(u.DisplayName); d != "" && !strings.EqualFold(d, upn) {
+			return upn + " (" + numsync.OneLine(d) + ")"
+		}
+	}
+	return upn
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// reconcileTable lists the rows of reconciliation.csv a reviewer must look
+// at (drift, rejected, blocked, quarantined), not the numbers and
+// identities that are as they should be.
+func (f *facts) reconcileTable() htmlTable {
+	t := newHTMLTable("reconcile", "Reconciliation: what needs a look", ReconciliationFile,
+		[]string{"record", "number or identity", "category", "type", "country", "wanted", "store", "status", "reason", "source"}, 0)
+	for r := range f.reconcile() {
+		if r.status == StatusOK || r.status == StatusFree {
+			continue
+		}
+		t.Total++
+		t.add("status-"+r.status, []string{r.record, r.key, r.category, r.typ, r.country, r.wanted, r.store, r.status, r.reason, r.source})
+	}
+	t.Truncated = t.Total > maxHTMLRows
+	t.filterOn("status", "status")
+	t.filterOn("country", "country")
+	return t
+}
+
+// adCleanupTable lists the users whose msRTCSIP-Line must be cleared, as
+// ad-cleanup.csv does.
+func (f *facts) adCleanupTable() htmlTable {
+	users := f.adUsers()
+	t := newHTMLTable("adcleanup", "AD clean-up: msRTCSIP-Line to clear", ADCleanupCSVFile,
+		[]string{"distinguished name", "identity", "msRTCSIP-Line (as AD holds it)", "waiting numbers"}, len(users))
+	for _, u := range users[:min(len(users), maxHTMLRows)] {
+		t.add("", []string{u.DN, f.identityLabel(u.UPN), u.Line, strings.Join(u.Numbers, " ")})
+	}
+	return t
 }

@@ -17,6 +17,9 @@ import (
 // standard output. The flags keep it from reaching the network or a
 // profile outside the test.
 func chromium(t *testing.T, url string, flags ...string) []byte {
+	if testing.Short() {
+		t.Skip("runs headless Chromium; runs without -short (scripts/test)")
+	}
 	t.Helper()
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
@@ -37,12 +40,13 @@ func chromium(t *testing.T, url string, flags ...string) []byte {
 }
 
 type domRow struct {
+	class  string
 	hidden bool
 	cells  []string
 }
 
 var (
-	domRowRe  = regexp.MustCompile(`(?s)<tr( hidden="")?><td>(.*?)</td></tr>`)
+	domRowRe  = regexp.MustCompile(`(?s)<tr(?: class="([^"]*)")?( hidden="")?><td>(.*?)</td></tr>`)
 	domCellRe = regexp.MustCompile(`</td><td>`)
 )
 
@@ -50,14 +54,15 @@ var (
 // dumped DOM.
 func domTable(t *testing.T, dom, id string) []domRow {
 	t.Helper()
-	start := strings.Index(dom, `<table class="data" id="`+id+`">`)
-	if start < 0 {
+	loc := regexp.MustCompile(`<table class="data[^"]*" id="` + regexp.QuoteMeta(id) + `">`).FindStringIndex(dom)
+	if loc == nil {
 		t.Fatalf("no table %q in the page", id)
 	}
+	start := loc[0]
 	end := strings.Index(dom[start:], "</table>")
 	var rows []domRow
 	for _, m := range domRowRe.FindAllStringSubmatch(dom[start:start+end], -1) {
-		rows = append(rows, domRow{hidden: m[1] != "", cells: domCellRe.Split(m[2], -1)})
+		rows = append(rows, domRow{class: m[1], hidden: m[2] != "", cells: domCellRe.Split(m[3], -1)})
 	}
 	return rows
 }
@@ -112,14 +117,14 @@ func TestHTMLInChromium(t *testing.T) {
 				shown = append(shown, r.cells[2])
 			}
 		}
-		if want := []string{"5", "4", "3", "2", "1"}; !slices.Equal(order, want) {
+		if want := []string{"7", "6", "5", "4", "3", "2", "1"}; !slices.Equal(order, want) {
 			t.Errorf("operations sorted by # descending: %q, want %q", order, want)
 		}
-		if want := []string{"alice@contoso.com"}; !slices.Equal(shown, want) {
+		if want := []string{"alice@contoso.com (Alice Smith)"}; !slices.Equal(shown, want) {
 			t.Errorf("operations shown for filter alice: %q, want %q", shown, want)
 		}
-		if !strings.Contains(dom, `<span class="count" id="ops-count">1 of 5 shown</span>`) {
-			t.Error("the operations count does not say 1 of 5 shown")
+		if !strings.Contains(dom, `<span class="count" id="ops-count">1 of 7 shown</span>`) {
+			t.Error("the operations count does not say 1 of 7 shown")
 		}
 		for _, id := range []string{"rejects", "blocked"} {
 			for _, r := range domTable(t, dom, id) {
@@ -135,7 +140,7 @@ func TestHTMLInChromium(t *testing.T) {
 
 	t.Run("AllRowsAndChart", func(t *testing.T) {
 		dom := string(chromium(t, url, "--dump-dom"))
-		for id, want := range map[string]int{"ops": 5, "rejects": 3, "blocked": 4, "warnings": 1} {
+		for id, want := range map[string]int{"ops": 7, "rejects": 3, "blocked": 4, "warnings": 1} {
 			rows := domTable(t, dom, id)
 			if len(rows) != want {
 				t.Errorf("table %s has %d rows, want %d", id, len(rows), want)
@@ -155,9 +160,68 @@ func TestHTMLInChromium(t *testing.T) {
 		}
 	})
 
+	// What a reviewer needs: before → after of each changed field, names
+	// beside UPNs, removals marked, the two steps of one change named,
+	// rejects filtered by reason and country, the reconciliation and AD
+	// clean-up tables, and which plan this is.
+	t.Run("ReviewTool", func(t *testing.T) {
+		dom := string(chromium(t, url+"#rejects.5=COUNTRY_MISMATCH&reconcile.7=drift", "--dump-dom"))
+		ops := domTable(t, dom, "ops")
+		if len(ops) != 7 {
+			t.Fatalf("%d operations, want 7", len(ops))
+		}
+		byStep := map[string]domRow{}
+		for _, r := range ops {
+			byStep[r.cells[0]] = r
+		}
+		for step, want := range map[string][]string{
+			// a location-only change shows the old and the new location
+			"5": {"~ change", "cq-sales@contoso.com", "Primary", "+14255550104", "Operator Connect", "Seattle HQ (loc-sea) → (none)"},
+			"3": {"~ change", "alice@contoso.com (Alice Smith)", "Primary", "+14255550101 → +14255550103", "Calling Plan", "Seattle HQ (loc-sea)"},
+			"2": {"- remove", "bob@contoso.com", "Primary", "+14255550103", "Calling Plan", ""},
+			"1": {"- remove (with #7: one change)", "remy@contoso.com (Rémy Martin)", "Primary", "+33140000003", "Operator Connect", ""},
+		} {
+			if got := byStep[step].cells[1:7]; !slices.Equal(got, want) {
+				t.Errorf("operation %s = %q, want %q", step, got, want)
+			}
+		}
+		if c := byStep["2"].class; c != "op-remove" {
+			t.Errorf("the removal's row class = %q, want op-remove (drawn apart)", c)
+		}
+		if c := byStep["7"].class; c != "op-assign paired" {
+			t.Errorf("the second step of a change has class %q, want op-assign paired", c)
+		}
+		var shown []string
+		for _, r := range domTable(t, dom, "rejects") {
+			if !r.hidden {
+				shown = append(shown, r.cells[2]+" "+r.cells[4])
+			}
+		}
+		if want := []string{"anna@contoso.com US"}; !slices.Equal(shown, want) {
+			t.Errorf("rejects shown for reason COUNTRY_MISMATCH: %q, want %q", shown, want)
+		}
+		for _, want := range []string{`<option>COUNTRY_MISMATCH</option>`, `<label>country <select data-table="rejects" data-column="4">`} {
+			if !strings.Contains(dom, want) {
+				t.Errorf("the rejects table lacks %s", want)
+			}
+		}
+		for _, r := range domTable(t, dom, "reconcile") {
+			if !r.hidden && r.cells[7] != "drift" {
+				t.Errorf("reconciliation row %q shown with status filter drift", r.cells)
+			}
+		}
+		ad := domTable(t, dom, "adcleanup")
+		if len(ad) != 4 || ad[1].cells[2] != "tel:+442071838750" {
+			t.Errorf("AD clean-up rows = %v", ad)
+		}
+		if !strings.Contains(dom, `plan digest <code>sha256:77aa</code>`) {
+			t.Error("the page does not name the plan by its digest")
+		}
+	})
+
 	t.Run("Screenshot", func(t *testing.T) {
 		shot := filepath.Join(t.ArtifactDir(), "report.png")
-		chromium(t, url, "--screenshot="+shot, "--window-size=1280,1800", "--hide-scrollbars")
+		chromium(t, url, "--screenshot="+shot, "--window-size=1280,2600", "--hide-scrollbars")
 		png, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatal(err)

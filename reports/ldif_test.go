@@ -16,6 +16,9 @@ import (
 // without a server (-n) and checks it would modify exactly the waiting
 // users that have a DN, names intact.
 func TestLDIFAcceptedByLdapmodify(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs OpenLDAP's ldapmodify; runs without -short (scripts/test)")
+	}
 	ldapmodify, err := exec.LookPath("ldapmodify")
 	if err != nil {
 		t.Fatal("ldapmodify not found: install OpenLDAP's client tools (Debian: apt-get install ldap-utils)")

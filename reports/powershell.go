@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/numsync/numsync"
 )
 
 // isPSQuote reports whether PowerShell's tokenizer takes r for a single
@@ -39,14 +40,11 @@ func psQuote(s string) (string, error) {
 // appendPSQuote writes s to b as psQuote quotes it. On error b holds part
 // of the value and the caller drops it.
 func appendPSQuote(b quoteWriter, s string) error {
-	if !utf8.ValidString(s) {
-		return fmt.Errorf("%q is not valid UTF-8", s)
+	if err := numsync.CheckQuotable(s); err != nil {
+		return err
 	}
 	b.WriteByte('\'')
 	for _, r := range s {
-		if isControl(r) {
-			return fmt.Errorf("%q contains a control character or line break", s)
-		}
 		if isPSQuote(r) {
 			b.WriteRune(r)
 		}
@@ -90,7 +88,7 @@ func (s *psScript) comment(parts ...string) {
 		s.log.WriteString(p)
 	}
 	s.out.WriteString("# ")
-	s.out.WriteString(oneLine(s.log.String()))
+	s.out.WriteString(numsync.OneLine(s.log.String()))
 	s.out.WriteByte('\n')
 }
 
@@ -202,14 +200,14 @@ func writePSScript(w *bufio.Writer, comments []string, header string, steps func
 			w.WriteString("#\n")
 			continue
 		}
-		w.WriteString("# " + oneLine(c) + "\n")
+		w.WriteString("# " + numsync.OneLine(c) + "\n")
 	}
 	w.WriteString(header)
 	w.WriteString("\n")
 	if len(count.refused) > 0 {
 		w.WriteString("# numsync refused to write the steps of this script: some values cannot be quoted safely.\n")
 		for _, r := range count.refused {
-			w.WriteString("# " + oneLine(r) + "\n")
+			w.WriteString("# " + numsync.OneLine(r) + "\n")
 		}
 		msg, _ := psQuote(fmt.Sprintf("numsync: this script was not written because %d values cannot be quoted safely; see the comments above", len(count.refused)))
 		w.WriteString("throw " + msg + "\n")

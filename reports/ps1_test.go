@@ -75,7 +75,7 @@ func parsePS(t *testing.T, name string, script []byte) (calls []psCall, throws [
 	stopSeen := false
 	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		where := fmt.Sprintf("%s:%d", name, i+1)
-		if strings.IndexFunc(line, isControl) >= 0 {
+		if strings.IndexFunc(line, numsync.IsControl) >= 0 {
 			t.Errorf("%s: control character or line break in %q", where, line)
 		}
 		if m := psClearCall.FindStringSubmatch(line); m != nil {
@@ -117,16 +117,22 @@ func TestTeamsApplyScript(t *testing.T) {
 	want := []psStep{
 		{Plan: 1, Step: 4, Name: "step 4 of run 20240430T020000Z", Kind: "set", Identity: "aa-main@contoso.com", Number: "+442071838751", Type: "OperatorConnect",
 			Category: "Primary", Need: -1, Text: "assign aa-main@contoso.com: none -> +442071838751"},
-		{Step: 1, Name: "step 1", Kind: "remove", Identity: "bob@contoso.com", Number: "+14255550103", Type: "CallingPlan", Category: "Primary", Need: -1,
+		{Step: 2, Name: "step 2", Kind: "remove", Identity: "bob@contoso.com", Number: "+14255550103", Type: "CallingPlan", Category: "Primary", Need: -1,
 			Text: "remove bob@contoso.com: +14255550103 -> none"},
-		{Step: 2, Name: "step 2", Kind: "set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", Location: "loc-sea", Category: "Primary", Notify: true, Need: 1,
+		{Step: 3, Name: "step 3", Kind: "set", Identity: "alice@contoso.com", Number: "+14255550103", Type: "CallingPlan", Location: "loc-sea", Category: "Primary", Notify: true, Need: 1,
 			Text: "change alice@contoso.com: +14255550101 -> +14255550103"},
-		{Step: 3, Name: "step 3", Kind: "set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan", Category: "Primary", Need: 2,
+		{Step: 4, Name: "step 4", Kind: "set", Identity: typographicUPN, Number: "+14255550101", Type: "CallingPlan", Category: "Primary", Need: 2,
 			Text: "assign " + typographicUPN + ": none -> +14255550101"},
-		{Step: 4, Name: "step 4", Kind: "set", Identity: "cq-sales@contoso.com", Number: "+14255550104", Type: "OperatorConnect", Location: "null", Category: "Primary", Notify: true, Need: -1,
+		{Step: 5, Name: "step 5", Kind: "set", Identity: "cq-sales@contoso.com", Number: "+14255550104", Type: "OperatorConnect", Location: "null", Category: "Primary", Notify: true, Need: -1,
 			Text: "change cq-sales@contoso.com: +14255550104 -> +14255550104"},
-		{Step: 5, Name: "step 5", Kind: "set", Identity: hostilePS, Number: "+33140000001;ext=12", Type: "DirectRouting", Location: hostileScript, Category: "Private", Notify: true, Need: -1,
+		{Step: 6, Name: "step 6", Kind: "set", Identity: hostilePS, Number: "+33140000001;ext=12", Type: "DirectRouting", Location: hostileScript, Category: "Private", Notify: true, Need: -1,
 			Text: "assign " + hostilePS + ": none -> +33140000001;ext=12"},
+		// remy's move between categories: the remove (step 1) right before
+		// the assign that needs its number.
+		{Step: 1, Name: "step 1", Kind: "remove", Identity: "remy@contoso.com", Number: "+33140000003", Type: "OperatorConnect", Category: "Primary", Need: -1,
+			Text: "remove remy@contoso.com: +33140000003 -> none"},
+		{Step: 7, Name: "step 7", Kind: "set", Identity: "remy@contoso.com", Number: "+33140000003", Type: "OperatorConnect", Category: "Private", Notify: true, Need: 6,
+			Text: "assign remy@contoso.com: none -> +33140000003"},
 	}
 	if !slices.Equal(steps, want) {
 		t.Errorf("steps\n%+v\nwant\n%+v", steps, want)
@@ -204,7 +210,7 @@ func FuzzPSQuote(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if _, err := psQuote(s); err != nil {
-			if utf8.ValidString(s) && strings.IndexFunc(s, isControl) < 0 {
+			if utf8.ValidString(s) && strings.IndexFunc(s, numsync.IsControl) < 0 {
 				t.Fatalf("psQuote(%q) refused a printable value: %v", s, err)
 			}
 			return

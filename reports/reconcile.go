@@ -18,7 +18,9 @@ import (
 // when the plan was made:
 //
 //   - number rows: wanted is the identity an accepted sheet row asks to
-//     hold the number (empty when no row names it), store is its holder.
+//     hold the number (empty when no row names it), store is its holder
+//     (for a holder numsync does not know, "an identity outside the
+//     directory" with the export's type and id).
 //   - identity rows: wanted is the number the row asks for (empty for "hold
 //     nothing"), store is the number held in that category. An identity
 //     known only from rejected or blocked rows (no accepted row of its own)
@@ -172,7 +174,7 @@ func (r *reconcileRow) putCells(cells []string) {
 // withTeams sets the Teams cells from an operation that has not landed.
 func (r *reconcileRow) withTeams(u *numsync.PushOp) {
 	if u != nil {
-		r.teams, r.teamsError = string(u.Outcome.State), oneLine(u.Outcome.Error)
+		r.teams, r.teamsError = string(u.Outcome.State), numsync.OneLine(u.Outcome.Error)
 	}
 }
 
@@ -183,7 +185,7 @@ func (r *reconcileRow) withIssue(status string, is *numsync.Issue) {
 
 // withOp sets the drift status from the operation that fixes it.
 func (r *reconcileRow) withOp(op *numsync.Op) {
-	r.status, r.reason, r.source = StatusDrift, string(op.Action), sourceText(op.Source)
+	r.status, r.reason, r.source = StatusDrift, string(op.RowAction()), sourceText(op.Source)
 }
 
 // reconcile yields the rows of reconciliation.csv in order: numbers, then
@@ -225,6 +227,10 @@ func (f *facts) numberRows(x *reconcileIndex, yield func(*reconcileRow) bool) bo
 		isHeld := holder != nil
 		if isHeld {
 			r.store, r.category = holder.UPN, string(holder.Category.OrPrimary())
+		} else if !n.Outside.IsZero() {
+			// Held by someone numsync does not know: taken, and named.
+			isHeld = true
+			r.store, r.category = n.Outside.String(), string(n.Outside.Category.OrPrimary())
 		}
 		rejected, isRejected := x.rejectByNumber[num]
 		if w, ok := x.wishByNumber[num]; ok {

@@ -3,6 +3,8 @@
 // carries the view, so a link can point at it:
 //   #filter=TEXT            show only rows containing TEXT (every table)
 //   #sort=TABLE:COLUMN:DIR  sort table TABLE by column COLUMN (from 0), asc or desc
+//   #TABLE.COLUMN=VALUE     set the drop-down filter on column COLUMN of
+//                           TABLE (rejects.5=NUMBER_TAKEN)
 (function () {
   'use strict';
 
@@ -10,12 +12,23 @@
     return Array.prototype.slice.call(table.tBodies[0].rows);
   }
 
+  // selectsFor returns the drop-down filters of a table: each keeps the
+  // rows whose cell in its column is the chosen value.
+  function selectsFor(table) {
+    return Array.prototype.slice.call(document.querySelectorAll('select[data-table="' + table.id + '"]'));
+  }
+
   function filterTable(table, text) {
     var needle = text.trim().toLowerCase();
     var rows = bodyRows(table);
+    var selects = selectsFor(table);
     var shown = 0;
     rows.forEach(function (tr) {
       var hit = needle === '' || tr.textContent.toLowerCase().indexOf(needle) >= 0;
+      selects.forEach(function (sel) {
+        var cell = tr.cells[parseInt(sel.getAttribute('data-column'), 10)];
+        if (sel.value !== '' && (!cell || cell.textContent.trim() !== sel.value)) { hit = false; }
+      });
       tr.hidden = !hit;
       if (hit) { shown++; }
     });
@@ -54,6 +67,9 @@
     if (input) {
       input.addEventListener('input', function () { filterTable(table, input.value); });
     }
+    selectsFor(table).forEach(function (sel) {
+      sel.addEventListener('change', function () { filterTable(table, input ? input.value : ''); });
+    });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
       var button = th.querySelector('button');
       if (!button) { return; }
@@ -69,6 +85,9 @@
     tables.forEach(function (table) {
       var input = inputFor(table);
       if (input) { input.value = filter; }
+      selectsFor(table).forEach(function (sel) {
+        sel.value = params.get(table.id + '.' + sel.getAttribute('data-column')) || '';
+      });
       filterTable(table, filter);
     });
     params.getAll('sort').forEach(function (spec) {

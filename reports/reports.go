@@ -32,9 +32,19 @@ type Input struct {
 	Wishes []numsync.Wish
 	// Run is the outcome of an apply; nil for a dry-run plan.
 	Run *numsync.Run
+	// Imported are the problems of what the run loaded before planning:
+	// export rows and directory entries loaded otherwise than they asked,
+	// or not at all (an msRTCSIP-Line that is no number, a holder that
+	// matches no user).
+	Imported []numsync.Issue
+	// ApplyCommand is the command that applies exactly this plan, shown
+	// in report.html beside the plan's digest; empty when there is none
+	// (an applied run).
+	ApplyCommand string
 	// PlanDigest is the digest of the plan's plan.json (the one its run
 	// records once applied): teams-apply.ps1 names its steps, in its step
-	// log and results, by this digest and the step number.
+	// log and results, by this digest and the step number, and report.html
+	// names the plan by it.
 	PlanDigest string
 	// Unfinished are the applied operations that have not landed in Teams
 	// (pending, submitted or failed), oldest first; when this run applied,
@@ -197,7 +207,7 @@ func newFacts(in Input) *facts {
 // no description.
 func (f *facts) locationLabel(id string) string {
 	if l := f.locations[strings.ToLower(id)]; l != nil && strings.TrimSpace(l.Description) != "" {
-		return oneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
+		return numsync.OneLine(strings.TrimSpace(l.Description)) + " (" + id + ")"
 	}
 	return id
 }
@@ -209,7 +219,7 @@ func (f *facts) counts() numsync.Counts {
 	c := f.plan.Counts
 	c.Assign, c.Change, c.Remove = 0, 0, 0
 	for _, op := range f.plan.Ops {
-		c.Add(op.Action)
+		c.Add(op)
 	}
 	c.Rejected, c.Blocked, c.Warnings = len(f.plan.Rejects), len(f.plan.Blocked), len(f.plan.Warnings)
 	return c
@@ -278,10 +288,11 @@ type numberTally struct {
 
 // tallyNumbers counts the inventory by country, type and state as the store
 // holds it after this run: the plan's operations are taken into account
-// only when the run applied them. Direct Routing numbers that an apply adds
+// only when the run applied them. A number held outside the directory is
+// assigned. Direct Routing numbers that an apply adds
 // to the inventory are not in the tenant snapshot and are not counted.
 func (f *facts) tallyNumbers() []numberTally {
-	isHeld := func(n string) bool { return f.x.Holder(n) != nil }
+	isHeld := f.x.Taken
 	if f.applied() {
 		// Only an applied plan changes who holds what; the copy of the
 		// holders is made for that case alone.
@@ -315,7 +326,7 @@ func (f *facts) tallyNumbers() []numberTally {
 			idx[k] = t
 		}
 		switch {
-		case isHeld(n.Number.String()):
+		case isHeld(n.Number.String()) || !n.Outside.IsZero():
 			t.Count[numsync.StateAssigned]++
 		case n.InQuarantine(f.in.Now, f.in.QuarantineDays):
 			t.Count[numsync.StateQuarantined]++
@@ -362,28 +373,6 @@ func countReasons(issues []numsync.Issue) []reasonCount {
 		out = append(out, reasonCount{r, n[r]})
 	}
 	return out
-}
-
-// oneLine makes s safe to show on one line of a terminal, a comment or a
-// log: control characters (including escape sequences and line breaks) and
-// Unicode line separators become spaces, invalid UTF-8 becomes U+FFFD.
-func oneLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-}
-
-// OneLine is [oneLine] for the command line, which prints values from
-// outside (the tenant's errors in a results file) on the terminal.
-func OneLine(s string) string { return oneLine(s) }
-
-// isControl reports whether r could break a line or steer a terminal.
-func isControl(r rune) bool {
-	return r < 0x20 || (r >= 0x7f && r <= 0x9f) || r == '\u2028' || r == '\u2029'
 }
 
 // statusText is how the run ended, in words for people.

@@ -47,6 +47,7 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 		{UPN: "anna@contoso.com", Kind: numsync.KindUser, UsageLocation: "DE", Enabled: true, Source: "ldap"},
 		{UPN: "léa@contoso.com", Kind: numsync.KindResource, UsageLocation: "FR", Enabled: true, OnPremLine: "tel:+33140000000", Source: "csv"},
 		{UPN: hostilePS, DN: hostileDN, Kind: numsync.KindUser, UsageLocation: "FR", Enabled: true, OnPremLine: "tel:+33140000002;ext=" + hostileFormula, Source: "ldap"},
+		{UPN: "remy@contoso.com", DisplayName: "Rémy Martin", Kind: numsync.KindUser, UsageLocation: "FR", Enabled: true, Source: "ldap"},
 	}
 	cp, oc, dr := numsync.CallingPlan, numsync.OperatorConnect, numsync.DirectRouting
 	user := []numsync.Capability{numsync.CapUser}
@@ -64,12 +65,14 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 		{Number: num("+33140000000", ""), Type: oc, Country: "FR", Capabilities: app},
 		{Number: num("+33140000002", ""), Type: oc, Country: "FR", Capabilities: user},
 		{Number: num("+33140000001", "12"), Type: dr, Country: "FR", Capabilities: user, Source: numsync.SourceOnPremises},
+		{Number: num("+33140000003", ""), Type: oc, Country: "FR", Capabilities: user, Operator: "Orange"},
 	}
 	assignments := []numsync.Assignment{
 		{UPN: "alice@contoso.com", Category: numsync.Primary, Number: num("+14255550101", ""), Type: cp, LocationID: "loc-sea"},
 		{UPN: "bob@contoso.com", Category: numsync.Primary, Number: num("+14255550103", ""), Type: cp},
 		{UPN: "cq-sales@contoso.com", Category: numsync.Primary, Number: num("+14255550104", ""), Type: oc, LocationID: "loc-sea"},
 		{UPN: "aa-main@contoso.com", Category: numsync.Primary, Number: num("+442071838751", ""), Type: oc},
+		{UPN: "remy@contoso.com", Category: numsync.Primary, Number: num("+33140000003", ""), Type: oc},
 	}
 	return &numsync.Tenant{Revision: 41, Users: users, Numbers: numbers, Assignments: assignments,
 		Locations: []numsync.EmergencyLocation{{ID: "loc-sea", Description: "Seattle HQ", Country: "US"}}}
@@ -77,12 +80,15 @@ func sampleTenant(now time.Time) *numsync.Tenant {
 
 func samplePlan() *numsync.Plan {
 	cp, oc, dr := numsync.CallingPlan, numsync.OperatorConnect, numsync.DirectRouting
+	frMove := src("sheets/fr.csv", 5) // remy's number moves from Primary to Private: two steps, one change
 	ops := []numsync.Op{
+		{Action: numsync.Remove, UPN: "remy@contoso.com", Category: numsync.Primary, Before: hold(num("+33140000003", ""), oc, ""), Source: frMove, Pair: 7},
 		{Action: numsync.Remove, UPN: "bob@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550103", ""), cp, "")},
 		{Action: numsync.Change, UPN: "alice@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550101", ""), cp, "loc-sea"), After: hold(num("+14255550103", ""), cp, "loc-sea"), Notify: true, Source: src("sheets/us.csv", 2)},
 		{Action: numsync.Assign, UPN: typographicUPN, Category: numsync.Primary, After: hold(num("+14255550101", ""), cp, ""), Source: src("sheets/us.csv", 3)},
 		{Action: numsync.Change, UPN: "cq-sales@contoso.com", Category: numsync.Primary, Before: hold(num("+14255550104", ""), oc, "loc-sea"), After: hold(num("+14255550104", ""), oc, ""), Notify: true, Source: src("sheets/us.csv", 4)},
 		{Action: numsync.Assign, UPN: hostilePS, Category: numsync.Private, After: hold(num("+33140000001", "12"), dr, hostileScript), Notify: true, Source: src("sheets/fr.csv", 2)},
+		{Action: numsync.Assign, UPN: "remy@contoso.com", Category: numsync.Private, After: hold(num("+33140000003", ""), oc, ""), Notify: true, Source: frMove, Pair: 1},
 	}
 	rejects := []numsync.Issue{
 		{Code: numsync.UnknownUser, UPN: hostileFormula, Number: "+14255550102", File: "sheets/us.csv", Line: 5, Column: "UserPrincipalName",
@@ -108,7 +114,7 @@ func samplePlan() *numsync.Plan {
 	return &numsync.Plan{
 		Version: numsync.PlanVersion, Revision: 41, InputsDigest: "sha256:5f1c0a", Mode: numsync.Authoritative,
 		Ops: ops, Rejects: rejects, Blocked: blocked, Warnings: warnings,
-		Counts: numsync.Counts{Assign: 2, Change: 2, Remove: 1, Unchanged: 1, Rejected: 3, Blocked: 4, Warnings: 1, RowsRead: 13, Sheets: 4},
+		Counts: numsync.Counts{Assign: 2, Change: 3, Remove: 1, Unchanged: 1, Rejected: 3, Blocked: 4, Warnings: 1, RowsRead: 13, Sheets: 4},
 	}
 }
 
@@ -129,6 +135,7 @@ func sampleWishes() []numsync.Wish {
 		wish(hostilePS, num("+33140000002", ""), oc, "", numsync.Primary, "sheets/fr.csv", 3),
 		wish("léa@contoso.com", num("+33140000000", ""), oc, "", numsync.Primary, "sheets/fr.csv", 4),
 		wish("aa-main@contoso.com", num("+442071838751", ""), oc, "", numsync.Primary, "sheets/gb.csv", 4),
+		wish("remy@contoso.com", num("+33140000003", ""), oc, "", numsync.Private, "sheets/fr.csv", 5),
 		// A removal row for someone who holds nothing: ok, nothing to do.
 		wish("anna@contoso.com", numsync.Number{}, "", "", numsync.Private, "sheets/de.csv", 4),
 	}
@@ -143,6 +150,10 @@ func sampleInputs() map[string]Input {
 		Run: &numsync.Run{ID: "20240501T020000Z", Actor: "admin@contoso.com", Started: sampleStart, Ended: sampleEnd,
 			Status: numsync.RunApplied, Counts: plan.Counts, PlanDigest: "sha256:77aa", Revision: 42},
 		PlanDigest: "sha256:77aa", RunID: "20240501T020000Z", Started: sampleStart, Finished: sampleEnd, QuarantineDays: 7, Now: now,
+		// A directory entry whose msRTCSIP-Line is no number: loaded, and
+		// shown as the exports' problem rows are.
+		Imported: []numsync.Issue{{Code: numsync.BadNumber, UPN: "kim@contoso.com", Number: "tel:+1-425-BAD", File: "ldaps://dc1.contoso.com", Column: "msRTCSIP-Line",
+			Message: `CN=Kim Akers,OU=Redmond,DC=contoso,DC=com: msRTCSIP-Line: "tel:+1-425-BAD": not a phone number`, Hint: "correct or clear msRTCSIP-Line in AD"}},
 	}
 	// An earlier run's assign that Teams refused, and (once applied) this
 	// run's own operations, which Teams has not got yet.
@@ -164,6 +175,7 @@ func sampleInputs() map[string]Input {
 	dry := applied
 	dry.Run = nil
 	dry.RunID = "plan-20240501T020000Z"
+	dry.ApplyCommand = "numsync apply reports/plan-20240501T020000Z/plan.json"
 	dry.Unfinished = []numsync.PushOp{earlier}
 	failed := Input{
 		Tenant: sampleTenant(now), RunID: "20240501T030000Z", Started: sampleStart, Finished: sampleStart.Add(2 * time.Second),

@@ -28,7 +28,7 @@ func (f *facts) perCountry() []countryCounts {
 		return idx[c]
 	}
 	for _, op := range f.plan.Ops {
-		get(f.numberCountry(opNumber(op))).Add(op.Action)
+		get(f.numberCountry(opNumber(op))).Add(op)
 	}
 	for _, is := range f.plan.Rejects {
 		get(f.issueCountry(is)).Rejected++
@@ -60,7 +60,7 @@ func (f *facts) nextSteps() []string {
 	if f.in.Run != nil {
 		switch f.in.Run.Status {
 		case numsync.RunHeldBack:
-			steps = append(steps, fmt.Sprintf("Nothing was applied: the plan removes %s, more than max_removes allows. Review %s; if the removals are intended, apply again with a raised limit.", plural(c.Remove, "assignment", "assignments"), PlanCSVFile))
+			steps = append(steps, fmt.Sprintf("Nothing was applied: the plan takes away %s that no one else gets, more than max_removes allows. Review %s; if the removals are intended, apply again with a raised limit.", plural(f.plan.Removals(), "number", "numbers"), PlanCSVFile))
 		case numsync.RunStale:
 			steps = append(steps, "Nothing was applied: the store changed since the plan was made. Make a new plan and review it.")
 		case numsync.RunNotAuthorized:
@@ -78,6 +78,10 @@ func (f *facts) nextSteps() []string {
 	if other := len(f.plan.Blocked) - len(f.adWaiting()); other > 0 {
 		steps = append(steps, fmt.Sprintf("%s blocked for other reasons: see %s.", plural(other, "operation is", "operations are"), BlockedFile))
 	}
+	if n := len(f.in.Imported); n > 0 {
+		steps = append(steps, fmt.Sprintf("%s in the exports or the directory: see the input problems table of %s (entry or file, attribute or column, value, reason and hint); fix %s at the source.",
+			plural(n, "value could not be used as it is", "values could not be used as they are"), HTMLFile, plural1(n, "it", "them")))
+	}
 	if c.Warnings > 0 {
 		steps = append(steps, fmt.Sprintf("%s: see the warnings table of %s.", plural(c.Warnings, "warning", "warnings"), HTMLFile))
 	}
@@ -88,7 +92,11 @@ func (f *facts) nextSteps() []string {
 	if f.in.Run == nil && f.in.Err == nil && len(f.plan.Ops) > 0 {
 		steps = append(steps, fmt.Sprintf("Review %s (or %s), then apply exactly this plan with `numsync apply plan.json`; %s runs the same operations against a Teams tenant.", PlanCSVFile, HTMLFile, TeamsApplyFile))
 	}
-	if len(steps) == 0 {
+	switch {
+	case len(steps) > 0:
+	case f.applied() && len(f.plan.Ops) > 0:
+		steps = append(steps, "Nothing more to do: every operation was applied.")
+	default:
 		steps = append(steps, "Nothing to do.")
 	}
 	return steps
@@ -128,14 +136,14 @@ func (f *facts) summary() string {
 		title = "numsync run"
 	}
 	if f.in.RunID != "" {
-		title += " " + oneLine(f.in.RunID)
+		title += " " + numsync.OneLine(f.in.RunID)
 	}
 	fmt.Fprintf(&b, "%s: %s\n", title, strings.ToUpper(f.statusText()))
 	if f.in.Err != nil {
-		fmt.Fprintf(&b, "error: %s\n", oneLine(f.in.Err.Error()))
+		fmt.Fprintf(&b, "error: %s\n", numsync.OneLine(f.in.Err.Error()))
 	}
 	if f.in.Run != nil && f.in.Run.Message != "" {
-		fmt.Fprintf(&b, "message: %s\n", oneLine(f.in.Run.Message))
+		fmt.Fprintf(&b, "message: %s\n", numsync.OneLine(f.in.Run.Message))
 	}
 	fmt.Fprintf(&b, "started %s, took %s\n", formatTime(f.in.Started), f.duration().Round(time.Millisecond))
 	fmt.Fprintf(&b, "sheets read %d, rows read %d\n", c.Sheets, c.RowsRead)
@@ -181,7 +189,8 @@ func (f *facts) summary() string {
 	for _, sec := range []struct {
 		title  string
 		issues []numsync.Issue
-	}{{"rejected rows by reason", f.plan.Rejects}, {"blocked by reason", f.plan.Blocked}, {"warnings by reason", f.plan.Warnings}} {
+	}{{"rejected rows by reason", f.plan.Rejects}, {"blocked by reason", f.plan.Blocked}, {"warnings by reason", f.plan.Warnings},
+		{"input problems by reason (exports and directory)", f.in.Imported}} {
 		counts := countReasons(sec.issues)
 		if len(counts) == 0 {
 			continue
@@ -189,7 +198,7 @@ func (f *facts) summary() string {
 		fmt.Fprintf(&b, "\n%s\n", sec.title)
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, rc := range counts {
-			fmt.Fprintf(tw, "  %s\t%d\n", oneLine(string(rc.Code)), rc.Count)
+			fmt.Fprintf(tw, "  %s\t%d\n", numsync.OneLine(string(rc.Code)), rc.Count)
 		}
 		tw.Flush()
 	}
@@ -203,7 +212,7 @@ func (f *facts) summary() string {
 			if name == "" {
 				name = "unknown"
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", oneLine(name), cc.Assign, cc.Change, cc.Remove, cc.Rejected, cc.Blocked)
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", numsync.OneLine(name), cc.Assign, cc.Change, cc.Remove, cc.Rejected, cc.Blocked)
 		}
 		tw.Flush()
 	}

@@ -27,12 +27,13 @@ type teamsStep struct {
 // landed in Teams (oldest first), then the plan's own.
 //
 // Within that sequence, a removal whose number a later step takes is
-// moved to just before that step, so that a number is freed just before it
-// is taken and nobody goes without a number longer than needed; the plan's
-// order (every removal first) is what the store needs, not what Teams
-// needs. A change is one Set-CsPhoneNumberAssignment, which releases the
-// old number itself: the planner already split the changes of a swap or a
-// rotation into a removal and an assign.
+// moved to just before that step (or before an earlier step that fills its
+// slot), so that a number is freed just before it is taken and nobody goes
+// without a number longer than needed: the plan's order (every removal
+// first) is what the store needs, not what Teams needs. A change is one
+// Set-CsPhoneNumberAssignment, which releases the old number itself; the
+// planner already split the changes of a swap or a rotation into a
+// removal and an assign.
 func (f *facts) teamsSteps() ([]string, []teamsStep) {
 	digests := []string{f.in.PlanDigest}
 	var seq []teamsStep
@@ -60,18 +61,36 @@ func (f *facts) teamsSteps() ([]string, []teamsStep) {
 			lastTake[s.op.After.Number] = i
 		}
 	}
+	// A removal waits, in seq order, until a step takes its number or
+	// puts another number in its slot (the planner frees a slot before it
+	// fills it again when it splits a swap).
+	byNumber := map[numsync.Number][]int{}
+	bySlot := map[numsync.Slot][]int{}
+	emitted := make([]bool, len(seq))
 	steps := make([]teamsStep, 0, len(seq))
-	deferred := map[numsync.Number][]teamsStep{}
-	for i, s := range seq {
-		if s.op.After == nil {
-			if n := s.op.Before.Number; lastTake[n] > i {
-				deferred[n] = append(deferred[n], s)
-				continue
+	emit := func(waiting []int) {
+		for _, j := range waiting {
+			if !emitted[j] {
+				emitted[j] = true
+				steps = append(steps, seq[j])
 			}
-		} else if d := deferred[s.op.After.Number]; d != nil {
-			steps = append(steps, d...)
-			delete(deferred, s.op.After.Number)
 		}
+	}
+	for i, s := range seq {
+		if s.op.After == nil && lastTake[s.op.Before.Number] > i {
+			n, k := s.op.Before.Number, numsync.SlotOf(s.op.UPN, s.op.Category)
+			byNumber[n] = append(byNumber[n], i)
+			bySlot[k] = append(bySlot[k], i)
+			continue
+		}
+		if s.op.After != nil {
+			n, k := s.op.After.Number, numsync.SlotOf(s.op.UPN, s.op.Category)
+			emit(byNumber[n])
+			emit(bySlot[k])
+			delete(byNumber, n)
+			delete(bySlot, k)
+		}
+		emitted[i] = true
 		steps = append(steps, s)
 	}
 
@@ -116,7 +135,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 	}
 	w.WriteString(psBOM)
 	for _, c := range comments {
-		w.WriteString("# " + oneLine(c) + "\n")
+		w.WriteString("# " + numsync.OneLine(c) + "\n")
 	}
 	w.WriteString(teamsHeader)
 	w.WriteString(psLogHeader("teams-apply.log"))
@@ -166,7 +185,9 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 		if u := f.x.User(numsync.UPNKey(op.UPN)); u != nil {
 			objectID = u.ObjectID
 		}
-		text := string(op.Action) + " " + op.UPN + ": " + holdingNumber(op.Before) + " -> " + holdingNumber(op.After)
+		// The step's description is logged and printed: a hidden
+		// character in it is shown, not obeyed (the Identity keeps it).
+		text := numsync.ShowHidden(string(op.Action) + " " + op.UPN + ": " + holdingNumber(op.Before) + " -> " + holdingNumber(op.After))
 		row.Reset()
 		fmt.Fprintf(&row, "    @{ Plan = %d; Step = %d; ", s.plan, s.step)
 		ok := quote("Name", s.name, s)
@@ -195,7 +216,7 @@ func (f *facts) teamsApplyPS1(w *bufio.Writer) {
 	if len(refused) > 0 {
 		w.WriteString("\n# numsync refused to write some steps of this script: their values cannot be quoted safely.\n")
 		for _, r := range refused {
-			w.WriteString("# " + oneLine(r) + "\n")
+			w.WriteString("# " + numsync.OneLine(r) + "\n")
 		}
 		msg, _ := psQuote(fmt.Sprintf("numsync: this script is incomplete because %d values cannot be quoted safely; see the comments above", len(refused)))
 		w.WriteString("throw " + msg + "\n")
@@ -284,18 +305,18 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
         return
     }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
+    $null = Set-CsPhoneNumberAssignment @p
 }
 
 $recorded = @{}

@@ -3,6 +3,8 @@ package reports
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -50,7 +52,7 @@ func parseTeamsPS(t *testing.T, script []byte) (plans []string, steps []psStep, 
 	section := ""
 	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
 		where := fmt.Sprintf("teams-apply.ps1:%d", i+1)
-		if strings.IndexFunc(line, isControl) >= 0 {
+		if strings.IndexFunc(line, numsync.IsControl) >= 0 {
 			t.Errorf("%s: control character or line break in %q", where, line)
 		}
 		switch {
@@ -276,4 +278,131 @@ func TestTeamsApplySteps(t *testing.T) {
 			t.Errorf("steps = %+v", steps)
 		}
 	})
+}
+
+// slotState is a tenant reduced to what the order of steps can break: who
+// holds which number in which category.
+type slotState struct {
+	bySlot   map[numsync.Slot]numsync.Number
+	byNumber map[numsync.Number]numsync.Slot
+}
+
+func slotOf(op *numsync.Op) numsync.Slot { return numsync.SlotOf(op.UPN, op.Category) }
+
+// apply carries op out as the store does, strictly: a removal needs the
+// slot to hold its number, a take needs its number free (or its own) and
+// an assign an empty slot. It reports what is wrong, or "".
+func (st *slotState) apply(op *numsync.Op) string {
+	k := slotOf(op)
+	if op.Before != nil {
+		if st.bySlot[k] != op.Before.Number {
+			return fmt.Sprintf("%s does not hold %s", k, op.Before.Number)
+		}
+		delete(st.bySlot, k)
+		delete(st.byNumber, op.Before.Number)
+	} else if _, ok := st.bySlot[k]; ok {
+		return fmt.Sprintf("%s is not empty for an assign", k)
+	}
+	if op.After != nil {
+		if h, ok := st.byNumber[op.After.Number]; ok {
+			return fmt.Sprintf("%s is still held by %s", op.After.Number, h)
+		}
+		st.bySlot[k], st.byNumber[op.After.Number] = op.After.Number, k
+	}
+	return ""
+}
+
+// randomPlan makes a plan whose operations apply in order: n operations
+// among 6 users, two categories and 10 numbers, removals and changes
+// included, chains and reuse of freed numbers likely.
+func randomPlan(r *rand.Rand, n int) (*numsync.Plan, *slotState) {
+	users := []string{"a@c.com", "b@c.com", "c@c.com", "d@c.com", "e@c.com", "f@c.com"}
+	numbers := make([]numsync.Number, 10)
+	for i := range numbers {
+		numbers[i] = num(fmt.Sprintf("+1425555%04d", i), "")
+	}
+	start := &slotState{bySlot: map[numsync.Slot]numsync.Number{}, byNumber: map[numsync.Number]numsync.Slot{}}
+	for _, u := range users {
+		if r.IntN(3) > 0 {
+			n := numbers[r.IntN(len(numbers))]
+			if _, ok := start.byNumber[n]; !ok {
+				start.apply(&numsync.Op{UPN: u, Category: numsync.Primary, After: cp(n.E164)})
+			}
+		}
+	}
+	st := &slotState{bySlot: maps.Clone(start.bySlot), byNumber: maps.Clone(start.byNumber)}
+	p := &numsync.Plan{}
+	for len(p.Ops) < n {
+		cat := []numsync.Category{numsync.Primary, numsync.Private}[r.IntN(2)]
+		u := users[r.IntN(len(users))]
+		held, has := st.bySlot[numsync.SlotOf(u, cat)]
+		free := numbers[r.IntN(len(numbers))]
+		_, taken := st.byNumber[free]
+		var op numsync.Op
+		switch {
+		case has && (r.IntN(3) == 0 || taken):
+			op = numsync.Op{Action: numsync.Remove, UPN: u, Category: cat, Before: cp(held.E164)}
+		case has:
+			op = numsync.Op{Action: numsync.Change, UPN: u, Category: cat, Before: cp(held.E164), After: cp(free.E164)}
+		case !taken:
+			op = numsync.Op{Action: numsync.Assign, UPN: u, Category: cat, After: cp(free.E164)}
+		default:
+			continue
+		}
+		if why := st.apply(&op); why != "" {
+			panic(why)
+		}
+		p.Ops = append(p.Ops, op)
+	}
+	return p, start
+}
+
+// TestTeamsStepsKeepThePlanValid: whatever the plan, the script's order
+// carries out every operation exactly once, every step is valid where it
+// runs, a step that takes a freed number waits for the step that frees it,
+// and a removal whose number is taken runs just before it, or just before
+// its slot is filled again (only removals between them).
+func TestTeamsStepsKeepThePlanValid(t *testing.T) {
+	r := rand.New(rand.NewPCG(18, 2026))
+	for round := range 3000 {
+		plan, start := randomPlan(r, 1+r.IntN(14))
+		f := newFacts(Input{Plan: plan, Tenant: &numsync.Tenant{}, PlanDigest: "d"})
+		_, steps := f.teamsSteps()
+		seen := make([]bool, len(plan.Ops))
+		st := &slotState{bySlot: maps.Clone(start.bySlot), byNumber: maps.Clone(start.byNumber)}
+		freedAt := map[numsync.Number]int{}
+		for i, s := range steps {
+			if seen[s.step-1] {
+				t.Fatalf("round %d: step %d twice", round, s.step)
+			}
+			seen[s.step-1] = true
+			if why := st.apply(s.op); why != "" {
+				t.Fatalf("round %d: position %d (step %d %s %s): %s\nplan %+v", round, i, s.step, s.op.Action, s.op.UPN, why, plan.Ops)
+			}
+			if s.op.After != nil {
+				j, freed := freedAt[s.op.After.Number]
+				if want := map[bool]int{true: j, false: -1}[freed]; s.need != want {
+					t.Fatalf("round %d: position %d needs %d, want %d", round, i, s.need, want)
+				}
+				if freed && steps[j].op.After == nil {
+					// The first take after the removal is this one, or
+					// one that fills the removal's own slot.
+					k := j + 1
+					for steps[k].op.After == nil {
+						k++
+					}
+					if k != i && slotOf(steps[k].op) != slotOf(steps[j].op) {
+						t.Fatalf("round %d: removal at %d is not just before the take at %d (position %d takes first)", round, j, i, k)
+					}
+				}
+				delete(freedAt, s.op.After.Number)
+			}
+			if s.op.Before != nil && (s.op.After == nil || s.op.Before.Number != s.op.After.Number) {
+				freedAt[s.op.Before.Number] = i
+			}
+		}
+		if slices.Contains(seen, false) {
+			t.Fatalf("round %d: an operation has no step", round)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,10 +100,11 @@ func TestSummaryNextSteps(t *testing.T) {
 		{"DryRunWithOps", func(in *Input) { in.Run = nil }, []string{
 			"3 rows were rejected", "4 users wait for msRTCSIP-Line to be cleared in Active Directory: see ad-cleanup.csv",
 			"`numsync apply plan.json`"}},
-		{"HeldBack", func(in *Input) { in.Run.Status = numsync.RunHeldBack }, []string{"Nothing was applied: the plan removes 1 assignment, more than max_removes allows"}},
+		{"HeldBack", func(in *Input) { in.Run.Status = numsync.RunHeldBack }, []string{"Nothing was applied: the plan takes away 0 numbers that no one else gets, more than max_removes allows"}},
 		{"Stale", func(in *Input) { in.Run.Status = numsync.RunStale }, []string{"Make a new plan"}},
 		{"NothingToDo", func(in *Input) {
 			in.Plan = &numsync.Plan{}
+			in.Imported = nil
 			in.Run.Status = numsync.RunNothingToDo
 			in.Unfinished = nil
 		}, []string{"- Nothing to do."}},
@@ -153,9 +155,11 @@ func TestReconciliationStatuses(t *testing.T) {
 		"number +14255550106 ":                 "free ",
 		"number +442071838750 Primary":         "blocked ONPREM_LINE_SET",
 		"number +442071838751 Primary":         "ok ",
+		"number +33140000003 Private":          "drift change", // moved between categories: one change in two steps
 		"identity anna@contoso.com Primary":    "rejected COUNTRY_MISMATCH",
 		"identity anna@contoso.com Private":    "ok ",
 		"identity aa-main@contoso.com Primary": "ok ",
+		"identity remy@contoso.com Private":    "drift change",
 		"identity alice@contoso.com Primary":   "drift change",
 		"identity emma@contoso.com Primary":    "blocked ONPREM_LINE_SET",
 		"identity " + hostileFormula + " ":     "rejected UNKNOWN_USER",
@@ -176,5 +180,60 @@ func TestReconciliationStatuses(t *testing.T) {
 	}
 	if numbers != len(in.Tenant.Numbers) {
 		t.Errorf("%d number rows, want %d", numbers, len(in.Tenant.Numbers))
+	}
+}
+
+// A bidirectional override or invisible character in a value is shown as
+// ⟨U+202E⟩ in report.html, the summary and the scripts' comments, never
+// obeyed; a NUL never reaches any file raw.
+func TestHiddenCharactersAreShownNotObeyed(t *testing.T) {
+	const rtl = "rtl\u202Emoc.evil@contoso.com"
+	in := sampleInputs()["applied"]
+	in.Plan.Ops[3].UPN = rtl // o’connor's assign: in every listing of operations
+	in.Tenant.Locations[0].Description = "Seattle\u202E QH"
+	in.Plan.Rejects[0].UPN = "nul\x00@contoso.com"
+	in.Run.Message = "imported by " + rtl
+	dir := t.TempDir()
+	if err := Write(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, name := range Files {
+		if strings.Contains(read(name), "\x00") {
+			t.Errorf("%s holds a raw NUL", name)
+		}
+	}
+	if !strings.Contains(read(RejectsFile), "nul⟨U+0000⟩@contoso.com") {
+		t.Errorf("%s does not show the NUL", RejectsFile)
+	}
+	page := html.UnescapeString(read(HTMLFile))
+	for _, want := range []string{"rtl⟨U+202E⟩moc.evil@contoso.com", "Seattle⟨U+202E⟩ QH"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html does not show %q", want)
+		}
+	}
+	if strings.ContainsRune(page, '\u202E') {
+		t.Error("report.html holds a raw U+202E")
+	}
+	if sum := read(SummaryFile); strings.ContainsRune(sum, '\u202E') || !strings.Contains(sum, "imported by rtl⟨U+202E⟩moc") {
+		t.Errorf("summary.txt does not show the override escaped:\n%s", sum)
+	}
+	script := read(TeamsApplyFile)
+	for _, line := range strings.Split(script, "\n") {
+		if strings.HasPrefix(line, "#") && strings.ContainsRune(line, '\u202E') {
+			t.Errorf("teams-apply.ps1 comment holds a raw U+202E: %q", line)
+		}
+	}
+	// The step's identity is the real value; its description, which the
+	// script logs and prints, shows the override.
+	if !strings.Contains(script, "Identity = 'rtl\u202Emoc.evil@contoso.com'") ||
+		!strings.Contains(script, "Text = 'assign rtl⟨U+202E⟩moc.evil@contoso.com: none -> +14255550101'") {
+		t.Errorf("teams-apply.ps1 does not describe the step with the override shown:\n%s", script)
 	}
 }

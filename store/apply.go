@@ -632,9 +632,9 @@ func (s *Store) Runs(ctx context.Context, limit int) ([]numsync.Run, error) {
 func (s *Store) Audit(ctx context.Context, runID string, afterSeq int64) ([]numsync.AuditEntry, error) {
 	// Two queries rather than one with "?2 = '' OR", so that a run's
 	// entries come from the run_id index instead of a scan of the log.
-	q, args := "SELECT seq, run_id, at, actor, op FROM audit WHERE seq > ? ORDER BY seq", []any{afterSeq}
+	q, args := "SELECT seq, run_id, at, actor, op, reason FROM audit WHERE seq > ? ORDER BY seq", []any{afterSeq}
 	if runID != "" {
-		q, args = "SELECT seq, run_id, at, actor, op FROM audit WHERE run_id = ? AND seq > ? ORDER BY seq", []any{runID, afterSeq}
+		q, args = "SELECT seq, run_id, at, actor, op, reason FROM audit WHERE run_id = ? AND seq > ? ORDER BY seq", []any{runID, afterSeq}
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -646,7 +646,7 @@ func (s *Store) Audit(ctx context.Context, runID string, afterSeq int64) ([]nums
 		var e numsync.AuditEntry
 		var at sql.NullString
 		var op string
-		if err := rows.Scan(&e.Seq, &e.RunID, &at, &e.Actor, &op); err != nil {
+		if err := rows.Scan(&e.Seq, &e.RunID, &at, &e.Actor, &op, &e.Reason); err != nil {
 			return nil, fmt.Errorf("read audit: %w", err)
 		}
 		if e.At, err = parseTime(at); err != nil {

@@ -151,3 +151,40 @@ func BenchmarkTenant(b *testing.B) {
 	runtime.ReadMemStats(&without)
 	b.ReportMetric(float64(with.HeapAlloc-without.HeapAlloc)/(1<<20), "snapshot-MB")
 }
+
+// BenchmarkUnfinishedOutcomes reads what has not landed in Teams after two
+// 100,000-operation runs, the first of them recorded as landed: what every
+// run's reports read.
+func BenchmarkUnfinishedOutcomes(b *testing.B) {
+	ctx := context.Background()
+	s := benchStore(b, benchRows, benchRows)
+	assigns := make([]numsync.Op, benchRows)
+	removes := make([]numsync.Op, benchRows)
+	for i := range assigns {
+		upn := fmt.Sprintf("user%06d@contoso.com", i)
+		assigns[i] = assign(upn, benchNumber(i))
+		removes[i] = remove(upn, benchNumber(i))
+	}
+	rev, _ := s.Revision(ctx)
+	first, err := s.Apply(ctx, numsync.ApplyRequest{Revision: rev, Actor: "bench", Ops: assigns})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, numsync.ApplyRequest{Revision: first.Revision, Actor: "bench", Ops: removes}); err != nil {
+		b.Fatal(err)
+	}
+	landed := make([]numsync.OpOutcome, benchRows)
+	for i := range landed {
+		landed[i] = numsync.OpOutcome{RunID: first.ID, Step: i + 1, State: numsync.PushSucceeded, Via: numsync.ViaPowerShell}
+	}
+	if err := s.RecordOutcomes(ctx, landed); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		outs, err := s.UnfinishedOutcomes(ctx)
+		if err != nil || len(outs) != benchRows {
+			b.Fatalf("%d unfinished, %v", len(outs), err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,7 +14,8 @@ import (
 	"github.com/numsync/numsync"
 )
 
-var numberCols = []string{"type", "country", "capabilities", "location_id", "location_update_supported", "operator", "source", "activation_state"}
+var numberCols = []string{"type", "country", "capabilities", "location_id", "location_update_supported", "operator", "source", "activation_state",
+	"outside_id", "outside_type", "outside_category"}
 
 // ImportNumbers upserts inventory numbers in one transaction. The export is
 // the tenant's truth, so each listed number's assignment is set to what its
@@ -23,8 +25,8 @@ var numberCols = []string{"type", "country", "capabilities", "location_id", "loc
 // no user, a holder given two numbers in one category, a number listed twice
 // and a record the store cannot hold (no E.164, unknown type, an extension on
 // a non Direct Routing number) are returned as problems with the record's
-// file and line; the first two load the number unassigned, the others skip
-// the record. A number freed by the import gets released_at = now, and the
+// file and line; the first two load the number as held by a
+// [numsync.OutsideHolder] (taken, never free), the others skip the record. A number freed by the import gets released_at = now, and the
 // EnterpriseVoice flag of every holder that gained or lost a number follows
 // whether they hold one.
 //
@@ -75,12 +77,13 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 			if rec.LocationUpdateUnstated {
 				locUpdate = !im.operatorManaged[n.Number]
 			}
+			moved, outside := im.assign(rec)
 			o, err := num.upsert(ctx, n.E164, n.Ext, string(n.Type), n.Country, joinList(n.Capabilities), n.LocationID,
-				boolInt(locUpdate), n.Operator, n.Source, n.ActivationState)
+				boolInt(locUpdate), n.Operator, n.Source, n.ActivationState, outside.ID, outside.Type, string(outside.Category))
 			if err != nil {
 				return err
 			}
-			if im.assign(rec) && o == unchanged {
+			if moved && o == unchanged {
 				o = updated
 			}
 			count(&res, o)
@@ -93,7 +96,10 @@ func (s *Store) ImportNumbers(ctx context.Context, recs []numsync.InventoryRecor
 		if err := im.write(ctx, tx); err != nil {
 			return err
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file)
+		if err := finishImport(ctx, tx, &res, res.Added+res.Updated > 0, file); err != nil {
+			return err
+		}
+		return im.audit(ctx, tx, res.Revision)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import numbers: %w", err)
@@ -137,6 +143,10 @@ type numberImport struct {
 	// operatorManaged holds the stored numbers whose emergency location
 	// cannot be updated (LocationUpdateSupported false).
 	operatorManaged map[numsync.Number]bool
+	// why says, for each slot the import took a number from, which export
+	// rows did and why; dropped are those slots once written.
+	why     map[numsync.Slot][]string
+	dropped []numsync.Slot
 }
 
 // load reads the users, the assignments and the operator-managed numbers
@@ -196,7 +206,7 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 		im.problem(rec, numsync.BadRow, "", fmt.Sprintf("unknown number type %q; this row is ignored", n.Type),
 			"the type must be CallingPlan, OperatorConnect or DirectRouting")
 	case n.Ext != "" && n.Type != numsync.DirectRouting:
-		im.problem(rec, numsync.NoExtensionAllowed, "", fmt.Sprintf("a %s number cannot carry an extension; this row is ignored", n.Type), "")
+		im.problem(rec, numsync.NoExtensionAllowed, "", fmt.Sprintf("%s cannot carry an extension; this row is ignored", n.Type.ANumber()), "")
 	default:
 		return true
 	}
@@ -204,64 +214,89 @@ func (im *numberImport) valid(rec *numsync.InventoryRecord) bool {
 }
 
 // wanted returns the slot the record asks its number to be in, or the zero
-// slot (free) after reporting why it cannot be.
-func (im *numberImport) wanted(rec *numsync.InventoryRecord) numsync.Slot {
+// slot when it is free or its holder cannot be loaded as an assignment.
+// A holder the store cannot match to exactly one user (or whose row cannot
+// be loaded as theirs) is returned as an identity outside the directory
+// after reporting why: the number is held by someone, so it is not free.
+func (im *numberImport) wanted(rec *numsync.InventoryRecord) (numsync.Slot, numsync.OutsideHolder) {
 	if rec.HolderID == "" {
-		return numsync.Slot{}
+		return numsync.Slot{}, numsync.OutsideHolder{}
 	}
-	keys := im.byObject[objectKey(rec.HolderID)]
+	outside := numsync.OutsideHolder{ID: rec.HolderID, Type: rec.HolderType, Category: rec.Category}
+	kept := "; the number is kept as held by " + outside.String()
+	keys := im.byObject[numsync.ObjectKey(rec.HolderID)]
 	switch len(keys) {
 	case 0:
-		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user; the number is loaded unassigned", rec.HolderID),
-			"import the users (with their object ids) before the inventory, then import the inventory again")
-		return numsync.Slot{}
+		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches no known user%s, so no row can take it", rec.HolderID, kept),
+			"nothing to do for a cloud-only user or resource account; for a directory user, check that the directory attribute mapped to object_id holds the cloud object id (msDS-ExternalDirectoryObjectId), sync the directory and import the inventory again")
+		return numsync.Slot{}, outside
 	case 1:
 	default:
-		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s); the number is loaded unassigned",
-			rec.HolderID, im.upns[keys[0]], im.upns[keys[1]]), "give each user its own object id")
-		return numsync.Slot{}
+		im.problem(rec, numsync.UnknownHolder, "", fmt.Sprintf("holder %s matches more than one user (%s, %s)%s",
+			rec.HolderID, im.upns[keys[0]], im.upns[keys[1]], kept), "give each user its own object id")
+		return numsync.Slot{}, outside
 	}
 	upn := im.upns[keys[0]]
 	cat, err := numsync.ParseCategory(string(rec.Category))
 	if err != nil {
-		im.problem(rec, numsync.BadRow, upn, err.Error()+"; the number is loaded unassigned", "")
-		return numsync.Slot{}
+		im.problem(rec, numsync.BadRow, upn, err.Error()+kept, "")
+		return numsync.Slot{}, outside
 	}
 	want := numsync.Slot{UPNKey: keys[0], Category: cat}
 	if first, dup := im.seenSlot[want]; dup {
 		im.problem(rec, numsync.ConflictingRows, upn,
-			fmt.Sprintf("%s already holds a %s number from %s; this number is loaded unassigned", upn, cat, first),
+			fmt.Sprintf("%s already holds a %s number from %s%s", upn, cat, first, kept),
 			"an identity holds at most one number per category: fix the export or the holder's other row")
-		return numsync.Slot{}
+		return numsync.Slot{}, outside
 	}
 	im.seenSlot[want] = rec.Source
-	return want
+	return want, numsync.OutsideHolder{}
 }
 
 // assign makes the number's assignment what the record says, reporting
-// whether it changed.
-func (im *numberImport) assign(rec *numsync.InventoryRecord) bool {
+// whether it changed and the identity outside the directory that holds
+// the number, if one does.
+func (im *numberImport) assign(rec *numsync.InventoryRecord) (bool, numsync.OutsideHolder) {
 	n := rec.Number
-	want := im.wanted(rec)
+	problems := len(*im.problems)
+	want, outside := im.wanted(rec)
 	cur, held := im.byNumber[n]
 	if cur == want {
-		return false
+		return false, outside
 	}
 	if held {
-		im.unassign(n, cur, want.UPNKey == "")
+		why := "the export lists " + n.String() + " as free"
+		switch {
+		case len(*im.problems) > problems:
+			p := (*im.problems)[len(*im.problems)-1]
+			why = string(p.Code) + ": " + p.Message
+		case want.UPNKey != "":
+			why = "the export gives " + n.String() + " to " + im.upns[want.UPNKey]
+		}
+		im.dropBecause(cur, rec, why)
+		im.unassign(n, cur, want.UPNKey == "" && outside.IsZero())
 	}
 	if want.UPNKey == "" {
-		return true
+		return true, outside
 	}
 	// The export is the truth: whatever number the holder had in this
 	// category before is no longer theirs.
 	if old, ok := im.bySlot[want]; ok {
+		im.dropBecause(want, rec, fmt.Sprintf("the export gives %s another %s number, %s", im.upns[want.UPNKey], want.Category, n))
 		im.unassign(old, want, true)
 	}
 	im.byNumber[n] = want
 	im.bySlot[want] = n
 	im.touched[want.UPNKey] = true
-	return true
+	return true, outside
+}
+
+// dropBecause notes that rec takes sl's number away, and why.
+func (im *numberImport) dropBecause(sl numsync.Slot, rec *numsync.InventoryRecord, why string) {
+	if im.why == nil {
+		im.why = map[numsync.Slot][]string{}
+	}
+	im.why[sl] = append(im.why[sl], rec.Source.String()+": "+why)
 }
 
 // unassign frees n from sl, starting its quarantine if it stays free.
@@ -293,15 +328,58 @@ func (im *numberImport) write(ctx context.Context, tx *sql.Tx) error {
 	if err := writeAssignments(ctx, tx, dropped, held); err != nil {
 		return err
 	}
+	im.dropped = dropped
 	if err := markReleased(ctx, tx, time.Now(), im.released); err != nil {
 		return err
 	}
 	return setVoice(ctx, tx, im.touched)
 }
 
-// eachRow calls fn for every row of query.
-func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query)
+// importActor is who the audit names for what an import changed.
+const importActor = "inventory import"
+
+// audit records what the import took away: a run of status imported at
+// revision rev, with one audit entry per assignment the import dropped
+// or replaced, naming the export rows that did it and why. An import that
+// only added assignments (a first load) records nothing.
+func (im *numberImport) audit(ctx context.Context, tx *sql.Tx, rev int64) error {
+	if len(im.dropped) == 0 {
+		return nil
+	}
+	now := time.Now()
+	run := numsync.Run{Actor: importActor, Started: now, Ended: now, Status: numsync.RunImported, Revision: rev}
+	ops := make([]numsync.Op, len(im.dropped))
+	for i, s := range im.dropped {
+		op := numsync.Op{Action: numsync.Remove, UPN: im.upns[s.UPNKey], Category: s.Category, Before: &numsync.Holding{Number: im.initial[s]}}
+		if n, ok := im.bySlot[s]; ok {
+			op.Action, op.After = numsync.Change, &numsync.Holding{Number: n}
+			run.Counts.Change++
+		} else {
+			run.Counts.Remove++
+		}
+		ops[i] = op
+	}
+	run.Message = fmt.Sprintf("the inventory export took away %d assignments and changed %d (see the audit)", run.Counts.Remove, run.Counts.Change)
+	id, err := insertRun(ctx, tx, run)
+	if err != nil {
+		return err
+	}
+	err = batchExec(ctx, tx, "INSERT INTO audit (run_id, at, actor, action, upn_key, category, op, reason) VALUES ", "", nil, 8, len(ops),
+		func(i int, args []any) ([]any, error) {
+			op := &ops[i]
+			js, err := json.Marshal(op)
+			return append(args, id, dbTime(now), importActor, string(op.Action), im.dropped[i].UPNKey, string(op.Category), string(js),
+				strings.Join(im.why[im.dropped[i]], "; ")), err
+		})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// eachRow calls fn for every row of query with args.
+func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -312,16 +390,6 @@ func eachRow(ctx context.Context, tx *sql.Tx, query string, fn func(*sql.Rows) e
 		}
 	}
 	return rows.Err()
-}
-
-// objectKey is how cloud object ids are matched: without case and without
-// the "User_" prefix that AD's msDS-ExternalDirectoryObjectId carries.
-func objectKey(id string) string {
-	id = strings.TrimSpace(id)
-	if len(id) > 5 && strings.EqualFold(id[:5], "User_") {
-		id = id[5:]
-	}
-	return strings.ToLower(id)
 }
 
 var userCols = []string{"upn", "display_name", "mail", "object_id", "object_key", "dn", "kind", "usage_location",
@@ -393,7 +461,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 					src = opts.Source
 				}
 				lic := slices.Compact(slices.Sorted(slices.Values(u.Licenses)))
-				o, err := up.upsert(ctx, r.key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, objectKey(u.ObjectID), u.DN,
+				o, err := up.upsert(ctx, r.key, strings.TrimSpace(u.UPN), u.DisplayName, u.Mail, u.ObjectID, numsync.ObjectKey(u.ObjectID), u.DN,
 					string(kind), u.UsageLocation, boolInt(u.Enabled), joinList(lic), u.OnPremLine, src, 0)
 				if err != nil {
 					return err
@@ -412,12 +480,96 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 			}
 			res.Absent = n
 		}
-		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent > 0, opts.File)
+		if res.Adopted, err = adoptOutside(ctx, tx, &res.Problems); err != nil {
+			return err
+		}
+		return finishImport(ctx, tx, &res, res.Added+res.Updated+res.Absent+res.Adopted > 0, opts.File)
 	})
 	if err != nil {
 		return numsync.ImportResult{}, fmt.Errorf("import users: %w", err)
 	}
 	return res, nil
+}
+
+// adoptOutside makes each number held by an identity outside the directory
+// an ordinary assignment of the user that now carries the holder's object
+// id, in the category the export gave. A holder id that still matches no
+// user stays outside; one that matches several users, or a user who holds
+// another number in that category, stays outside too and is reported.
+func adoptOutside(ctx context.Context, tx *sql.Tx, problems *[]numsync.Issue) (int, error) {
+	type outsideNumber struct {
+		n numsync.Number
+		h numsync.OutsideHolder
+	}
+	var outside []outsideNumber
+	err := eachRow(ctx, tx, "SELECT e164, ext, outside_id, outside_type, outside_category FROM numbers WHERE outside_id <> '' ORDER BY e164, ext",
+		func(r *sql.Rows) error {
+			var o outsideNumber
+			if err := r.Scan(&o.n.E164, &o.n.Ext, &o.h.ID, &o.h.Type, &o.h.Category); err != nil {
+				return err
+			}
+			outside = append(outside, o)
+			return nil
+		})
+	if err != nil || len(outside) == 0 {
+		return 0, err
+	}
+	var held []holding
+	taken := map[numsync.Slot]numsync.Number{}
+	touched := map[string]bool{}
+	for _, o := range outside {
+		var keys, upns []string
+		err := eachRow(ctx, tx, "SELECT upn_key, upn FROM users WHERE object_key = ? ORDER BY upn_key LIMIT 2", func(r *sql.Rows) error {
+			var k, u string
+			err := r.Scan(&k, &u)
+			keys, upns = append(keys, k), append(upns, u)
+			return err
+		}, numsync.ObjectKey(o.h.ID))
+		if err != nil {
+			return 0, fmt.Errorf("match the holder of %s: %w", o.n, err)
+		}
+		issue := func(code numsync.Reason, upn, msg, hint string) {
+			*problems = append(*problems, numsync.Issue{Code: code, UPN: upn, Number: o.n.String(), Message: msg, Hint: hint})
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		if len(keys) > 1 {
+			issue(numsync.UnknownHolder, "", fmt.Sprintf("%s holds %s, and its id matches more than one user (%s, %s); it stays outside the directory",
+				o.h, o.n, upns[0], upns[1]), "give each user its own object id")
+			continue
+		}
+		cat, err := numsync.ParseCategory(string(o.h.Category))
+		if err != nil {
+			cat = numsync.Primary
+		}
+		s := numsync.Slot{UPNKey: keys[0], Category: cat}
+		cur, dup := taken[s]
+		err = tx.QueryRowContext(ctx, "SELECT e164, ext FROM assignments WHERE upn_key = ? AND category = ?", s.UPNKey, string(s.Category)).Scan(&cur.E164, &cur.Ext)
+		switch {
+		case err == nil || dup:
+			issue(numsync.ConflictingRows, upns[0], fmt.Sprintf("%s now matches %s, who already holds a %s number (%s); %s stays with the outside holder",
+				o.h, upns[0], cat, cur, o.n), "import a current inventory export: it says which number the user holds")
+			continue
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, fmt.Errorf("read the assignments of %s: %w", upns[0], err)
+		}
+		taken[s] = o.n
+		touched[s.UPNKey] = true
+		held = append(held, holding{s, o.n})
+	}
+	if len(held) == 0 {
+		return 0, nil
+	}
+	if err := writeAssignments(ctx, tx, nil, held); err != nil {
+		return 0, err
+	}
+	err = batchExec(ctx, tx, "UPDATE numbers SET outside_id = '', outside_type = '', outside_category = '' WHERE (e164, ext) IN (VALUES ", ")", nil, 2, len(held),
+		func(i int, args []any) ([]any, error) { return append(args, held[i].n.E164, held[i].n.Ext), nil })
+	if err != nil {
+		return 0, fmt.Errorf("adopt numbers held outside the directory: %w", err)
+	}
+	return len(held), setVoice(ctx, tx, touched)
 }
 
 // markAbsent marks the present users of source that are not in seen absent.

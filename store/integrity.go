@@ -116,7 +116,7 @@ func (s *Store) readOnly(err error) error {
 
 // Backup writes a copy of the store to dst with SQLite's online backup:
 // a consistent copy at one moment, taken while other processes keep reading
-// and writing the store. The copy is written beside dst and renamed into
+// and writing the store. The copy is written beside dst and linked into
 // place once it passes an integrity check, so dst is never half a store;
 // an existing dst is not overwritten.
 func (s *Store) Backup(ctx context.Context, dst string) error {
@@ -155,19 +155,27 @@ func (s *Store) Backup(ctx context.Context, dst string) error {
 	if err != nil {
 		return fmt.Errorf("backup to %s: %w", dst, err)
 	}
-	copy, err := Open(ctx, tmp.Name())
+	written, err := OpenExisting(ctx, tmp.Name())
 	if err != nil {
 		return fmt.Errorf("backup: reading the copy: %w", err)
 	}
-	err = copy.Check(ctx, false)
-	copy.Close()
+	err = written.Check(ctx, false)
+	written.Close()
+	var de *DamagedError
+	if errors.As(err, &de) {
+		// The copy is page for page the store's: the store is damaged.
+		de.Path = s.path
+		return fmt.Errorf("backup: the copy failed the integrity check and was not kept: %w", de)
+	}
 	if err != nil {
-		return fmt.Errorf("backup: the copy does not pass the integrity check, so it was not kept: %w", err)
+		return fmt.Errorf("backup: %w", err)
 	}
 	for _, suffix := range []string{"-wal", "-shm"} {
 		os.Remove(tmp.Name() + suffix)
 	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
+	// A link, unlike a rename, never replaces a file that appeared at dst
+	// meanwhile.
+	if err := os.Link(tmp.Name(), dst); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil

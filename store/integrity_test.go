@@ -5,13 +5,13 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/testfile"
 )
 
 func TestOpenExistingNeverCreates(t *testing.T) {
@@ -89,7 +89,7 @@ func TestReadOnlyStoreReadsAndRefusesWrites(t *testing.T) {
 	s, path := openTemp(t)
 	seed(t, s)
 	s.Close()
-	readOnly(t, path)
+	testfile.ReadOnly(t, path)
 	s, err := OpenExisting(ctx, path)
 	if err != nil {
 		t.Fatalf("open a read-only store: %v", err)
@@ -103,21 +103,6 @@ func TestReadOnlyStoreReadsAndRefusesWrites(t *testing.T) {
 	if !errors.As(err, &ro) || !strings.Contains(err.Error(), path+" is read-only") {
 		t.Fatalf("write to a read-only store: %v, want a ReadOnlyError", err)
 	}
-}
-
-// readOnly makes path unwritable for this process until the test ends.
-func readOnly(t *testing.T, path string) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		if err := os.Chmod(path, 0o444); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
-		t.Fatalf("running as root, the test makes the store immutable with chattr +i, which failed: %v %s; run the tests as another user, or on a file system with chattr", err, out)
-	}
-	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
 }
 
 func TestBackupIsAConsistentCopy(t *testing.T) {

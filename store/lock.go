@@ -31,7 +31,7 @@ func (s *Store) Lock(ctx context.Context, holder string, ttl time.Duration) (num
 	rand.Read(tok[:])
 	l := &lock{s: s, token: hex.EncodeToString(tok[:]), ttl: ttl}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
+		now := s.clock.Now()
 		if err := held(ctx, tx, now, ""); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ type lock struct {
 // if it expired and nobody took it, Renew takes it again.
 func (l *lock) Renew(ctx context.Context) error {
 	err := l.s.write(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
+		now := l.s.clock.Now()
 		if err := held(ctx, tx, now, l.token); err != nil {
 			return err
 		}

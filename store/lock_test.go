@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/fakeclock"
 )
 
 func TestLock(t *testing.T) {
@@ -57,13 +58,28 @@ func TestLock(t *testing.T) {
 		l2.Release(ctx)
 	})
 	t.Run("ExpiresWhenNotRenewed", func(t *testing.T) {
+		clock := fakeclock.New(time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC))
 		s1, path := openTemp(t)
 		s2 := openAt(t, path)
-		l, err := s1.Lock(ctx, "stuck", 50*time.Millisecond)
+		s1.UseClock(clock)
+		s2.UseClock(clock)
+		l, err := s1.Lock(ctx, "stuck", time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		clock.Advance(59 * time.Second)
+		if _, err := s2.Lock(ctx, "next", time.Hour); !errors.Is(err, numsync.ErrLocked) {
+			t.Fatalf("Lock before the lease ran out = %v; want ErrLocked", err)
+		}
+		// A renewal pushes the expiry a whole ttl past the renewal.
+		if err := l.Renew(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(59 * time.Second)
+		if _, err := s2.Lock(ctx, "next", time.Hour); !errors.Is(err, numsync.ErrLocked) {
+			t.Fatalf("Lock within the renewed lease = %v; want ErrLocked", err)
+		}
+		clock.Advance(time.Second)
 		if _, err := s2.Lock(ctx, "next", time.Hour); err != nil {
 			t.Fatalf("Lock after expiry: %v", err)
 		}
@@ -136,7 +152,14 @@ func TestLockOfKilledProcessExpires(t *testing.T) {
 	if !errors.As(err, &le) || le.Holder != fmt.Sprintf("holder pid %d", cmd.Process.Pid) {
 		t.Fatalf("Lock right after the kill = %v; want the dead holder named", err)
 	}
-	time.Sleep(time.Until(le.Expires) + 50*time.Millisecond)
+	// The dead holder's lease runs out on the clock it was taken by; this
+	// store reads a clock set to that moment instead of sleeping till then.
+	clock := fakeclock.New(le.Expires.Add(-time.Millisecond))
+	s.UseClock(clock)
+	if _, err := s.Lock(ctx, "me", time.Hour); !errors.Is(err, numsync.ErrLocked) {
+		t.Fatalf("Lock just before the dead holder's ttl = %v; want ErrLocked", err)
+	}
+	clock.Set(le.Expires)
 	l, err := s.Lock(ctx, "me", time.Hour)
 	if err != nil {
 		t.Fatalf("Lock after the dead holder's ttl: %v", err)

@@ -133,7 +133,13 @@ func (s *Store) Outcomes(ctx context.Context, runID string) ([]numsync.OpOutcome
 // every applied run in the order the operations were applied (oldest
 // first), which is the order in which Teams must get them.
 func (s *Store) UnfinishedOutcomes(ctx context.Context) ([]numsync.OpOutcome, error) {
-	outs, err := scanOutcomes(s.db.QueryContext(ctx, fmt.Sprintf(opSteps, "",
+	// Only runs with an operation that has not landed are numbered, so
+	// that the cost follows what is outstanding, not the whole history:
+	// counting a run's audit entries and landed outcomes reads two index
+	// ranges.
+	outs, err := scanOutcomes(s.db.QueryContext(ctx, fmt.Sprintf(opSteps, `WHERE run_id IN (SELECT r.id FROM runs r WHERE r.status = 'applied'
+			AND (SELECT count(*) FROM audit WHERE run_id = r.id) >
+				(SELECT count(*) FROM outcomes WHERE run_id = r.id AND state IN ('succeeded', 'skipped')))`,
 		"WHERE o.state IS NULL OR o.state IN ('pending', 'submitted', 'failed')")))
 	if err != nil {
 		return nil, fmt.Errorf("unfinished outcomes: %w", err)

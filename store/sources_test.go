@@ -182,3 +182,46 @@ func TestDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T
 		t.Fatalf("after the group emptied: %+v", grants)
 	}
 }
+
+// An inventory import that takes assignments away says so in the audit,
+// under a run of its own: which export row did it, and why.
+func TestImportAuditsWhatItTakesAway(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	seed(t, s) // alice 0101, bob 0102; first loads audit nothing
+	if entries, _ := s.Audit(ctx, "", 0); len(entries) != 0 {
+		t.Fatalf("a first load recorded %d audit entries, want none", len(entries))
+	}
+	recs := []numsync.InventoryRecord{
+		inv("+14255550101", numsync.CallingPlan, "", 7),                                     // alice's number, listed free
+		inv("+14255550102", numsync.CallingPlan, "99999999-0000-4000-8000-000000000000", 8), // bob's, to nobody known
+		inv("+14255550103", numsync.CallingPlan, carolID, 9),                                // carol gains one: not audited
+	}
+	res, err := s.ImportNumbers(ctx, recs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := s.Runs(ctx, 10)
+	if len(runs) != 1 || runs[0].Status != numsync.RunImported || runs[0].Revision != res.Revision || runs[0].Counts.Remove != 2 {
+		t.Fatalf("runs %+v, want one imported run at revision %d removing 2", runs, res.Revision)
+	}
+	entries, err := s.Audit(ctx, runs[0].ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range entries {
+		if e.Op.Action != numsync.Remove || e.Actor != "inventory import" {
+			t.Errorf("entry %+v", e)
+		}
+		got[numsync.UPNKey(e.Op.UPN)+" "+e.Op.Before.Number.String()] = e.Reason
+	}
+	want := map[string]string{
+		"alice@contoso.com +14255550101": "numbers.csv:7: the export lists +14255550101 as free",
+		"bob@contoso.com +14255550102":   "numbers.csv:8: UNKNOWN_HOLDER: holder 99999999-0000-4000-8000-000000000000 matches no known user; the number is kept as held by an identity outside the directory (id 99999999-0000-4000-8000-000000000000), so no row can take it",
+	}
+	if len(got) != len(want) || got["alice@contoso.com +14255550101"] != want["alice@contoso.com +14255550101"] ||
+		got["bob@contoso.com +14255550102"] != want["bob@contoso.com +14255550102"] {
+		t.Errorf("audit reasons\n%v\nwant\n%v", got, want)
+	}
+}

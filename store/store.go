@@ -47,6 +47,8 @@ const busyTimeout = 10 * time.Second
 type Store struct {
 	db   *sql.DB
 	path string
+	// clock measures the writer lock's lease; see [Store.UseClock].
+	clock numsync.Clock
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
@@ -105,7 +107,7 @@ func open(ctx context.Context, path, mode string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, clock: numsync.SystemClock}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -118,6 +120,11 @@ func open(ctx context.Context, path, mode string) (*Store, error) {
 func uriPath(p string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
 }
+
+// UseClock makes the writer lock take and renew its lease, and judge
+// others' leases, by c instead of the machine's clock; tests move c to
+// expire a lease. Call it before the store is shared.
+func (s *Store) UseClock(c numsync.Clock) { s.clock = c }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }

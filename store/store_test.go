@@ -292,8 +292,8 @@ func TestImport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.Added != 0 || r.Updated != 2 || r.Unchanged != 2 {
-			t.Errorf("import = %+v; want 2 updated (0101 moved, 0102 freed), 2 unchanged", r)
+		if r.Added != 0 || r.Updated != 4 || r.Unchanged != 0 {
+			t.Errorf("import = %+v; want 4 updated (0101 moved, 0102 freed, 0103 and 0104 held outside the directory)", r)
 		}
 		codes := map[int]numsync.Reason{}
 		for _, p := range r.Problems {
@@ -325,6 +325,66 @@ func TestImport(t *testing.T) {
 		}
 		if r.Revision != 4 {
 			t.Errorf("revision = %d, want 4", r.Revision)
+		}
+	})
+	// A number held by an identity numsync does not know (a cloud-only
+	// user, a resource account) is taken, not free, until a users import
+	// brings that identity: then it is an ordinary assignment.
+	t.Run("OutsideHolderStaysTakenUntilTheUserArrives", func(t *testing.T) {
+		s, _ := openTemp(t)
+		seed(t, s)
+		const aaID = "44444444-dddd-4ddd-8ddd-444444444444"
+		rec := inv("+14255550103", numsync.CallingPlan, aaID, 4)
+		rec.HolderType, rec.Category = "ResourceAccount", numsync.Private
+		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Updated != 1 || len(r.Problems) != 1 || r.Problems[0].Code != numsync.UnknownHolder ||
+			!strings.Contains(r.Problems[0].Message, "outside the directory (ResourceAccount "+aaID+")") {
+			t.Fatalf("import = %+v; want 1 updated and an UNKNOWN_HOLDER naming the resource account", r)
+		}
+		tn := tenant(t, s)
+		want := numsync.OutsideHolder{ID: aaID, Type: "ResourceAccount", Category: numsync.Private}
+		if got := numberOf(tn, "+14255550103").Outside; got != want {
+			t.Errorf("outside holder = %+v, want %+v", got, want)
+		}
+		if st := tn.NumberStates(time.Now(), 0)["+14255550103"]; st != numsync.StateAssigned {
+			t.Errorf("state = %s, want assigned", st)
+		}
+		if !numsync.NewTenantIndex(tn).Taken("+14255550103") {
+			t.Errorf("the index does not count the number as taken")
+		}
+		// The same export again changes nothing.
+		if r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{rec}, nil); err != nil || r.Unchanged != 1 || r.Updated != 0 {
+			t.Errorf("same export again = %+v, %v; want 1 unchanged", r, err)
+		}
+
+		aa := user("aa-main@contoso.com", "User_"+aaID, "US")
+		aa.Kind = numsync.KindResource
+		ur, err := s.ImportUsers(ctx, []numsync.User{aa}, numsync.UserImportOptions{Source: "graph"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ur.Added != 1 || ur.Adopted != 1 {
+			t.Errorf("users import = %+v; want 1 added, 1 adopted", ur)
+		}
+		tn = tenant(t, s)
+		if h := holdings(tn); h["aa-main@contoso.com/Private"] != "+14255550103" {
+			t.Errorf("assignments = %v; want the resource account holding 0103 as Private", h)
+		}
+		if got := numberOf(tn, "+14255550103").Outside; !got.IsZero() {
+			t.Errorf("outside holder still set after adoption: %+v", got)
+		}
+		if !userByKey(tn, "aa-main@contoso.com").EnterpriseVoice {
+			t.Errorf("adopted holder has no EnterpriseVoice")
+		}
+		// An inventory that says the number is free frees it.
+		if _, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{inv("+14255550103", numsync.CallingPlan, "", 4)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if st := tenant(t, s).NumberStates(time.Now(), 0)["+14255550103"]; st != numsync.StateFree {
+			t.Errorf("state after the export frees it = %s, want free", st)
 		}
 	})
 	t.Run("HolderMovedToAnotherNumber", func(t *testing.T) {

@@ -124,18 +124,21 @@ func (p *tenantPart) readNumbers(ctx context.Context, tx *sql.Tx) error {
 	p.in = interner{}
 	in := p.in
 	if err := scanAll(ctx, tx, &p.t.Numbers, "numbers", `SELECT e164, ext, type, country, capabilities, location_id,
-		location_update_supported, operator, source, activation_state, released_at FROM numbers ORDER BY e164, ext`,
+		location_update_supported, operator, source, activation_state, released_at,
+		outside_id, outside_type, outside_category FROM numbers ORDER BY e164, ext`,
 		func(r *sql.Rows) (numsync.InventoryNumber, error) {
 			var n numsync.InventoryNumber
 			var caps string
 			var rel sql.NullString
 			if err := r.Scan(&n.E164, &n.Ext, &n.Type, &n.Country, &caps, &n.LocationID,
-				&n.LocationUpdateSupported, &n.Operator, &n.Source, &n.ActivationState, &rel); err != nil {
+				&n.LocationUpdateSupported, &n.Operator, &n.Source, &n.ActivationState, &rel,
+				&n.Outside.ID, &n.Outside.Type, &n.Outside.Category); err != nil {
 				return n, err
 			}
 			n.Capabilities = internList[numsync.Capability](in, caps)
 			n.Type, n.Country, n.LocationID = numsync.NumberType(in.of(string(n.Type))), in.of(n.Country), in.of(n.LocationID)
 			n.Operator, n.Source, n.ActivationState = in.of(n.Operator), in.of(n.Source), in.of(n.ActivationState)
+			n.Outside.Type, n.Outside.Category = in.of(n.Outside.Type), numsync.Category(in.of(string(n.Outside.Category)))
 			var err error
 			n.ReleasedAt, err = parseTime(rel)
 			return n, err

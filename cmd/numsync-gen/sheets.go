@@ -14,7 +14,7 @@ import (
 	"github.com/numsync/numsync"
 )
 
-// SheetHeader is the header of the assignment sheets (DESIGN.md section 5).
+// SheetHeader is the header of the assignment sheets (README, "Inputs").
 var SheetHeader = []string{"UserPrincipalName", "PhoneNumber", "PhoneNumberType", "LocationId", "AssignmentCategory", "Notify", "Action"}
 
 // DialectHeader is the header of the sheet written the way a German Excel

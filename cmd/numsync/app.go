@@ -22,7 +22,10 @@ type command struct {
 	args    string // argument synopsis for the help
 	summary string
 	hidden  bool
-	run     func(ctx context.Context, e *env, args []string) error
+	// noConfig runs the command without loading the config (its env has
+	// no cfg and no log), so that it works whatever state the config is in.
+	noConfig bool
+	run      func(ctx context.Context, e *env, args []string) error
 }
 
 // commands lists every command; each is defined in its own file.
@@ -38,8 +41,6 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	st     *store.Store
-	// checked says st passed the check before writing.
-	checked bool
 	// commit is the context of store transactions that must not be cut
 	// short by the first signal (see [Main]).
 	commit context.Context
@@ -62,16 +63,16 @@ func (e *env) store(ctx context.Context) (*store.Store, error) {
 // writableStore is [env.store] for a command that writes: the store must
 // first pass SQLite's quick check, so that nothing is written into a
 // damaged file (at a million users and numbers the check takes seconds,
-// docs/performance.md).
+// docs/performance.md). Each call checks again: a scheduled run is one
+// call of a process that lives for months.
 func (e *env) writableStore(ctx context.Context) (*store.Store, error) {
 	st, err := e.store(ctx)
-	if err != nil || e.checked {
-		return st, err
+	if err != nil {
+		return nil, err
 	}
 	if err := st.Check(ctx, true); err != nil {
 		return nil, err
 	}
-	e.checked = true
 	return st, nil
 }
 
@@ -109,6 +110,9 @@ func Run(ctx, commit context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		usage(stderr)
 		return ExitUsage
+	}
+	if cmd.noConfig {
+		return report(stderr, cmd.run(ctx, &env{stdout: stdout, stderr: stderr, commit: commit}, rest))
 	}
 	cfg, err := loadConfig(*configPath, explicit)
 	if err != nil {
@@ -172,12 +176,28 @@ func (e *env) flags(c string, synopsis string) *flag.FlagSet {
 // parse parses a command's flags and checks the count of positional
 // arguments.
 func parse(fs *flag.FlagSet, args []string, min, max int) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
+	// Flags may come after the arguments too ("rollback RUN --apply"), as
+	// people type them; "--" ends the flags.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return &exitError{code: ExitUsage, err: err, printed: true}
 		}
-		return &exitError{code: ExitUsage, err: err, printed: true}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if end := len(args) - len(rest) - 1; end >= 0 && args[end] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
+	// Leave the arguments where fs.Arg and fs.Args find them.
+	_ = fs.Parse(append([]string{"--"}, pos...))
 	if n := fs.NArg(); n < min || (max >= 0 && n > max) {
 		fs.Usage()
 		return &exitError{code: ExitUsage, err: fmt.Errorf("wrong number of arguments"), printed: true}
@@ -232,16 +252,27 @@ func report(w io.Writer, err error) int {
 	}
 	var le *numsync.LockedError
 	switch {
-	case errors.As(err, &le):
+	case errors.As(err, &le) && code == ExitFailed:
 		code, hint = ExitLocked, "wait for the other run to finish, or pass --wait"
 	case errors.Is(err, numsync.ErrStale) && code == ExitFailed:
 		code, hint = ExitStale, "make a new plan with 'numsync plan' and review it again"
+	}
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) {
+		// A signal stopped the command: say so in the user's words.
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
+		if !strings.Contains(msg, "interrupted") {
+			msg = "interrupted: " + msg
+		}
+		if hint == "" {
+			hint = "nothing half-done was kept: what had not committed was rolled back; run the command again"
+		}
 	}
 	var h hinter
 	if hint == "" && errors.As(err, &h) {
 		hint = h.Hint()
 	}
-	fmt.Fprintf(w, "numsync: error: %v\n", err)
+	fmt.Fprintf(w, "numsync: error: %s\n", msg)
 	if hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}

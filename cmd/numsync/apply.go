@@ -35,6 +35,13 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The lock first: a second apply fails on it (or waits) before reading
+	// the whole tenant, which takes seconds and GBs at a million users.
+	release, err := e.hold(ctx, st, &opts)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// The snapshot the reports need is read while the plan file is read
 	// and checked: neither needs the other, and each takes a core.
 	type snapshot struct {
@@ -56,10 +63,9 @@ func runApply(ctx context.Context, e *env, args []string) error {
 	}
 	s := <-snap
 	if s.err != nil {
-		return s.err
+		return fmt.Errorf("reading the store: %w", s.err)
 	}
 	opts.PlanDigest = digest
-	j := &job{plan: p, tenant: s.t}
-	j.started = time.Now()
+	j := &job{plan: p, tenant: s.t, started: time.Now()}
 	return applyAndReport(ctx, e, st, j, opts, "apply-"+j.started.UTC().Format("20060102T150405.000Z"))
 }

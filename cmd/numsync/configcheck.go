@@ -15,7 +15,9 @@ func init() {
 }
 
 // runConfigCheck checks each part the config names and says, one line each,
-// what works. It goes on after a failure so that one run shows every problem.
+// what works. It goes on after a failure so that one run shows every
+// problem; its first line says FAILED, and which parts, when any part
+// fails, so that whoever reads only that line is not told all is well.
 func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if err := parse(e.flags("config check", ""), args, 0, 0); err != nil {
 		return err
@@ -24,16 +26,25 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if where == "" {
 		where = "(no file: defaults)"
 	}
-	fmt.Fprintf(e.stdout, "config %s: valid\n", where)
-	var failed []string
+	var failed, lines []string
 	check := func(what string, err error, ok string) {
 		if err != nil {
 			failed = append(failed, what)
-			fmt.Fprintf(e.stdout, "%s: FAILED: %v\n", what, err)
+			lines = append(lines, fmt.Sprintf("%s: FAILED: %v", what, err))
 			return
 		}
-		fmt.Fprintf(e.stdout, "%s: %s\n", what, ok)
+		lines = append(lines, fmt.Sprintf("%s: %s", what, ok))
 	}
+	defer func() {
+		if len(failed) > 0 {
+			fmt.Fprintf(e.stdout, "config %s: FAILED (%s)\n", where, strings.Join(failed, ", "))
+		} else {
+			fmt.Fprintf(e.stdout, "config %s: valid, every part works\n", where)
+		}
+		for _, l := range lines {
+			fmt.Fprintln(e.stdout, l)
+		}
+	}()
 
 	st, err := e.store(ctx)
 	rev := int64(0)

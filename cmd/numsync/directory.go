@@ -40,17 +40,27 @@ func (e *env) openDirectory() (*ldapsync.Directory, string, error) {
 
 // syncDirectory reads the whole directory and upserts its users, and sets
 // the admin roles its groups grant; it changes nothing when the directory
-// could not be read to the end.
+// could not be read to the end. The result's problems are the entries'
+// values the mapping could not use, then the store's.
 func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.ImportResult, error) {
 	d, source, err := e.openDirectory()
 	if err != nil {
 		return numsync.ImportResult{}, err
 	}
 	var users []numsync.User
+	var places []numsync.Source
 	var roles []numsync.RoleGrant
+	var problems []numsync.Issue
 	bar := e.newProgress("directory", 0, "entries")
 	err = d.Records(ctx, func(r ldapsync.Record) error {
 		users = append(users, r.User)
+		place := r.Place
+		if place.Line == 0 {
+			// Over LDAP an entry is placed by its DN.
+			place.File = r.User.DN
+		}
+		places = append(places, place)
+		problems = append(problems, r.Problems...)
 		for _, role := range r.Roles {
 			roles = append(roles, numsync.RoleGrant{Principal: r.User.UPN, Role: role, FromDirectory: true})
 		}
@@ -64,11 +74,25 @@ func syncDirectory(ctx context.Context, e *env, st *store.Store) (numsync.Import
 	if err != nil {
 		return numsync.ImportResult{}, &directoryError{fmt.Errorf("reading the directory: %w", err)}
 	}
-	res, err := st.ImportUsers(ctx, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
+	// A user with another's object id is still in the directory (it must
+	// not be marked absent), but its id cannot name it.
+	dup, dups := numsync.DuplicateObjectIDs(users, places, "these users were loaded without it")
+	for i := range dup {
+		users[i].ObjectID = ""
+	}
+	if err := ctx.Err(); err != nil {
+		return numsync.ImportResult{}, fmt.Errorf("directory sync: stopped before loading: %w", err)
+	}
+	// Once started, the store's transactions obey only a second signal.
+	res, err := st.ImportUsers(e.commit, users, numsync.UserImportOptions{Source: source, MarkAbsent: true})
+	// Values the mapping could not use (an msRTCSIP-Line that is no
+	// number, a usage location that is no country) are the directory's
+	// problem rows: shown and counted like an import's.
+	res.Problems = append(append(dups, problems...), res.Problems...)
 	if err != nil {
 		return res, fmt.Errorf("directory sync: %w", err)
 	}
-	if _, err := st.SetDirectoryRoles(ctx, roles); err != nil {
+	if _, err := st.SetDirectoryRoles(e.commit, roles); err != nil {
 		return res, fmt.Errorf("directory sync: %w", err)
 	}
 	return res, nil
@@ -99,8 +123,8 @@ func runDirectorySync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "directory: %s (store revision %d)\n", describeImport(res, len(res.Problems)), res.Revision)
-	return nil
+	fmt.Fprintf(e.stdout, "directory: %s (store revision %d)\n", describeImport(res, len(res.Problems), "entries"), res.Revision)
+	return problemsExit(res.Problems)
 }
 
 func runDirectoryCheck(ctx context.Context, e *env, args []string) error {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 
+	"go.uber.org/zap"
+
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/importer"
 	"github.com/numsync/numsync/store"
@@ -20,24 +22,24 @@ type importKind struct {
 	// agedAgainstRuns says the store refuses an export of this kind written
 	// before the last applied run (it carries assignments).
 	agedAgainstRuns bool
-	load            func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error)
+	load            func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error)
 }
 
 // importKinds are the files an admin can load.
 var importKinds = []importKind{
 	{"locations", "load emergency locations from CSV", false,
-		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, commit, path, file, importer.ReadLocations, st.ImportLocations)
+		func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, e, path, file, importer.ReadLocations, st.ImportLocations)
 		}},
 	{"users", "load users from a users CSV", false,
-		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, commit, path, file, importer.ReadUsers, func(ctx context.Context, us []numsync.User, file *numsync.ExportFile) (numsync.ImportResult, error) {
+		func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, e, path, file, importer.ReadUsers, func(ctx context.Context, us []numsync.User, file *numsync.ExportFile) (numsync.ImportResult, error) {
 				return st.ImportUsers(ctx, us, numsync.UserImportOptions{Source: "csv", File: file})
 			})
 		}},
 	{"inventory", "load a number inventory (Export-CsAcquiredPhoneNumber or Get-CsPhoneNumberAssignment | Export-Csv)", true,
-		func(ctx, commit context.Context, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
-			return importFile(ctx, commit, path, file, importer.ReadInventory, st.ImportNumbers)
+		func(ctx context.Context, e *env, st *store.Store, path string, file *numsync.ExportFile) (numsync.ImportResult, []numsync.Issue, error) {
+			return importFile(ctx, e, path, file, importer.ReadInventory, st.ImportNumbers)
 		}},
 }
 
@@ -54,8 +56,8 @@ func init() {
 // importFile reads a file with read and saves what it gave, and the record
 // of the file, with save in one store transaction. Row problems of both
 // steps are returned together. Reading stops at ctx; the transaction, once
-// started, runs under commit, so that a first signal lets it finish.
-func importFile[T any](ctx, commit context.Context, path string, file *numsync.ExportFile, read func(string) ([]T, []numsync.Issue, error),
+// started, runs under e.commit, so that a first signal lets it finish.
+func importFile[T any](ctx context.Context, e *env, path string, file *numsync.ExportFile, read func(string) ([]T, []numsync.Issue, error),
 	save func(context.Context, []T, *numsync.ExportFile) (numsync.ImportResult, error)) (numsync.ImportResult, []numsync.Issue, error) {
 	vals, problems, err := read(path)
 	if err != nil {
@@ -64,7 +66,8 @@ func importFile[T any](ctx, commit context.Context, path string, file *numsync.E
 	if err := ctx.Err(); err != nil {
 		return numsync.ImportResult{}, problems, fmt.Errorf("%s: stopped before loading: %w", path, err)
 	}
-	res, err := save(commit, vals, file)
+	e.log.Debug("loading into the store", zap.String("file", path), zap.Int("rows", len(vals)))
+	res, err := save(e.commit, vals, file)
 	if err != nil {
 		return res, problems, fmt.Errorf("%s: %w", path, err)
 	}
@@ -88,21 +91,31 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, problems), res.Revision)
-	if problems > 0 {
+	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, len(problems), "rows"), res.Revision)
+	return problemsExit(problems)
+}
+
+// problemsExit is the exit of an import that loaded: 3 when some of its
+// rows or entries had problems (printed above), else success.
+func problemsExit(problems []numsync.Issue) error {
+	if len(problems) > 0 {
 		return &exitError{code: ExitRejected}
 	}
 	return nil
 }
 
-// describeImport says what an import did, in one phrase.
-func describeImport(res numsync.ImportResult, problems int) string {
+// describeImport says what an import did, in one phrase; unit names what
+// had problems ("rows", "entries").
+func describeImport(res numsync.ImportResult, problems int, unit string) string {
 	s := fmt.Sprintf("%d added, %d updated, %d unchanged", res.Added, res.Updated, res.Unchanged)
 	if res.Absent > 0 {
 		s += fmt.Sprintf(", %d marked absent", res.Absent)
 	}
+	if res.Adopted > 0 {
+		s += fmt.Sprintf(", %d numbers held outside the directory now theirs", res.Adopted)
+	}
 	if problems > 0 {
-		s += fmt.Sprintf(", %d rows with problems", problems)
+		s += fmt.Sprintf(", %d %s with problems", problems, unit)
 	}
 	return s
 }
@@ -113,22 +126,37 @@ func describeImport(res numsync.ImportResult, problems int) string {
 // left alone (skipped is true): loading an old export again would put back
 // the assignments numsync applied since. allowOlder loads an export written
 // before the last applied run.
-func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems int, skipped bool, err error) {
+func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems []numsync.Issue, skipped bool, err error) {
 	file, err := exportFile(k.noun, path)
 	if err != nil {
-		return res, 0, false, err
+		return res, nil, false, err
 	}
 	file.AllowOlder = allowOlder
 	if skipUnchanged {
 		if last, err := st.SourceDigest(ctx, k.noun); err != nil || last == file.Digest {
-			return res, 0, err == nil, err
+			return res, nil, err == nil, err
 		}
 	}
-	res, issues, err := k.load(ctx, e.commit, st, path, file)
-	for _, p := range issues {
+	res, problems, err = k.load(ctx, e, st, path, file)
+	for _, p := range problems {
 		printIssue(e.stderr, "", p)
 	}
-	return res, len(issues), false, err
+	if err != nil || k.noun != "inventory" {
+		return res, problems, false, err
+	}
+	// The import has committed: what it supersedes is recorded even after
+	// a first signal, which lets a started transaction finish.
+	return res, problems, false, e.supersede(context.WithoutCancel(ctx), st, path)
+}
+
+// supersede records that an inventory just loaded from source supersedes
+// the operations that had not landed in Teams, and says so.
+func (e *env) supersede(ctx context.Context, st numsync.Store, source string) error {
+	n, err := supersedeUnfinished(ctx, st, source, e.cfg.Actor)
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "%s: supersedes %d applied operations that had not landed in Teams (the next plan plans any difference again)\n", source, n)
+	}
+	return err
 }
 
 // exportFile describes the export at path: its content digest (SHA-256)

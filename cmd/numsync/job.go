@@ -34,6 +34,9 @@ type job struct {
 	wishes  []numsync.Wish
 	plan    *numsync.Plan
 	run     *numsync.Run
+	// imported are the problems of the exports and directory entries
+	// the job loaded before planning.
+	imported []numsync.Issue
 }
 
 // sheetPaths returns the sheets named on the command line, else those of
@@ -148,7 +151,7 @@ func (e *env) reportDir(id string) string {
 // it did: the reports still say what is known.
 func (e *env) writeReports(j *job, dir string, runErr error) error {
 	in := reports.Input{
-		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run,
+		Plan: j.plan, Tenant: j.tenant, Index: j.index, Wishes: j.wishes, Run: j.run, Imported: j.imported,
 		RunID: filepath.Base(dir), Started: j.started, Finished: time.Now(),
 		Err: runErr, QuarantineDays: e.cfg.Policy.QuarantineDays, Now: time.Now(),
 	}
@@ -162,12 +165,15 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	// teams-apply.ps1 and the reports; a store that cannot say leaves them
 	// out rather than the reports unwritten.
 	if st, err := e.store(context.WithoutCancel(e.commit)); err == nil {
-		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st); err != nil {
+		if in.Unfinished, err = unfinishedOps(context.WithoutCancel(e.commit), st, j); err != nil {
 			e.log.Warn("reading the operations not landed in Teams", zap.Error(err))
 		}
 		if in.Observed, err = st.Observed(context.WithoutCancel(e.commit)); err != nil {
 			e.log.Warn("reading what Teams showed", zap.Error(err))
 		}
+	}
+	if j.run == nil && j.plan != nil && len(j.plan.Ops) > 0 {
+		in.ApplyCommand = e.applyCommand(dir)
 	}
 	rep := reports.New(in)
 	// plan.json is written beside the reports, while they are written.
@@ -184,6 +190,16 @@ func (e *env) writeReports(j *job, dir string, runErr error) error {
 	printPlanDetails(e.stdout, j.plan)
 	fmt.Fprintf(e.stdout, "\nreports: %s\n", dir)
 	return errors.Join(errs...)
+}
+
+// applyCommand is the command that applies exactly the plan written into
+// dir, with the config it was made with.
+func (e *env) applyCommand(dir string) string {
+	cmd := "numsync"
+	if e.cfg.path != "" && e.cfg.path != "numsync.yaml" {
+		cmd += " --config " + e.cfg.path
+	}
+	return cmd + " apply " + filepath.Join(dir, "plan.json")
 }
 
 // writePlanFile writes p to path as [atomicfile.Write] writes every
@@ -206,14 +222,52 @@ func (e *env) applyOptions(actor, maxRemoves string, wait bool) (planner.ApplyOp
 		}
 		opts.MaxRemoves = t
 	}
-	host, _ := os.Hostname()
-	opts.LockHolder = fmt.Sprintf("%s (pid %d on %s)", opts.Actor, os.Getpid(), host)
+	opts.LockHolder = lockHolder(opts.Actor)
 	return opts, nil
 }
 
+// hold takes the store's writer lock for the rest of the command (see
+// [planner.Hold]) and marks opts as holding it. Waiting for it (--wait)
+// stops at the first signal, and the lock is released on every way out,
+// a third signal included. A lock held by someone else is an error saying
+// what to do about it.
+func (e *env) hold(ctx context.Context, st *store.Store, opts *planner.ApplyOptions) (release func(), err error) {
+	// Say once why a --wait run is quiet, and whom it waits for.
+	told := false
+	opts.Waiting = func(held *numsync.LockedError) {
+		if !told {
+			told = true
+			e.log.Info("waiting for the store lock", zap.String("holder", held.Holder), zap.Time("expires", held.Expires))
+		}
+	}
+	unlock, err := planner.Hold(ctx, st, *opts)
+	var le *numsync.LockedError
+	if errors.As(err, &le) {
+		return nil, lockedError(err, le, opts.Wait)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts.Held = true
+	forget := atExitNow(unlock)
+	e.log.Debug("store lock taken", zap.String("holder", opts.LockHolder))
+	return func() {
+		unlock()
+		forget()
+	}, nil
+}
+
 // applyJob applies j.plan and maps the outcome to an error carrying the exit
-// code a cron wrapper can act on.
+// code a cron wrapper can act on. It takes the store lock unless opts says
+// it is held.
 func applyJob(ctx context.Context, e *env, st *store.Store, j *job, opts planner.ApplyOptions) error {
+	if !opts.Held {
+		release, err := e.hold(ctx, st, &opts)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	bar := e.newProgress("apply", int64(len(j.plan.Ops)), "operations")
 	opts.Progress = func(n int) { bar.set(int64(n)) }
 	opts.Tenant = j.tenant
@@ -288,7 +342,7 @@ func sendNotifications(ctx context.Context, e *env, log *zap.Logger) error {
 // or done with rejected or blocked rows.
 func outcome(j *job) error {
 	switch {
-	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0:
+	case len(j.plan.Rejects) > 0 || len(j.plan.Blocked) > 0 || len(j.imported) > 0:
 		return &exitError{code: ExitRejected}
 	case len(j.plan.Ops) == 0:
 		return &exitError{code: ExitNothingToDo}

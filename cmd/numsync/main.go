@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"sync"
 	"syscall"
 )
 
@@ -47,9 +48,10 @@ const defaultGCPercent = 70
 // Main runs the command line in os.Args and returns the exit code.
 //
 // Signals stop numsync in two stages. The first SIGINT or SIGTERM stops
-// it at the next step, but lets a store transaction that is under way
-// commit. A second one cancels that transaction too, which rolls it back;
-// a third ends the process at once.
+// it at the next step (a wait for the store lock included), but lets a
+// store transaction that is under way commit. A second one cancels that
+// transaction too, which rolls it back. A third ends the process at once,
+// after releasing the store lock it holds.
 func Main() int {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
@@ -62,7 +64,17 @@ func Main() int {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	go func() {
-		for _, next := range []func(){stop, cancelCommit, func() { os.Exit(ExitFailed) }} {
+		for _, next := range []func(){
+			func() {
+				os.Stderr.WriteString("numsync: interrupted: stopping after the current step; a store transaction under way may still commit (interrupt again to roll it back)\n")
+				stop()
+			},
+			func() {
+				os.Stderr.WriteString("numsync: interrupted again: rolling back the store transaction under way (a third interrupt ends numsync at once)\n")
+				cancelCommit()
+			},
+			exitNow,
+		} {
 			if _, ok := <-sigs; !ok {
 				return
 			}
@@ -70,4 +82,43 @@ func Main() int {
 		}
 	}()
 	return Run(ctx, commit, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// lastWords holds what must be done even when a third signal ends the
+// process at once: releasing the store lock, which would otherwise stay
+// until it expires.
+var lastWords struct {
+	sync.Mutex
+	fns  map[int]func()
+	next int
+}
+
+// atExitNow registers fn to run if a third signal ends the process; the
+// returned function unregisters it.
+func atExitNow(fn func()) (unregister func()) {
+	lastWords.Lock()
+	defer lastWords.Unlock()
+	if lastWords.fns == nil {
+		lastWords.fns = map[int]func(){}
+	}
+	id := lastWords.next
+	lastWords.next++
+	lastWords.fns[id] = fn
+	return func() {
+		lastWords.Lock()
+		defer lastWords.Unlock()
+		delete(lastWords.fns, id)
+	}
+}
+
+// exitNow ends the process after a third signal, saying so and running
+// the registered last words.
+func exitNow() {
+	os.Stderr.WriteString("numsync: interrupted a third time: stopping now; nothing half-done is kept\n")
+	lastWords.Lock()
+	for _, fn := range lastWords.fns {
+		fn()
+	}
+	lastWords.Unlock()
+	os.Exit(ExitFailed)
 }

@@ -8,8 +8,12 @@ import (
 )
 
 // printIssue writes one issue as one line, "file:line: CODE: message",
-// after indent, with the hint on a further indented line below.
+// after indent, with the hint on a further indented line below. What came
+// from the input is made one printable line ([numsync.OneLine]): a NUL, an
+// escape sequence or a right-to-left override in a cell is shown, never
+// sent to the terminal.
 func printIssue(w io.Writer, indent string, is numsync.Issue) {
+	is.File, is.Column, is.Message, is.Hint = numsync.OneLine(is.File), numsync.OneLine(is.Column), numsync.OneLine(is.Message), numsync.OneLine(is.Hint)
 	where := is.File
 	if is.Line > 0 {
 		where = fmt.Sprintf("%s:%d", is.File, is.Line)
@@ -39,8 +43,12 @@ func printPlanDetails(w io.Writer, p *numsync.Plan) {
 	}
 	if len(p.Ops) > 0 {
 		fmt.Fprintf(w, "\noperations%s\n", shown(len(p.Ops), "plan.csv"))
-		for _, op := range p.Ops[:min(len(p.Ops), listLimit)] {
-			fmt.Fprintf(w, "  %s %s %s: %s\n", op.Action.Symbol(), op.UPN, op.Category, describeOp(op))
+		for i, op := range p.Ops[:min(len(p.Ops), listLimit)] {
+			pair := ""
+			if op.Pair != 0 {
+				pair = fmt.Sprintf(" (steps %d and %d: one change)", min(i+1, op.Pair), max(i+1, op.Pair))
+			}
+			fmt.Fprintf(w, "  %d %s %s %s: %s%s\n", i+1, op.Action.Symbol(), numsync.OneLine(op.UPN), op.Category, numsync.OneLine(describeOp(op)), pair)
 		}
 	}
 	for _, l := range []struct {

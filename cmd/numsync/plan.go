@@ -48,7 +48,7 @@ func runPlan(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(j.plan.Ops) > 0 {
-		fmt.Fprintf(e.stdout, "to apply exactly this plan: numsync apply %s/plan.json\n", dir)
+		fmt.Fprintf(e.stdout, "to apply exactly this plan: %s\n", e.applyCommand(dir))
 	}
 	return outcome(j)
 }

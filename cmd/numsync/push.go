@@ -35,12 +35,12 @@ func runPush(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.store(ctx)
+	st, err := e.writableStore(ctx)
 	if err != nil {
 		return err
 	}
 	// One pusher at a time: two would send the same operations.
-	release, err := planner.Hold(ctx, st, opts)
+	release, err := e.hold(ctx, st, &opts)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 		skip := byRun[r]
 		for i := range skip {
 			skip[i].State, skip[i].Via, skip[i].Actor, skip[i].At = numsync.PushSkipped, numsync.ViaGraph, opts.Actor, time.Now()
-			skip[i].ErrorCode, skip[i].Error = "Superseded", "run "+newest.ID+" was planned from what Teams had, and carries out what this run did not"
+			skip[i].ErrorCode, skip[i].Error = codeSuperseded, "run "+newest.ID+" was planned from what Teams had, and carries out what this run did not"
 		}
 		if !dryRun {
 			if err := st.RecordOutcomes(ctx, skip); err != nil {

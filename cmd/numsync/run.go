@@ -10,7 +10,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/numsync/numsync"
-	"github.com/numsync/numsync/planner"
 	"github.com/numsync/numsync/store"
 )
 
@@ -64,47 +63,55 @@ func runJob(ctx context.Context, e *env, f runFlags) error {
 
 	// One writer from the first import to the last report: no other apply
 	// can slip in between this run's plan and its apply.
-	release, err := planner.Hold(ctx, st, opts)
+	release, err := e.hold(ctx, st, &opts)
 	if err != nil {
 		return err
 	}
 	defer release()
-	opts.Held = true
 
 	// Facts first: the exports and the directory describe the world as it
 	// is, so they are loaded even by a dry-run.
 	// Order matters: inventory holders resolve to users by object id, so
 	// the users (CSV and directory) load before the inventory.
-	if err := loadExports(ctx, e, log, false, "locations", "users"); err != nil {
-		return e.failRun(ctx, st, &job{started: started}, id, err)
+	// Their problems (rows and entries loaded otherwise than they asked, or
+	// not at all) are printed as they come and counted in the reports.
+	failed := func(err error, imported []numsync.Issue) error {
+		return e.failRun(ctx, st, &job{started: started, imported: imported}, id, err)
+	}
+	imported, err := loadExports(ctx, e, log, false, "locations", "users")
+	if err != nil {
+		return failed(err, imported)
 	}
 	if _, ok := e.cfg.directory(); ok {
 		res, err := syncDirectory(ctx, e, st)
-		if err != nil {
-			return e.failRun(ctx, st, &job{started: started}, id, err)
-		}
-		log.Info("directory synced", zap.Int("added", res.Added), zap.Int("updated", res.Updated),
-			zap.Int("unchanged", res.Unchanged), zap.Int("absent", res.Absent), zap.Int("problems", len(res.Problems)))
 		for _, p := range res.Problems {
 			printIssue(e.stderr, "", p)
 		}
+		imported = append(imported, res.Problems...)
+		if err != nil {
+			return failed(err, imported)
+		}
+		log.Info("directory synced", zap.Int("added", res.Added), zap.Int("updated", res.Updated),
+			zap.Int("unchanged", res.Unchanged), zap.Int("absent", res.Absent), zap.Int("adopted", res.Adopted), zap.Int("problems", len(res.Problems)))
 	}
-	if err := loadExports(ctx, e, log, f.allowOlder, "inventory"); err != nil {
-		return e.failRun(ctx, st, &job{started: started}, id, err)
+	inv, err := loadExports(ctx, e, log, f.allowOlder, "inventory")
+	imported = append(imported, inv...)
+	if err != nil {
+		return failed(err, imported)
 	}
 	teams, _ := e.cfg.teams()
 	if teams.Source {
 		// What Teams has now is what the plan starts from.
 		if err := importTeams(ctx, e, st); err != nil {
-			return e.failRun(ctx, st, &job{started: started}, id, err)
+			return failed(err, imported)
 		}
 	}
 
 	j, err := makePlan(ctx, e, st, sheets, e.cfg.policy())
 	if err != nil {
-		return e.failRun(ctx, st, &job{started: started}, id, err)
+		return failed(err, imported)
 	}
-	j.started = started
+	j.started, j.imported = started, imported
 	if f.dryRun {
 		if err := e.writeReports(j, e.reportDir(id), nil); err != nil {
 			return err
@@ -158,13 +165,14 @@ func (e *env) failRun(ctx context.Context, st *store.Store, j *job, id string, e
 }
 
 // loadExports imports those of the tenant exports named in the config
-// whose kinds are given, in that order; allowOlder loads an export written
-// before the last applied run.
-func loadExports(ctx context.Context, e *env, log *zap.Logger, allowOlder bool, nouns ...string) error {
+// whose kinds are given, in that order, and returns their problems;
+// allowOlder loads an export written before the last applied run.
+func loadExports(ctx context.Context, e *env, log *zap.Logger, allowOlder bool, nouns ...string) ([]numsync.Issue, error) {
 	st, err := e.store(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var all []numsync.Issue
 	files := map[string]string{
 		"inventory": e.cfg.Tenant.Inventory,
 		"users":     e.cfg.Tenant.Users,
@@ -179,15 +187,16 @@ func loadExports(ctx context.Context, e *env, log *zap.Logger, allowOlder bool, 
 			continue
 		}
 		res, problems, skipped, err := k.loadFile(ctx, e, st, path, true, allowOlder)
+		all = append(all, problems...)
 		if err != nil {
-			return fmt.Errorf("loading %s: %w", k.noun, err)
+			return all, fmt.Errorf("loading %s: %w", k.noun, err)
 		}
 		if skipped {
 			log.Info(k.noun+" unchanged since it was last loaded", zap.String("file", path))
 			continue
 		}
 		log.Info("loaded "+k.noun, zap.String("file", path), zap.Int("added", res.Added), zap.Int("updated", res.Updated),
-			zap.Int("unchanged", res.Unchanged), zap.Int("problems", problems))
+			zap.Int("unchanged", res.Unchanged), zap.Int("problems", len(problems)))
 	}
-	return nil
+	return all, nil
 }

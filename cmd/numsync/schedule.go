@@ -8,6 +8,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"go.uber.org/zap"
+
+	"github.com/numsync/numsync"
 )
 
 func init() {
@@ -45,33 +47,63 @@ func runSchedule(ctx context.Context, e *env, args []string) error {
 	if _, err := e.sheetPaths(nil); err != nil {
 		return err
 	}
-	logger := cronLogger{e.log}
-	c := cron.New(cron.WithLocation(loc), cron.WithLogger(logger),
-		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
-	c.Schedule(sched, cron.FuncJob(func() {
-		start := time.Now()
-		e.log.Info("scheduled run starting")
-		err := runJob(ctx, e, f)
-		code := report(e.stderr, err)
-		e.log.Info("scheduled run finished", zap.Int("exit_code", code), zap.Duration("took", time.Since(start)))
-	}))
-	c.Start()
 	e.log.Info("schedule started", zap.String("cron", e.cfg.Schedule.Cron), zap.String("time_zone", loc.String()),
 		zap.Time("next", sched.Next(time.Now().In(loc))))
-	<-ctx.Done()
-	e.log.Info("stopping: waiting for the current run to finish or roll back (send the signal again to stop at once)")
-	<-c.Stop().Done()
+	every(ctx, numsync.SystemClock, sched, loc, e.log, func() int { return report(e.stderr, runJob(ctx, e, f)) })
 	e.log.Info("schedule stopped")
 	return nil
 }
 
-// cronLogger sends the scheduler's own messages to zap.
-type cronLogger struct{ log *zap.Logger }
-
-func (l cronLogger) Info(msg string, kv ...any) {
-	l.log.Sugar().Debugw("cron: "+msg, kv...)
+// every runs job at each time sched gives in loc, as clock tells the time,
+// until ctx is done; then it waits for a run still going. A time that comes
+// while a run goes is skipped, never queued: two runs never overlap, and a
+// run longer than the interval does not make the next ones pile up. job
+// returns the run's exit code.
+func every(ctx context.Context, clock numsync.Clock, sched cron.Schedule, loc *time.Location, log *zap.Logger, job func() int) {
+	var (
+		result chan int // receives the exit code of the run going; nil when none goes
+		began  time.Time
+	)
+	finished := func(code int) {
+		result = nil
+		log.Info("scheduled run finished", zap.Int("exit_code", code), zap.Duration("took", clock.Now().Sub(began)))
+	}
+	next := sched.Next(clock.Now().In(loc))
+	tick := clock.After(next.Sub(clock.Now()))
+	for {
+		select {
+		case <-ctx.Done():
+			log.Info("stopping: waiting for the current run to finish or roll back (send the signal again to stop at once)")
+			if result != nil {
+				finished(<-result)
+			}
+			return
+		case code := <-result:
+			finished(code)
+		case <-tick:
+			if result == nil {
+				result, began = make(chan int, 1), clock.Now()
+				log.Info("scheduled run starting")
+				go runGuarded(job, result, log)
+			} else {
+				log.Info("scheduled run skipped: the previous one is still running", zap.Time("due", next))
+			}
+			now := clock.Now()
+			next = sched.Next(now.In(loc))
+			tick = clock.After(next.Sub(now))
+		}
+	}
 }
 
-func (l cronLogger) Error(err error, msg string, kv ...any) {
-	l.log.Sugar().Errorw("cron: "+msg, append(kv, "error", err)...)
+// runGuarded sends job's exit code to result. As cron's Recover did, a bug
+// in one night's run is logged as a failed run and the schedule goes on.
+func runGuarded(job func() int, result chan<- int, log *zap.Logger) {
+	code := ExitFailed
+	defer func() {
+		if r := recover(); r != nil {
+			log.Error("scheduled run panicked", zap.Any("panic", r), zap.Stack("stack"))
+		}
+		result <- code
+	}()
+	code = job()
 }

@@ -77,7 +77,11 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 	}
 	rows := map[key]map[numsync.NumberState]int{}
 	total := map[numsync.NumberState]int{}
+	outside := 0
 	for _, n := range t.Numbers {
+		if !n.Outside.IsZero() {
+			outside++
+		}
 		k := key{n.Country, n.Type}
 		if rows[k] == nil {
 			rows[k] = map[numsync.NumberState]int{}
@@ -92,6 +96,9 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 	fmt.Fprintf(w, "emergency locations: %d\n", len(t.Locations))
 	fmt.Fprintf(w, "numbers: %d (%d assigned, %d free, %d quarantined)\n", len(t.Numbers),
 		total[numsync.StateAssigned], total[numsync.StateFree], total[numsync.StateQuarantined])
+	if outside > 0 {
+		fmt.Fprintf(w, "  %d of the assigned numbers are held by identities outside the directory (see reconciliation.csv)\n", outside)
+	}
 	if len(rows) == 0 {
 		return
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "version", summary: "print numsync's version, the commit it was built from and the Go release", run: runVersion})
+	register(&command{name: "version", summary: "print numsync's version, the commit it was built from and the Go release", noConfig: true, run: runVersion})
 }
 
 func runVersion(ctx context.Context, e *env, args []string) error {

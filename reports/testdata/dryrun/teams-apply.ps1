@@ -1,4 +1,4 @@
-﻿# teams-apply.ps1: numsync plan-20240501T020000Z, the 5 operations of the plan made against store revision 41
+﻿# teams-apply.ps1: numsync plan-20240501T020000Z, the 7 operations of the plan made against store revision 41
 # (plan digest sha256:77aa), after 1 operations of earlier runs that have not landed in Teams yet.
 # Review it, connect with Connect-MicrosoftTeams as a Teams Administrator, Teams Communications
 # Administrator or Teams Telephony Administrator, then run it. It can be run again: steps recorded
@@ -30,11 +30,13 @@ $numsyncPlans = @(
 # The steps in the order they run; Needs is the position (from 0) of the step that must land first.
 $numsyncSteps = @(
     @{ Plan = 1; Step = 4; Name = 'step 4 of run 20240430T020000Z'; Kind = 'set'; Identity = 'aa-main@contoso.com'; ObjectId = ''; Number = '+442071838751'; Type = 'OperatorConnect'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'assign aa-main@contoso.com: none -> +442071838751' }
-    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'bob@contoso.com'; ObjectId = ''; Number = '+14255550103'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove bob@contoso.com: +14255550103 -> none' }
-    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'set'; Identity = 'alice@contoso.com'; ObjectId = ''; Number = '+14255550103'; Type = 'CallingPlan'; FreeType = ''; Location = 'loc-sea'; Category = 'Primary'; Notify = $true; Needs = @(1); Text = 'change alice@contoso.com: +14255550101 -> +14255550103' }
-    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'o’’connor@contoso.com'; ObjectId = ''; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(2); Text = 'assign o’’connor@contoso.com: none -> +14255550101' }
-    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'cq-sales@contoso.com'; ObjectId = ''; Number = '+14255550104'; Type = 'OperatorConnect'; FreeType = ''; Location = 'null'; Category = 'Primary'; Notify = $true; Needs = @(); Text = 'change cq-sales@contoso.com: +14255550104 -> +14255550104' }
-    @{ Plan = 0; Step = 5; Name = 'step 5'; Kind = 'set'; Identity = 'x''; Remove-Item C:\ -Recurse #@contoso.com'; ObjectId = ''; Number = '+33140000001;ext=12'; Type = 'DirectRouting'; FreeType = ''; Location = '<script>alert(1)</script>'; Category = 'Private'; Notify = $true; Needs = @(); Text = 'assign x''; Remove-Item C:\ -Recurse #@contoso.com: none -> +33140000001;ext=12' }
+    @{ Plan = 0; Step = 2; Name = 'step 2'; Kind = 'remove'; Identity = 'bob@contoso.com'; ObjectId = ''; Number = '+14255550103'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove bob@contoso.com: +14255550103 -> none' }
+    @{ Plan = 0; Step = 3; Name = 'step 3'; Kind = 'set'; Identity = 'alice@contoso.com'; ObjectId = ''; Number = '+14255550103'; Type = 'CallingPlan'; FreeType = ''; Location = 'loc-sea'; Category = 'Primary'; Notify = $true; Needs = @(1); Text = 'change alice@contoso.com: +14255550101 -> +14255550103' }
+    @{ Plan = 0; Step = 4; Name = 'step 4'; Kind = 'set'; Identity = 'o’’connor@contoso.com'; ObjectId = ''; Number = '+14255550101'; Type = 'CallingPlan'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(2); Text = 'assign o’’connor@contoso.com: none -> +14255550101' }
+    @{ Plan = 0; Step = 5; Name = 'step 5'; Kind = 'set'; Identity = 'cq-sales@contoso.com'; ObjectId = ''; Number = '+14255550104'; Type = 'OperatorConnect'; FreeType = ''; Location = 'null'; Category = 'Primary'; Notify = $true; Needs = @(); Text = 'change cq-sales@contoso.com: +14255550104 -> +14255550104' }
+    @{ Plan = 0; Step = 6; Name = 'step 6'; Kind = 'set'; Identity = 'x''; Remove-Item C:\ -Recurse #@contoso.com'; ObjectId = ''; Number = '+33140000001;ext=12'; Type = 'DirectRouting'; FreeType = ''; Location = '<script>alert(1)</script>'; Category = 'Private'; Notify = $true; Needs = @(); Text = 'assign x''; Remove-Item C:\ -Recurse #@contoso.com: none -> +33140000001;ext=12' }
+    @{ Plan = 0; Step = 1; Name = 'step 1'; Kind = 'remove'; Identity = 'remy@contoso.com'; ObjectId = ''; Number = '+33140000003'; Type = 'OperatorConnect'; FreeType = ''; Location = ''; Category = 'Primary'; Notify = $false; Needs = @(); Text = 'remove remy@contoso.com: +33140000003 -> none' }
+    @{ Plan = 0; Step = 7; Name = 'step 7'; Kind = 'set'; Identity = 'remy@contoso.com'; ObjectId = ''; Number = '+33140000003'; Type = 'OperatorConnect'; FreeType = ''; Location = ''; Category = 'Private'; Notify = $true; Needs = @(6); Text = 'assign remy@contoso.com: none -> +33140000003' }
 )
 
 $numsyncResults = Join-Path -Path $PSScriptRoot -ChildPath 'teams-apply.results.csv'
@@ -80,18 +82,18 @@ function Test-Landed($Step) {
 
 function Invoke-Step($Step) {
     if ($Step.Kind -eq 'remove') {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.Type
         return
     }
     if ($Step.FreeType -and -not $Step['Freed']) {
-        Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
+        $null = Remove-CsPhoneNumberAssignment -Identity $Step.Identity -PhoneNumber $Step.Number -PhoneNumberType $Step.FreeType
         $Step['Freed'] = $true
     }
     $p = @{ Identity = $Step.Identity; PhoneNumber = $Step.Number; PhoneNumberType = $Step.Type }
     if ($Step.Location) { $p.LocationId = $Step.Location }
     if ($Step.Category -eq 'Private') { $p.AssignmentCategory = 'Private' }
     if ($Step.Notify) { $p.Notify = $true }
-    Set-CsPhoneNumberAssignment @p
+    $null = Set-CsPhoneNumberAssignment @p
 }
 
 $recorded = @{}
