@@ -227,3 +227,49 @@ func TestPushUnknownTargetAndDryRun(t *testing.T) {
 		t.Errorf("%d actions sent for identities without an object id", n)
 	}
 }
+
+func TestPushResumesSubmittedByPolling(t *testing.T) {
+	tn := newTenant(t, 3)
+	var ops []numsync.Op
+	for i := range 3 {
+		ops = append(ops, numsync.Op{Action: numsync.Assign, UPN: upn(i), Category: numsync.Primary, After: dr(i)})
+	}
+	id := tn.apply(t, ops)
+	c := newClient(t, tn.cfg)
+	// Teams accepts the three actions but their operations never end while
+	// the first push runs; it is stopped once it polls each of them.
+	tn.s.FinishAfterPolls(1 << 30)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := c.Push(ctx, graph.PushRequest{RunID: id, Ops: ops, ObjectID: tn.objectID, Recorder: tn.st})
+		done <- err
+	}()
+	tn.s.WaitPolls(3)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the stopped push reported no error")
+	}
+	outs, _ := tn.st.Outcomes(context.Background(), id)
+	for _, o := range outs {
+		if o.State != numsync.PushSubmitted || o.OperationURL == "" {
+			t.Fatalf("after the stop: %+v, want submitted with its operation's URL", o)
+		}
+	}
+	tn.s.FinishAfterPolls(1)
+	res := tn.push(t, c, id, ops)
+	if res.Succeeded != 3 {
+		t.Fatalf("resumed push = %+v", res)
+	}
+	for k, n := range tn.s.Actions() {
+		if n != 1 {
+			t.Errorf("%s sent %d times: a submitted operation must be polled, not resent", k, n)
+		}
+	}
+	outs, _ = tn.st.Outcomes(context.Background(), id)
+	for _, o := range outs {
+		if o.Attempts != 1 {
+			t.Errorf("outcome %+v, want one attempt", o)
+		}
+	}
+}
