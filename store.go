@@ -155,7 +155,7 @@ type OlderExportError struct {
 }
 
 func (e *OlderExportError) Error() string {
-	return fmt.Sprintf("the %s export was written at %s, before run %s applied its changes at %s: loading it would take them back; nothing was loaded",
+	return fmt.Sprintf("the %s export was written at %s, before run %s applied its changes at %s: loading it would take them back",
 		e.Name, e.Modified.UTC().Format(time.RFC3339), e.RunID, e.Applied.UTC().Format(time.RFC3339))
 }
 

@@ -23,8 +23,16 @@ func IsHidden(r rune) bool {
 	return (r >= 0x200B && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0xFEFF
 }
 
-// HasHidden reports whether s holds a character [IsHidden] names.
-func HasHidden(s string) bool { return strings.IndexFunc(s, IsHidden) >= 0 }
+// HasHidden reports whether s holds a character [IsHidden] names. Every
+// such character is encoded in UTF-8 starting with byte 0xE2 or 0xEF, so
+// the common case (neither byte) is one fast scan per byte value: imports
+// check every cell of every row.
+func HasHidden(s string) bool {
+	if strings.IndexByte(s, 0xE2) < 0 && strings.IndexByte(s, 0xEF) < 0 {
+		return false
+	}
+	return strings.IndexFunc(s, IsHidden) >= 0
+}
 
 // ShowHidden returns s with every hidden character ([IsHidden]) and every
 // NUL written out as "⟨U+202E⟩", so that a person reading a report sees

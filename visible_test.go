@@ -17,8 +17,13 @@ func TestHiddenCharactersAreShown(t *testing.T) {
 	if got := OneLine("two\r\nlines\x1b[31m\x00\u202E"); got != "two  lines [31m⟨U+0000⟩⟨U+202E⟩" {
 		t.Errorf("OneLine = %q", got)
 	}
-	if !HasHidden("x\u202Dy") || HasHidden("x-y") {
-		t.Error("HasHidden is wrong")
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		if HasHidden("x"+string(r)+"y") != IsHidden(r) {
+			t.Fatalf("HasHidden of U+%04X = %v, IsHidden %v", r, !IsHidden(r), IsHidden(r))
+		}
 	}
 	if CheckQuotable("evil\r\nRemove-Item") == nil || CheckQuotable("o’connor@contoso.com") != nil {
 		t.Error("CheckQuotable is wrong")

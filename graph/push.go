@@ -93,7 +93,7 @@ func actions(op numsync.Op, target string) [2]*action {
 	if frees(op) {
 		a[0] = &action{path: PathUnassign, body: map[string]any{
 			"telephoneNumber": op.Before.Number.String(), "numberType": EnumName(string(op.Before.Type)),
-			"assignmentCategory": EnumName(string(categoryOf(op))),
+			"assignmentCategory": EnumName(string(op.Category.OrPrimary())),
 		}}
 	}
 	switch {
@@ -101,7 +101,7 @@ func actions(op numsync.Op, target string) [2]*action {
 	case op.Before == nil || frees(op):
 		body := map[string]any{
 			"telephoneNumber": op.After.Number.String(), "assignmentTargetId": target,
-			"numberType": EnumName(string(op.After.Type)), "assignmentCategory": EnumName(string(categoryOf(op))),
+			"numberType": EnumName(string(op.After.Type)), "assignmentCategory": EnumName(string(op.Category.OrPrimary())),
 		}
 		if op.After.Location != "" {
 			body["locationId"] = op.After.Location
@@ -111,13 +111,6 @@ func actions(op numsync.Op, target string) [2]*action {
 		a[1] = &action{path: PathUpdate, body: map[string]any{"telephoneNumber": op.After.Number.String(), "locationId": op.After.Location}}
 	}
 	return a
-}
-
-func categoryOf(op numsync.Op) numsync.Category {
-	if op.Category == "" {
-		return numsync.Primary
-	}
-	return op.Category
 }
 
 // Push carries out the run's operations that are not done yet in Teams:
@@ -468,7 +461,7 @@ func (c *Client) reached(ctx context.Context, op numsync.Op, target string, phas
 // holds reports whether a shows the number as op wants it after.
 func holds(a NumberAssignment, op numsync.Op, target string) bool {
 	return a.AssignmentTargetID == target && a.ActivationState != ActivationAssignmentFailed &&
-		strings.EqualFold(a.AssignmentCategory, string(categoryOf(op))) && a.LocationID == op.After.Location
+		strings.EqualFold(a.AssignmentCategory, string(op.Category.OrPrimary())) && a.LocationID == op.After.Location
 }
 
 // verify reads back every number the pushed operations touched, returns
@@ -530,8 +523,8 @@ func (c *Client) verify(ctx context.Context, req PushRequest, todo []int, outs [
 			reason = fmt.Sprintf("held by %q, not by the identity (%s)", a.AssignmentTargetID, target)
 		case a.LocationID != op.After.Location:
 			reason = fmt.Sprintf("emergency location is %q, not %q", a.LocationID, op.After.Location)
-		case !strings.EqualFold(a.AssignmentCategory, string(categoryOf(op))):
-			reason = fmt.Sprintf("assignment category is %q, not %s", a.AssignmentCategory, categoryOf(op))
+		case !strings.EqualFold(a.AssignmentCategory, string(op.Category.OrPrimary())):
+			reason = fmt.Sprintf("assignment category is %q, not %s", a.AssignmentCategory, op.Category.OrPrimary())
 		}
 		if reason != "" {
 			drift = append(drift, Drift{Step: i + 1, UPN: op.UPN, Number: n.String(), Reason: reason})

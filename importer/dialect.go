@@ -50,6 +50,8 @@ type Reader struct {
 	csv      *csv.Reader
 	tape     *tape       // what csv read, to place quoting errors in their cell
 	held     *heldRecord // read ahead while a long line before it was reported
+	lastLine int         // where the last row read starts
+	ended    bool        // a row over MaxRowBytes ended the file
 	lineOff  int         // physical lines before the first line the csv reader saw
 	cols     []int       // schema column -> index in the record, -1 when absent
 	header   []string
@@ -441,12 +443,23 @@ func (r *Reader) read() ([]string, int, error) {
 		r.held = nil
 		return h.rec, h.line, h.err
 	}
+	if r.ended {
+		return nil, 0, io.EOF
+	}
 	rec, err := r.csv.Read()
+	r.lines.rowRead()
 	var pe *csv.ParseError
 	line := 0
 	switch {
 	case err == nil:
 		line, _ = r.csv.FieldPos(0)
+		r.lastLine = line
+	case errors.Is(err, errRowTooLong):
+		// The rows before it were read; the rest of the file is the one
+		// row that never ends (encoding/csv would have read it whole).
+		r.ended = true
+		err = r.rowError(r.lastLine+r.lineOff, fmt.Errorf("the row after this one runs on for more than the limit of %d bytes (a quote that is never closed?); the rest of the file was not read", MaxRowBytes),
+			quoteHint)
 	case errors.As(err, &pe):
 		line = pe.StartLine
 	}

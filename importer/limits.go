@@ -3,6 +3,7 @@ package importer
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"unicode/utf8"
@@ -19,6 +20,10 @@ const (
 	MaxLineBytes = 64 << 10
 	// MaxCellBytes bounds one cell (after decoding).
 	MaxCellBytes = 4 << 10
+	// MaxRowBytes bounds a row, which quoted cells may spread over many
+	// lines: a quote that is never closed would make the rest of the
+	// file one row.
+	MaxRowBytes = 1 << 20
 	// maxMessageBytes bounds the text of one problem: values quoted in it
 	// are cut to fit.
 	maxMessageBytes = 1 << 10
@@ -47,7 +52,16 @@ type lineCap struct {
 	line    int   // physical lines started so far
 	pending int   // bytes of the current line still to pass on
 	long    []int // lines given as empty, in order, not yet reported
+	// sinceRow counts the bytes passed on since the CSV reader last
+	// returned a row; past MaxRowBytes reading fails with errRowTooLong.
+	sinceRow int
 }
+
+// errRowTooLong stops the CSV reader inside a row longer than MaxRowBytes.
+var errRowTooLong = errors.New("row too long")
+
+// rowRead tells c that the CSV reader returned a row.
+func (c *lineCap) rowRead() { c.sinceRow = 0 }
 
 func newLineCap(in io.Reader, max int) *lineCap {
 	return &lineCap{in: bufio.NewReaderSize(in, max+1), max: max}
@@ -57,6 +71,15 @@ func (c *lineCap) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if c.sinceRow > MaxRowBytes {
+		return 0, errRowTooLong
+	}
+	n, err := c.read(p)
+	c.sinceRow += n
+	return n, err
+}
+
+func (c *lineCap) read(p []byte) (int, error) {
 	if c.pending == 0 {
 		head, err := c.in.Peek(c.max + 1)
 		i := bytes.IndexByte(head, '\n')

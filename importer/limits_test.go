@@ -68,6 +68,26 @@ func TestInputLimits(t *testing.T) {
 		}
 	})
 
+	t.Run("QuoteNeverClosed", func(t *testing.T) {
+		// Short lines, but from line 3 on one quoted cell: encoding/csv
+		// alone would make the rest of the file a single row in memory.
+		rest := strings.Repeat("more text of the cell that never ends\n", 800_000) // 30 MB
+		path := writeSheet(t, header, "ann@contoso.com,+14255550101,CallingPlan", `bob@contoso.com,"+14255550102`, rest)
+		var res *SheetResult
+		var err error
+		n := allocated(func() { res, err = ReadSheets(context.Background(), []string{path}, nil) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Wishes) != 1 || len(res.Rejects) != 1 || res.Rejects[0].Line != 2 ||
+			!strings.Contains(res.Rejects[0].Message, "runs on for more than the limit of 1048576 bytes") {
+			t.Fatalf("wishes %+v rejects %+v, want ann's row and the runaway row refused after line 2", res.Wishes, res.Rejects)
+		}
+		if n > 16<<20 {
+			t.Errorf("reading a 30 MB runaway row allocated %d MB", n>>20)
+		}
+	})
+
 	t.Run("LongCell", func(t *testing.T) {
 		path := writeSheet(t, header, "ann@contoso.com,"+strings.Repeat("1", MaxCellBytes+1)+",CallingPlan")
 		res, err := ReadSheets(context.Background(), []string{path}, nil)

@@ -401,7 +401,7 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 	fail := func(col int, err error) pendingRow {
 		p.err = rec.Error(col, numsync.BadRow, err, "")
 		p.err.UPN = upn
-		p.err.Number = rec.Value(shNumber)
+		p.err.Number = s.numberAsRead(upn, rec.Value(shNumber))
 		return p
 	}
 	if upn == "" {
@@ -456,6 +456,20 @@ func (s *sheetSet) prepare(rec Record) pendingRow {
 		p.unknown = !known
 	}
 	return p
+}
+
+// numberAsRead is the number cell of a row refused for another cell, as
+// it reads (normalised) when it can be read, else as written: a reject
+// names its number the way the rest of the reports do.
+func (s *sheetSet) numberAsRead(upn, raw string) string {
+	if raw == "" {
+		return ""
+	}
+	region, _ := s.lookup(numsync.UPNKey(upn))
+	if n, err := numsync.ParseNumber(raw, region); err == nil {
+		return n.String()
+	}
+	return raw
 }
 
 // knownNumber is the number raw names when raw is in E.164 and the

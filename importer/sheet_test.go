@@ -364,7 +364,8 @@ func TestRejectedRowNumbers(t *testing.T) {
 	sheet := "UPN,Number,Type\n" +
 		"erin@contoso.com,+1 (425) 555-0103 x9,CallingPlan\n" +
 		"alice@contoso.com,442079460150,\n" +
-		"dave@contoso.com,＋１ ４２５－５５５－０１０６,\n"
+		"dave@contoso.com,＋１ ４２５－５５５－０１０６,\n" +
+		"gina@contoso.com,(425) 555-0107,Landline\n"
 	if err := os.WriteFile(path, []byte(sheet), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -372,10 +373,14 @@ func TestRejectedRowNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Rejects) != 2 {
-		t.Fatalf("rejects = %+v; want two", res.Rejects)
+	if len(res.Rejects) != 3 {
+		t.Fatalf("rejects = %+v; want three", res.Rejects)
 	}
-	ext, plus := res.Rejects[0], res.Rejects[1]
+	ext, plus, typ := res.Rejects[0], res.Rejects[1], res.Rejects[2]
+	// A row refused for another cell names its number as read, too.
+	if typ.Code != numsync.BadRow || typ.Number != "+14255550107" {
+		t.Errorf("reject for the type = %s %q; want BAD_ROW with +14255550107", typ.Code, typ.Number)
+	}
 	if ext.Code != numsync.NoExtensionAllowed || ext.Number != "+14255550103;ext=9" {
 		t.Errorf("extension reject = %s %q; want NO_EXTENSION_ALLOWED with +14255550103;ext=9", ext.Code, ext.Number)
 	}

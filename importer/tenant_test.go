@@ -250,6 +250,27 @@ func TestReadLocationsBrokenRows(t *testing.T) {
 	}
 }
 
+// A location description holding a right-to-left override loads, with a
+// HIDDEN_CHARACTER warning that shows the override instead of obeying it.
+func TestReadLocationsWarnsOfHiddenCharacters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "loc.csv")
+	data := "LocationId,Description,CountryOrRegion\nloc-1,Seattle\u202E QH,US\nloc-2,Paris,FR\n"
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	locs, problems, err := ReadLocations(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(locs) != 2 {
+		t.Errorf("locations = %+v; want both", locs)
+	}
+	checkProblems(t, problems, "HIDDEN_CHARACTER loc.csv:2 Description")
+	if len(problems) == 1 && !strings.Contains(problems[0].Message, "Seattle⟨U+202E⟩ QH") {
+		t.Errorf("message %q does not show the override", problems[0].Message)
+	}
+}
+
 // Two users with one object id would make an export's holder a guess:
 // both rows are rejected, each naming the other's line.
 func TestReadUsersRepeatedObjectID(t *testing.T) {

@@ -67,6 +67,9 @@ func walk(r *Reader, fn func(Record) error) ([]numsync.Issue, error) {
 			break
 		}
 		if err == nil {
+			if w := rec.hiddenWarning(""); w != nil {
+				problems = append(problems, *w)
+			}
 			err = fn(rec)
 		}
 		var re *RowError

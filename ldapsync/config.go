@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/numsync/numsync"
 )
 
 // Defaults applied by [Config.Validate] to fields left empty.
@@ -257,22 +259,7 @@ func (c *Config) Validate() error {
 // password reads the bind password from the environment variable or file
 // the config names. The value is never logged or put in an error.
 func (c *Config) password() (string, error) {
-	if c.PasswordEnv != "" {
-		p, ok := os.LookupEnv(c.PasswordEnv)
-		if !ok || p == "" {
-			return "", fmt.Errorf("the bind password is missing: environment variable %s (directory.password_env) is not set or empty", c.PasswordEnv)
-		}
-		return p, nil
-	}
-	b, err := os.ReadFile(c.PasswordFile)
-	if err != nil {
-		return "", fmt.Errorf("reading the bind password (directory.password_file): %w", err)
-	}
-	p := strings.TrimRight(string(b), "\r\n")
-	if p == "" {
-		return "", fmt.Errorf("the bind password file %s (directory.password_file) is empty", c.PasswordFile)
-	}
-	return p, nil
+	return numsync.ReadSecret("bind password", c.PasswordEnv, "directory.password_env", c.PasswordFile, "directory.password_file")
 }
 
 // passwordSource names where the password came from, for error messages.

@@ -52,6 +52,8 @@ type htmlTable struct {
 	Rows      []htmlRow
 	Total     int
 	Truncated bool
+	// AtLeast says Total is a lower bound: the table stopped counting.
+	AtLeast bool
 }
 
 // htmlRow is one row of a table; Class marks it for the eye ("remove").
@@ -400,7 +402,10 @@ func orNone(s string) string {
 
 // reconcileTable lists the rows of reconciliation.csv a reviewer must look
 // at (drift, rejected, blocked, quarantined), not the numbers and
-// identities that are as they should be.
+// identities that are as they should be. It stops at the first row the
+// table has no room for: a large plan's rows are mostly drift, and
+// counting them all would walk the whole tenant a second time beside
+// reconciliation.csv, which lists them all.
 func (f *facts) reconcileTable() htmlTable {
 	t := newHTMLTable("reconcile", "Reconciliation: what needs a look", ReconciliationFile,
 		[]string{"record", "number or identity", "category", "type", "country", "wanted", "store", "status", "reason", "source"}, 0)
@@ -408,10 +413,13 @@ func (f *facts) reconcileTable() htmlTable {
 		if r.status == StatusOK || r.status == StatusFree {
 			continue
 		}
+		if len(t.Rows) == maxHTMLRows {
+			t.Truncated, t.AtLeast = true, true
+			break
+		}
 		t.Total++
 		t.add("status-"+r.status, []string{r.record, r.key, r.category, r.typ, r.country, r.wanted, r.store, r.status, r.reason, r.source})
 	}
-	t.Truncated = t.Total > maxHTMLRows
 	t.filterOn("status", "status")
 	t.filterOn("country", "country")
 	return t

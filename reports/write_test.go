@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -241,5 +242,22 @@ func TestHiddenCharactersAreShownNotObeyed(t *testing.T) {
 	if !strings.Contains(script, "Identity = 'rtl\u202Emoc.evil@contoso.com'") ||
 		!strings.Contains(script, "Text = 'assign rtl⟨U+202E⟩moc.evil@contoso.com: none -> +14255550101'") {
 		t.Errorf("teams-apply.ps1 does not describe the step with the override shown:\n%s", script)
+	}
+}
+
+// report.html's tables are bounded: the operations table says how many
+// there are, and the reconciliation table stops at its limit and says
+// there are more, pointing at reconciliation.csv.
+func TestHTMLTablesAreBounded(t *testing.T) {
+	page := html.UnescapeString(string(rendered(newFacts(bigInput(maxHTMLRows + 100)).html)))
+	for _, want := range []string{
+		fmt.Sprintf("Operations (%d)", maxHTMLRows+100),
+		fmt.Sprintf("Only the first %d of %d are listed here; plan.csv has them all.", maxHTMLRows, maxHTMLRows+100),
+		fmt.Sprintf("Reconciliation: what needs a look (more than %d)", maxHTMLRows),
+		fmt.Sprintf("Only the first %d of more than %d are listed here; reconciliation.csv has them all.", maxHTMLRows, maxHTMLRows),
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func (e *DamagedError) Error() string {
 
 // Hint says how to recover.
 func (e *DamagedError) Hint() string {
-	return "nothing was written. 'numsync store check' lists what is damaged; restore the last backup made with 'numsync store backup' (README: Backup and restore)"
+	return "nothing was written. 'numsync store check' lists what is damaged; restore the last backup made with 'numsync store backup' (README, \"The store: creating, checking, backing up, restoring\")"
 }
 
 // maxProblems bounds what a check keeps of a badly damaged file.

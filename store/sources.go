@@ -66,3 +66,37 @@ func checkExportAge(ctx context.Context, tx *sql.Tx, file *numsync.ExportFile) e
 	}
 	return nil
 }
+
+// LoadedExport is the record of the last export of one name loaded.
+type LoadedExport struct {
+	Name    string
+	Digest  string
+	Written time.Time // its modification time; zero when not known
+	Loaded  time.Time
+}
+
+// Exports returns the record of the last export of each name loaded, by
+// name.
+func (s *Store) Exports(ctx context.Context) ([]LoadedExport, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name, digest, modified, recorded_at FROM sources ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("read loaded exports: %w", err)
+	}
+	defer rows.Close()
+	var out []LoadedExport
+	for rows.Next() {
+		var e LoadedExport
+		var written, loaded sql.NullString
+		if err := rows.Scan(&e.Name, &e.Digest, &written, &loaded); err != nil {
+			return nil, fmt.Errorf("read loaded exports: %w", err)
+		}
+		if e.Written, err = parseTime(written); err != nil {
+			return nil, err
+		}
+		if e.Loaded, err = parseTime(loaded); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

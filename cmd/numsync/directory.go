@@ -210,9 +210,11 @@ func printCheck(e *env, rep *ldapsync.CheckReport) {
 			lic[i] = string(l)
 		}
 		fmt.Fprintf(e.stdout, "\n%s (%s)\n  dn: %s\n  object id: %s  guid: %s\n  kind: %s  enabled: %t  usage location: %s\n  licences: %s\n  msRTCSIP-Line: %s\n",
-			u.UPN, u.DisplayName, u.DN, u.ObjectID, r.GUID, u.Kind, u.Enabled, u.UsageLocation, strings.Join(lic, ", "), orNone(u.OnPremLine))
+			// The directory's values are shown, never obeyed by the terminal.
+			numsync.OneLine(u.UPN), numsync.OneLine(u.DisplayName), numsync.OneLine(u.DN), numsync.OneLine(u.ObjectID), r.GUID, u.Kind, u.Enabled,
+			numsync.OneLine(u.UsageLocation), strings.Join(lic, ", "), numsync.OneLine(orNone(u.OnPremLine)))
 		for _, p := range r.Problems {
-			fmt.Fprintf(e.stdout, "  problem: %s: %s\n", p.Code, p.Message)
+			fmt.Fprintf(e.stdout, "  problem: %s: %s\n", p.Code, numsync.OneLine(p.Message))
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,51 +19,27 @@ import (
 // The hostile cases of issue 14 that need a real numsync process: signals,
 // a lock left by a dead process, a read-only store.
 
-// startNumsync starts numsync in dir with its output in a buffer the test
-// can read while it runs.
-func startNumsync(t *testing.T, dir string, args ...string) (*exec.Cmd, *lockedBuffer) {
+// startNumsync starts numsync in dir; its stderr comes line by line.
+func startNumsync(t *testing.T, dir string, args ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
 	cmd := numsyncCmd(t, dir, args...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
+	lines := stderrLines(t, cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	return cmd, out
+	return cmd, lines
 }
 
-// awaitOutput waits until the process has written want (an event, not a
-// time: the deadline only bounds a failing test).
-func awaitOutput(t *testing.T, cmd *exec.Cmd, out *lockedBuffer, want string) {
+// finish reads the rest of cmd's stderr, waits for it to end and returns
+// its exit code and what stderr said since the last line waited for.
+func finish(t *testing.T, cmd *exec.Cmd, lines <-chan string) (int, string) {
 	t.Helper()
-	for deadline := time.Now().Add(2 * time.Minute); !strings.Contains(out.String(), want); {
-		if time.Now().After(deadline) {
-			t.Fatalf("%v never wrote %q:\n%s", cmd.Args[1:], want, tail(out.String(), 3000))
-		}
-		time.Sleep(10 * time.Millisecond)
+	var rest []string
+	for l := range lines {
+		rest = append(rest, l)
 	}
-}
-
-// waitExit waits for cmd to end and returns its exit code.
-func waitExit(t *testing.T, cmd *exec.Cmd, out *lockedBuffer) int {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("%v did not end within 2 minutes of the signal:\n%s", cmd.Args[1:], tail(out.String(), 3000))
-	}
-	return -1
+	return exitCode(t, cmd.Wait()), strings.Join(rest, "\n")
 }
 
 func openStore(t *testing.T, dir string) *store.Store {
@@ -96,15 +70,15 @@ func TestWaitingApplyStopsOnFirstSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cmd, out := startNumsync(t, dir, "--config", cfg, "apply", "--wait", "plan.json")
-	awaitOutput(t, cmd, out, `"msg":"waiting for the store lock"`)
+	cmd, lines := startNumsync(t, dir, "--config", cfg, "apply", "--wait", "plan.json")
+	waitLine(t, lines, `"msg":"waiting for the store lock"`)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := waitExit(t, cmd, out); code != ExitLocked {
-		t.Errorf("apply --wait interrupted: exit %d, want %d\n%s", code, ExitLocked, out)
+	code, msg := finish(t, cmd, lines)
+	if code != ExitLocked {
+		t.Errorf("apply --wait interrupted: exit %d, want %d\n%s", code, ExitLocked, msg)
 	}
-	msg := out.String()
 	if !strings.Contains(msg, "gave up waiting for the lock (interrupted)") || strings.Contains(msg, "context canceled") ||
 		strings.Contains(msg, "pass --wait") {
 		t.Errorf("the interrupted wait should say so, in words, and not offer --wait again:\n%s", msg)
@@ -134,7 +108,7 @@ func TestThirdSignalReleasesTheLock(t *testing.T) {
 	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd, out := startNumsync(t, dir, "--config", cfg, "run")
+	cmd, lines := startNumsync(t, dir, "--config", cfg, "run")
 	// The pipe opens for writing once numsync opened it for reading.
 	var w *os.File
 	for deadline := time.Now().Add(2 * time.Minute); w == nil; {
@@ -143,7 +117,7 @@ func TestThirdSignalReleasesTheLock(t *testing.T) {
 		case err == nil:
 			w = f
 		case !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline):
-			t.Fatalf("numsync never read the export: %v\n%s", err, tail(out.String(), 3000))
+			t.Fatalf("numsync never read the export: %v", err)
 		default:
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -151,17 +125,21 @@ func TestThirdSignalReleasesTheLock(t *testing.T) {
 	defer w.Close()
 	// One signal at a time, each once numsync said it got the one before:
 	// signals sent at once may arrive as one.
-	for _, said := range []string{"numsync: interrupted: stopping", "numsync: interrupted again", ""} {
+	for _, said := range []string{"numsync: interrupted: stopping", "numsync: interrupted again"} {
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		awaitOutput(t, cmd, out, said)
+		waitLine(t, lines, said)
 	}
-	if code := waitExit(t, cmd, out); code != ExitFailed {
-		t.Errorf("exit %d after three signals, want %d\n%s", code, ExitFailed, tail(out.String(), 3000))
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "numsync: interrupted a third time") {
-		t.Errorf("numsync ended without a word:\n%s", tail(out.String(), 3000))
+	code, msg := finish(t, cmd, lines)
+	if code != ExitFailed {
+		t.Errorf("exit %d after three signals, want %d\n%s", code, ExitFailed, tail(msg, 3000))
+	}
+	if !strings.Contains(msg, "numsync: interrupted a third time") {
+		t.Errorf("numsync ended without a word:\n%s", tail(msg, 3000))
 	}
 	ctx := context.Background()
 	lock, err := openStore(t, dir).Lock(ctx, "test", time.Minute)
@@ -184,13 +162,13 @@ func TestImportCommitsAfterFirstSignal(t *testing.T) {
 	st := openStore(t, dir)
 	rev, _ := st.Revision(ctx)
 
-	cmd, out := startNumsync(t, dir, "--config", cfg, "inventory", "import", "inventory.csv")
-	awaitOutput(t, cmd, out, `"msg":"loading into the store"`)
+	cmd, lines := startNumsync(t, dir, "--config", cfg, "inventory", "import", "inventory.csv")
+	waitLine(t, lines, `"msg":"loading into the store"`)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if code := waitExit(t, cmd, out); code != 0 && code != ExitRejected {
-		t.Fatalf("import after one signal: exit %d, want it loaded\n%s", code, tail(out.String(), 3000))
+	if code, msg := finish(t, cmd, lines); code != 0 && code != ExitRejected {
+		t.Fatalf("import after one signal: exit %d, want it loaded\n%s", code, tail(msg, 6000))
 	}
 	if r, _ := st.Revision(ctx); r != rev+1 {
 		t.Errorf("revision %d -> %d, want the import committed", rev, r)
@@ -250,23 +228,4 @@ func TestReadOnlyStore(t *testing.T) {
 	if !strings.Contains(out, "numsync.db is read-only, so nothing was changed") || !strings.Contains(out, "hint: reading commands (status, plan, runs) work") {
 		t.Errorf("a write to a read-only store should say why it fails:\n%s", out)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer a test can read while a process writes
-// to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

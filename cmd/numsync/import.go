@@ -45,12 +45,16 @@ var importKinds = []importKind{
 
 func init() {
 	for _, k := range importKinds {
-		args := "FILE"
-		if k.agedAgainstRuns {
-			args = "[--allow-older-export] FILE"
-		}
-		register(&command{name: k.noun + " import", args: args, summary: k.what, run: k.run})
+		register(&command{name: k.noun + " import", args: k.synopsis(), summary: k.what, run: k.run})
 	}
+}
+
+// synopsis is the command's argument synopsis.
+func (k importKind) synopsis() string {
+	if k.agedAgainstRuns {
+		return "[--allow-older-export] FILE"
+	}
+	return "FILE"
 }
 
 // importFile reads a file with read and saves what it gave, and the record
@@ -75,7 +79,7 @@ func importFile[T any](ctx context.Context, e *env, path string, file *numsync.E
 }
 
 func (k importKind) run(ctx context.Context, e *env, args []string) error {
-	fs := e.flags(k.noun+" import", "FILE")
+	fs := e.flags(k.noun+" import", k.synopsis())
 	allowOlder := new(bool)
 	if k.agedAgainstRuns {
 		allowOlder = fs.Bool("allow-older-export", false, "load the export even if it was written before the last applied run (it takes back what that run assigned)")
@@ -89,7 +93,7 @@ func (k importKind) run(ctx context.Context, e *env, args []string) error {
 	}
 	res, problems, _, err := k.loadFile(ctx, e, st, fs.Arg(0), false, *allowOlder)
 	if err != nil {
-		return fmt.Errorf("%s import: %w (nothing was loaded)", k.noun, err)
+		return fmt.Errorf("%s import: %w", k.noun, err)
 	}
 	fmt.Fprintf(e.stdout, "%s: %s (store revision %d)\n", fs.Arg(0), describeImport(res, len(problems), "rows"), res.Revision)
 	return problemsExit(problems)
@@ -129,7 +133,7 @@ func describeImport(res numsync.ImportResult, problems int, unit string) string 
 func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path string, skipUnchanged, allowOlder bool) (res numsync.ImportResult, problems []numsync.Issue, skipped bool, err error) {
 	file, err := exportFile(k.noun, path)
 	if err != nil {
-		return res, nil, false, err
+		return res, nil, false, fmt.Errorf("%w (nothing was loaded)", err)
 	}
 	file.AllowOlder = allowOlder
 	if skipUnchanged {
@@ -141,12 +145,19 @@ func (k importKind) loadFile(ctx context.Context, e *env, st *store.Store, path 
 	for _, p := range problems {
 		printIssue(e.stderr, "", p)
 	}
-	if err != nil || k.noun != "inventory" {
-		return res, problems, false, err
+	if err != nil {
+		return res, problems, false, fmt.Errorf("%w (nothing was loaded)", err)
+	}
+	if k.noun != "inventory" {
+		return res, problems, false, nil
 	}
 	// The import has committed: what it supersedes is recorded even after
-	// a first signal, which lets a started transaction finish.
-	return res, problems, false, e.supersede(context.WithoutCancel(ctx), st, path)
+	// a first signal, which lets a started transaction finish, and a
+	// failure of it must not say nothing was loaded.
+	if err := e.supersede(e.commit, st, path); err != nil {
+		return res, problems, false, fmt.Errorf("%s was loaded (store revision %d), but: %w", path, res.Revision, err)
+	}
+	return res, problems, false, nil
 }
 
 // supersede records that an inventory just loaded from source supersedes

@@ -22,6 +22,11 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The quick check costs a fraction of reading the snapshot, and a
+	// status that reads a damaged store as well would be a lie.
+	if err := st.Check(ctx, true); err != nil {
+		return err
+	}
 	t, err := st.Tenant(ctx)
 	if err != nil {
 		return err
@@ -32,6 +37,17 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printObserved(e, t, obs)
+	exports, err := st.Exports(ctx)
+	if err != nil {
+		return err
+	}
+	for _, x := range exports {
+		written := "at an unknown time"
+		if !x.Written.IsZero() {
+			written = x.Written.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(e.stdout, "%s export: written %s, loaded %s\n", x.Name, written, x.Loaded.UTC().Format(time.RFC3339))
+	}
 	waiting, err := st.OutboxLen(ctx)
 	if err != nil {
 		return err
@@ -97,7 +113,11 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 	fmt.Fprintf(w, "numbers: %d (%d assigned, %d free, %d quarantined)\n", len(t.Numbers),
 		total[numsync.StateAssigned], total[numsync.StateFree], total[numsync.StateQuarantined])
 	if outside > 0 {
-		fmt.Fprintf(w, "  %d of the assigned numbers are held by identities outside the directory (see reconciliation.csv)\n", outside)
+		held := fmt.Sprintf("%d assigned numbers are held by identities", outside)
+		if outside == 1 {
+			held = "1 assigned number is held by an identity"
+		}
+		fmt.Fprintf(w, "  %s outside the directory (see reconciliation.csv)\n", held)
 	}
 	if len(rows) == 0 {
 		return
