@@ -97,20 +97,18 @@ func RangeRunways(t *Tenant, us []RangeUsage, taken []Taken, historyStart, now t
 			recent[tk.Number.E164] = true
 		}
 	}
-	counts := make([]int, len(us))
-	for i := range t.Numbers {
-		n := &t.Numbers[i]
-		if n.Ext != "" || !recent[n.E164] {
-			continue
-		}
-		for j := range us {
-			if us[j].Contains(n.E164) && us[j].Fits(n) {
-				counts[j]++
+	rs := make([]Range, len(us))
+	for j := range us {
+		rs[j] = us[j].Range
+	}
+	for j, m := range RangeMembers(t, rs) {
+		n := 0
+		for _, num := range m {
+			if recent[num.E164] && rs[j].Fits(num) {
+				n++
 			}
 		}
-	}
-	for j := range us {
-		us[j].PerWeek, us[j].WeeksLeft = runway(counts[j], weeks, us[j].Free)
+		us[j].PerWeek, us[j].WeeksLeft = runway(n, weeks, us[j].Free)
 	}
 }
 

@@ -283,19 +283,40 @@ func RangeMembers(t *Tenant, rs []Range) [][]*InventoryNumber {
 	if len(rs) == 0 {
 		return out
 	}
+	// The numbers are sorted once by value, in which a first..last span is
+	// one run, and, for prefix ranges, by text, in which a prefix is one
+	// run: each range is then two binary searches, however many ranges
+	// and numbers there are.
+	byValue := make([]*InventoryNumber, 0, len(t.Numbers))
 	for i := range t.Numbers {
-		n := &t.Numbers[i]
-		if n.Ext != "" {
-			continue
-		}
-		for j := range rs {
-			if rs[j].Contains(n.E164) {
-				out[j] = append(out[j], n)
-			}
+		if t.Numbers[i].Ext == "" {
+			byValue = append(byValue, &t.Numbers[i])
 		}
 	}
-	for _, m := range out {
+	slices.SortFunc(byValue, func(a, b *InventoryNumber) int { return CompareE164(a.E164, b.E164) })
+	var byText []*InventoryNumber
+	for j, r := range rs {
+		if r.Prefix == "" {
+			lo, _ := slices.BinarySearchFunc(byValue, r.First, func(n *InventoryNumber, e string) int { return CompareE164(n.E164, e) })
+			hi, found := slices.BinarySearchFunc(byValue, r.Last, func(n *InventoryNumber, e string) int { return CompareE164(n.E164, e) })
+			if found {
+				hi++
+			}
+			out[j] = byValue[lo:hi:hi]
+			continue
+		}
+		if byText == nil {
+			byText = slices.Clone(byValue)
+			slices.SortFunc(byText, func(a, b *InventoryNumber) int { return strings.Compare(a.E164, b.E164) })
+		}
+		lo, _ := slices.BinarySearchFunc(byText, r.Prefix, func(n *InventoryNumber, p string) int { return strings.Compare(n.E164, p) })
+		hi := lo
+		for hi < len(byText) && strings.HasPrefix(byText[hi].E164, r.Prefix) {
+			hi++
+		}
+		m := slices.Clone(byText[lo:hi])
 		slices.SortFunc(m, func(a, b *InventoryNumber) int { return CompareE164(a.E164, b.E164) })
+		out[j] = m
 	}
 	return out
 }

@@ -137,3 +137,36 @@ func FuzzParseSelector(f *testing.F) {
 		}
 	})
 }
+
+// TestRangeMembers: a span takes the numbers of its length between its
+// ends, a prefix every number that starts with it, each in ascending order
+// of value, and extension lines belong to no range.
+func TestRangeMembers(t *testing.T) {
+	ten := &numsync.Tenant{}
+	for _, e := range []string{"+442079460005", "+4420794601", "+442079460000", "+442079460010", "+4420794600", "+33142685300"} {
+		ten.Numbers = append(ten.Numbers, numsync.InventoryNumber{Number: numsync.Number{E164: e}})
+	}
+	ten.Numbers = append(ten.Numbers, numsync.InventoryNumber{Number: numsync.Number{E164: "+442079460001", Ext: "7"}})
+	rs := []numsync.Range{
+		{Name: "span", First: "+442079460000", Last: "+442079460009"},
+		{Name: "prefix", Prefix: "+44207946"},
+		{Name: "none", First: "+442079469000", Last: "+442079469999"},
+		{Name: "overlap", First: "+442079460005", Last: "+442079460010"},
+	}
+	got := numsync.RangeMembers(ten, rs)
+	want := [][]string{
+		{"+442079460000", "+442079460005"},
+		{"+4420794600", "+4420794601", "+442079460000", "+442079460005", "+442079460010"},
+		nil,
+		{"+442079460005", "+442079460010"},
+	}
+	for i := range rs {
+		var names []string
+		for _, n := range got[i] {
+			names = append(names, n.E164)
+		}
+		if !slices.Equal(names, want[i]) {
+			t.Errorf("%s: %q, want %q", rs[i].Name, names, want[i])
+		}
+	}
+}

@@ -132,7 +132,7 @@ func TestUsersMapsLicencesAndResourceAccounts(t *testing.T) {
 	yes := true
 	s.AddUser(graph.User{ID: "u1", UserPrincipalName: "ann@contoso.com", UsageLocation: "us", AccountEnabled: true, OnPremisesSyncEnabled: &yes,
 		AssignedPlans: []graph.AssignedPlan{{ServicePlanID: graph.PlanTeamsPhone, CapabilityStatus: "Enabled"}, {ServicePlanID: graph.PlanCallingPlan, CapabilityStatus: "Deleted"}}})
-	s.AddUser(graph.User{ID: "r1", UserPrincipalName: "aa-main@contoso.com", AccountEnabled: true,
+	s.AddUser(graph.User{ID: "r1", UserPrincipalName: "aa-main@contoso.com", AccountEnabled: false,
 		AssignedPlans: []graph.AssignedPlan{{ServicePlanID: graph.PlanResourceAccount, CapabilityStatus: "Enabled"}}})
 	var got []numsync.User
 	var synced []bool
@@ -150,8 +150,8 @@ func TestUsersMapsLicencesAndResourceAccounts(t *testing.T) {
 	if a := got[0]; a.UsageLocation != "US" || fmt.Sprint(a.Licenses) != "[TeamsPhone]" || a.Kind != numsync.KindUser || !synced[0] {
 		t.Errorf("ann = %+v (a deleted plan grants nothing)", a)
 	}
-	if r := got[1]; r.Kind != numsync.KindResource || synced[1] {
-		t.Errorf("resource account = %+v", r)
+	if r := got[1]; r.Kind != numsync.KindResource || !r.Enabled || synced[1] {
+		t.Errorf("resource account = %+v, want an enabled resource account (its sign-in is blocked by design)", r)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/numsync/numsync"
@@ -61,8 +62,8 @@ func num(i int) numsync.Number  { return numsync.Number{E164: fmt.Sprintf("+1206
 func dr(i int) *numsync.Holding { return &numsync.Holding{Number: num(i), Type: numsync.DirectRouting} }
 func oid(i int) string          { return fmt.Sprintf("oid-%d", i) }
 func (tn *tenant) objectID(u string) (string, bool) {
-	id, ok := tn.ids[numsync.UPNKey(u)]
-	return id, ok
+	id := tn.ids[numsync.UPNKey(u)]
+	return id, id != ""
 }
 
 // apply applies ops to the store and returns the run's id.
@@ -190,5 +191,85 @@ func TestPushReportsDrift(t *testing.T) {
 	res := tn.push(t, c, id, ops)
 	if res.Succeeded != 1 || len(res.Drift) != 1 || res.Drift[0].Number != num(0).E164 || res.Drift[0].Reason != "activationState is assignmentFailed" {
 		t.Fatalf("push = %+v, want %s reported as drift", res, num(0))
+	}
+}
+
+func TestPushUnknownTargetAndDryRun(t *testing.T) {
+	tn := newTenant(t, 2)
+	ops := []numsync.Op{
+		{Action: numsync.Assign, UPN: upn(0), Category: numsync.Primary, After: dr(0)},
+		{Action: numsync.Assign, UPN: "nobody@contoso.com", Category: numsync.Primary, After: dr(1)},
+	}
+	tn.ids[numsync.UPNKey(upn(0))] = "" // user0 has no cloud object id
+	c := newClient(t, tn.cfg)
+	ctx := context.Background()
+	// The store refuses an apply for an unknown user, so the run here is
+	// of two operations of user1, and the push is given the ops to test.
+	id := tn.apply(t, []numsync.Op{
+		{Action: numsync.Assign, UPN: upn(1), Category: numsync.Primary, After: dr(0)},
+		{Action: numsync.Remove, UPN: upn(1), Category: numsync.Primary, Before: dr(0)},
+	})
+	var out strings.Builder
+	res, err := c.Push(ctx, graph.PushRequest{RunID: id, Ops: ops, ObjectID: tn.objectID, Recorder: tn.st, DryRun: true, DryRunOut: &out})
+	if err != nil || len(tn.s.Requests()) != 0 {
+		t.Fatalf("dry run: %v, %d requests sent", err, len(tn.s.Requests()))
+	}
+	if !strings.Contains(out.String(), "step 2 nobody@contoso.com: POST ") || !strings.Contains(out.String(), `"telephoneNumber":"+12065550001"`) {
+		t.Errorf("dry run printed %q", out.String())
+	}
+	res = tn.push(t, c, id, ops)
+	for _, o := range res.Outcomes {
+		if o.State != numsync.PushFailed || o.ErrorCode != "UnknownTarget" {
+			t.Errorf("outcome %+v, want failed: no cloud object id to assign to", o)
+		}
+	}
+	if n := len(tn.s.Actions()); n != 0 {
+		t.Errorf("%d actions sent for identities without an object id", n)
+	}
+}
+
+func TestPushResumesSubmittedByPolling(t *testing.T) {
+	tn := newTenant(t, 3)
+	var ops []numsync.Op
+	for i := range 3 {
+		ops = append(ops, numsync.Op{Action: numsync.Assign, UPN: upn(i), Category: numsync.Primary, After: dr(i)})
+	}
+	id := tn.apply(t, ops)
+	c := newClient(t, tn.cfg)
+	// Teams accepts the three actions but their operations never end while
+	// the first push runs; it is stopped once it polls each of them.
+	tn.s.FinishAfterPolls(1 << 30)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := c.Push(ctx, graph.PushRequest{RunID: id, Ops: ops, ObjectID: tn.objectID, Recorder: tn.st})
+		done <- err
+	}()
+	tn.s.WaitPolls(3)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the stopped push reported no error")
+	}
+	outs, _ := tn.st.Outcomes(context.Background(), id)
+	for _, o := range outs {
+		if o.State != numsync.PushSubmitted || o.OperationURL == "" {
+			t.Fatalf("after the stop: %+v, want submitted with its operation's URL", o)
+		}
+	}
+	tn.s.FinishAfterPolls(1)
+	res := tn.push(t, c, id, ops)
+	if res.Succeeded != 3 {
+		t.Fatalf("resumed push = %+v", res)
+	}
+	for k, n := range tn.s.Actions() {
+		if n != 1 {
+			t.Errorf("%s sent %d times: a submitted operation must be polled, not resent", k, n)
+		}
+	}
+	outs, _ = tn.st.Outcomes(context.Background(), id)
+	for _, o := range outs {
+		if o.Attempts != 1 {
+			t.Errorf("outcome %+v, want one attempt", o)
+		}
 	}
 }

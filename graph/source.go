@@ -162,7 +162,7 @@ const SourceGraph = "graph"
 
 // Domain maps the Graph user to numsync's user: licences from the enabled
 // service plans, a resource account by its Teams Phone Resource Account
-// plan.
+// plan (and enabled whatever accountEnabled says).
 func (u User) Domain() numsync.User {
 	d := numsync.User{
 		UPN: u.UserPrincipalName, DisplayName: u.DisplayName, Mail: u.Mail, ObjectID: u.ID,
@@ -177,7 +177,10 @@ func (u User) Domain() numsync.User {
 		case PlanTeamsPhone:
 			d.Licenses = append(d.Licenses, numsync.LicenseTeamsPhone)
 		case PlanResourceAccount:
-			d.Kind = numsync.KindResource
+			// A resource account's sign-in is blocked by design
+			// (accountEnabled false): that does not stop it holding a
+			// number, so it is not a disabled user to rule R3.
+			d.Kind, d.Enabled = numsync.KindResource, true
 			d.Licenses = append(d.Licenses, numsync.LicenseTeamsPhone)
 		case PlanCallingPlan, PlanCallingPlanIntl:
 			d.Licenses = append(d.Licenses, numsync.LicenseCallingPlan)

@@ -160,12 +160,14 @@ func Allocate(in Input) Input {
 		}
 	}
 
-	in.Wishes = wishes[:0:0]
+	// The refused rows leave the copy, compacted in place.
+	kept := wishes[:0]
 	for i := range wishes {
 		if !failed[i] {
-			in.Wishes = append(in.Wishes, wishes[i])
+			kept = append(kept, wishes[i])
 		}
 	}
+	in.Wishes = kept
 	in.SheetRejects = rejects
 	return in
 }
@@ -174,6 +176,7 @@ func Allocate(in Input) Input {
 // chosen yet.
 func asksNext(w *numsync.Wish) bool { return w.Next != "" && w.Number.IsZero() }
 
+// neededCap is the capability a number must have for u (rule R7).
 func neededCap(u *numsync.User) numsync.Capability {
 	if u.Kind == numsync.KindResource {
 		return numsync.CapVoiceApp
@@ -181,6 +184,7 @@ func neededCap(u *numsync.User) numsync.Capability {
 	return numsync.CapUser
 }
 
+// plural picks the word for n.
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

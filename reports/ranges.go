@@ -28,6 +28,7 @@ func rangeCells(u numsync.RangeUsage) []string {
 		strconv.FormatInt(u.Missing, 10), strconv.Itoa(u.Mismatched), strconv.FormatFloat(u.PerWeek, 'f', 1, 64), weeksLeft(u.WeeksLeft), stock}
 }
 
+// orDash shows an empty cell as "-".
 func orDash(s string) string {
 	if s == "" {
 		return "-"

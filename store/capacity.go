@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -25,30 +26,37 @@ func (s *Store) TakenSince(ctx context.Context, since time.Time) ([]numsync.Take
 		if first, err = parseTime(at); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT at, `+s.eng.jsonPath("op", "after", "number")+`, coalesce(`+s.eng.jsonPath("op", "before", "number")+`, '')
-			FROM audit WHERE at >= ? AND action IN ('assign', 'change') ORDER BY at, seq`, dbTime(since))
+		// The operation is decoded here rather than with the database's JSON
+		// functions, which differ between engines; the index on at keeps
+		// the read to the window.
+		rows, err := tx.QueryContext(ctx, "SELECT at, op FROM audit WHERE at >= ? AND action IN ('assign', 'change') ORDER BY at, seq", dbTime(since))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var when sql.NullString
-			var after, before string
-			if err := rows.Scan(&when, &after, &before); err != nil {
+			var raw []byte
+			if err := rows.Scan(&when, &raw); err != nil {
 				return err
 			}
-			if after == before {
+			// Only the numbers of the operation are decoded.
+			var op struct {
+				Before, After *struct {
+					Number numsync.Number `json:"number"`
+				}
+			}
+			if err := json.Unmarshal(raw, &op); err != nil {
+				return err
+			}
+			if op.After == nil || (op.Before != nil && op.Before.Number == op.After.Number) {
 				continue // a change of location or type, not of number
 			}
 			t, err := parseTime(when)
 			if err != nil {
 				return err
 			}
-			var n numsync.Number
-			if err := n.UnmarshalText([]byte(after)); err != nil {
-				return err
-			}
-			out = append(out, numsync.Taken{At: t, Number: n})
+			out = append(out, numsync.Taken{At: t, Number: op.After.Number})
 		}
 		return rows.Err()
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
-	"strings"
 )
 
 // engine is what differs between the two databases a store can live in:
@@ -25,9 +24,6 @@ type engine struct {
 	// jsonValues is a table expression with one text column, value, that
 	// holds the elements of the JSON array given as its one parameter.
 	jsonValues string
-	// jsonPath is an expression for the text at keys in the JSON text of
-	// column col.
-	jsonPath func(col string, keys ...string) string
 	// manyKeys, when set, are the statements that begin and end a lookup
 	// of many keys (see [manyKeys]) in a table: PostgreSQL's planner takes
 	// a JSON list for a hundred rows and probes the index once per key,
@@ -62,10 +58,7 @@ var sqliteEngine = &engine{
 	migrations: "migrations/*.sql",
 	readOpts:   &sql.TxOptions{ReadOnly: true},
 	jsonValues: "json_each(?)",
-	jsonPath: func(col string, keys ...string) string {
-		return "json_extract(" + col + ", '$." + strings.Join(keys, ".") + "')"
-	},
-	indexes: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+	indexes:    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
 	version: func(ctx context.Context, q queryer) (int, error) {
 		var v int
 		err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
@@ -95,10 +88,7 @@ var postgresEngine = &engine{
 	},
 	readOpts:   &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead},
 	jsonValues: "json_array_elements_text(CAST(? AS json)) AS j(value)",
-	jsonPath: func(col string, keys ...string) string {
-		return "(CAST(" + col + " AS json) #>> '{" + strings.Join(keys, ",") + "}')"
-	},
-	manyKeys: [2]string{"SET LOCAL enable_nestloop = off", "RESET enable_nestloop"},
+	manyKeys:   [2]string{"SET LOCAL enable_nestloop = off", "RESET enable_nestloop"},
 	indexes: `SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename = ?
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY 1`,
 	lockMigrations: "SELECT pg_advisory_xact_lock(" + strconv.FormatInt(migrateLockKey, 10) + ")",

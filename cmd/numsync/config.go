@@ -18,7 +18,6 @@ import (
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/graph"
 	"github.com/numsync/numsync/importer"
-	"github.com/numsync/numsync/internal/secret"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
 	"github.com/numsync/numsync/store"
@@ -292,7 +291,7 @@ func (c *Config) openStore(ctx context.Context, create bool) (*store.Store, erro
 	var pw string
 	if s.PasswordEnv != "" || s.PasswordFile != "" {
 		var err error
-		if pw, err = secret.Read("store", s.PasswordEnv, c.resolve(s.PasswordFile)); err != nil {
+		if pw, err = numsync.ReadSecret("store password", s.PasswordEnv, "store.password_env", c.resolve(s.PasswordFile), "store.password_file"); err != nil {
 			return nil, err
 		}
 	}

@@ -243,7 +243,7 @@ func cmdGraph(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "cloud-user":
-		s.AddUser(graphtest.FromUser(numsync.User{UPN: args[1], ObjectID: args[2], Kind: numsync.KindResource, Enabled: true, UsageLocation: "US",
+		s.AddUser(graphtest.FromUser(numsync.User{UPN: args[1], ObjectID: args[2], Kind: numsync.KindResource, UsageLocation: "US",
 			Licenses: []numsync.License{numsync.LicenseTeamsPhone}}, false))
 		s.SetAssignment(args[3], args[2], "primary")
 	case "grant-only":

@@ -206,32 +206,28 @@ func exitCode(t *testing.T, err error) int {
 	return 0
 }
 
-// TestScheduleRunsAndStopsOnSIGTERM runs numsync schedule every second: a
-// run happens, and a SIGTERM that comes while the next one goes lets it
-// finish and ends the process cleanly. When runs start and which ticks
-// are skipped is held by TestEveryRunsOnScheduleWithoutOverlap, on a clock
-// the test moves.
+// TestScheduleRunsAndStopsOnSIGTERM runs numsync schedule every second: runs
+// happen, and a SIGTERM sent as a run starts ends the process cleanly, with
+// every run it started finished. When runs start, which ticks are skipped
+// and that stopping waits for a run are held by
+// TestEveryRunsOnScheduleWithoutOverlap, on a clock the test moves (here
+// the run may well end before the signal lands).
 func TestScheduleRunsAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	cfg := generate(t, dir, 200, sqliteStore, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\n")
-	cmd := numsyncCmd(t, dir, "--config", cfg, "schedule")
-	lines := stderrLines(t, cmd)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
+	cmd, lines := startNumsync(t, dir, "--config", cfg, "schedule")
 	waitLine(t, lines, `"msg":"scheduled run finished"`, `"exit_code":3`)
 	waitLine(t, lines, `"msg":"scheduled run starting"`)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitLine(t, lines, `"msg":"stopping`)
-	waitLine(t, lines, `"msg":"scheduled run finished"`)
-	waitLine(t, lines, `"msg":"schedule stopped"`)
-	for range lines {
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("schedule did not exit cleanly after SIGTERM: %v", err)
+	code, rest := finish(t, cmd, lines)
+	started := 1 + strings.Count(rest, `"msg":"scheduled run starting"`)
+	finished := strings.Count(rest, `"msg":"scheduled run finished"`)
+	if code != 0 || finished != started || !strings.Contains(rest, `"msg":"stopping`) ||
+		!strings.HasSuffix(rest, `"msg":"schedule stopped"}`) {
+		t.Fatalf("after SIGTERM: exit %d, %d runs started and %d finished; want exit 0, all finished, then the schedule stopped:\n%s",
+			code, started, finished, tail(rest, 3000))
 	}
 }
 

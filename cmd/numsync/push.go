@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -92,7 +93,7 @@ func pushRun(ctx context.Context, e *env, st *store.Store, c *graph.Client, id s
 		if o.RunID == newest.ID {
 			continue
 		}
-		if o.Via == numsync.ViaGraph && len(byRun[o.RunID]) == 0 {
+		if o.Via == numsync.ViaGraph && !slices.Contains(older, o.RunID) {
 			older = append(older, o.RunID)
 		}
 		byRun[o.RunID] = append(byRun[o.RunID], o)

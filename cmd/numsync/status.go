@@ -37,6 +37,14 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	printObserved(e, t, obs)
+	res, err := st.Reservations(ctx)
+	if err != nil {
+		return err
+	}
+	if len(res) > 0 {
+		active := len(numsync.ActiveReservations(res, time.Now()))
+		fmt.Fprintf(e.stdout, "reservations: %d active, %d lapsed (numsync reservations lists them)\n", active, len(res)-active)
+	}
 	exports, err := st.Exports(ctx)
 	if err != nil {
 		return err

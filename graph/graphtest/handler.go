@@ -82,6 +82,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, tenant string) {
 	case f.Get("grant_type") != "client_credentials":
 		oauthError(w, "unsupported_grant_type", "AADSTS70003: only client_credentials is served here")
 		return
+	case !slices.ContainsFunc(strings.Fields(f.Get("scope")), func(sc string) bool { return strings.HasSuffix(sc, "/.default") }):
+		oauthError(w, "invalid_scope", "AADSTS1002012: The provided value for scope "+f.Get("scope")+" is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.")
+		return
 	case f.Get("client_id") != ClientID:
 		oauthError(w, "unauthorized_client", "AADSTS700016: Application with identifier '"+f.Get("client_id")+"' was not found in the directory.")
 		return

@@ -229,6 +229,24 @@ func (s *Server) WaitActions(n int) {
 	}
 }
 
+// WaitPolls blocks until n different long-running operations were read.
+func (s *Server) WaitPolls(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		polled := map[string]bool{}
+		for _, r := range s.requests {
+			if r.Method == http.MethodGet && strings.HasPrefix(r.Path, graph.PathOperations) {
+				polled[r.Path] = true
+			}
+		}
+		if len(polled) >= n {
+			return
+		}
+		s.cond.Wait()
+	}
+}
+
 // Release lets held actions go on.
 func (s *Server) Release() {
 	s.mu.Lock()

@@ -74,7 +74,8 @@ function Test-Landed($Step) {
         if ($category -and $category -ne $Step.Category) { continue }
         if ($Step.Location -eq 'null' -and $location) { continue }
         if ($Step.Location -and $Step.Location -ne 'null' -and $location -ne $Step.Location) { continue }
-        if ($Step.Tag -and @($a.Tag) -notcontains $Step.Tag) { continue }
+        $tags = $a.PSObject.Properties['Tag']
+        if ($Step.Tag -and (-not $tags -or @($tags.Value) -notcontains $Step.Tag)) { continue }
         return $true
     }
     $false
@@ -88,7 +89,7 @@ function Invoke-Step($Step) {
         return
     }
     if ($Step.Unblock -and -not $Step['Unblocked']) {
-        try { Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
+        try { $null = Remove-CsPhoneNumberAssignmentBlock -TelephoneNumber $Step.Number } catch { if ($_.Exception.Message -notmatch 'not found|no .*block') { throw } }
         $Step['Unblocked'] = $true
     }
     if ($Step.FreeType -and -not $Step['Freed']) {
