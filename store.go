@@ -118,12 +118,18 @@ var (
 
 // LockedError names the holder of a lock someone else wanted.
 type LockedError struct {
-	Holder  string
-	Since   time.Time
+	Holder string
+	Since  time.Time
+	// Expires is when the lock ends unless its holder renews it; zero for
+	// a lock that lasts exactly as long as its holder's database session.
 	Expires time.Time
 }
 
 func (e *LockedError) Error() string {
+	if e.Expires.IsZero() {
+		return fmt.Sprintf("store is locked by %s since %s (until it finishes or its database connection ends)",
+			e.Holder, e.Since.UTC().Format(time.RFC3339))
+	}
 	return fmt.Sprintf("store is locked by %s since %s (expires %s unless renewed)",
 		e.Holder, e.Since.UTC().Format(time.RFC3339), e.Expires.UTC().Format(time.RFC3339))
 }

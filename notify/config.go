@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/numsync/numsync/internal/secret"
 )
 
 // Defaults for the zero values of [Config].
@@ -132,32 +134,13 @@ func loopback(host string) bool {
 // password reads the secret from its source. Errors name the source, never
 // the value.
 func (c Config) password(log *zap.Logger) (string, error) {
-	if c.PasswordEnv != "" {
-		p := os.Getenv(c.PasswordEnv)
-		if p == "" {
-			return "", fmt.Errorf("smtp: password_env: environment variable %s is unset or empty", c.PasswordEnv)
+	if c.PasswordEnv == "" {
+		if fi, err := os.Stat(c.PasswordFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("smtp password file can be read by other users; chmod 600 it",
+				zap.String("file", c.PasswordFile), zap.Stringer("mode", fi.Mode().Perm()))
 		}
-		return p, nil
 	}
-	fi, err := os.Stat(c.PasswordFile)
-	if err != nil {
-		return "", fmt.Errorf("smtp: password_file: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		log.Warn("smtp password file can be read by other users; chmod 600 it",
-			zap.String("file", c.PasswordFile), zap.Stringer("mode", fi.Mode().Perm()))
-	}
-	b, err := os.ReadFile(c.PasswordFile)
-	if err != nil {
-		return "", fmt.Errorf("smtp: password_file: %w", err)
-	}
-	// Editors and `echo` end the file with a newline that is not part of the
-	// secret; anything else (spaces included) is kept as written.
-	p := strings.TrimRight(string(b), "\r\n")
-	if p == "" {
-		return "", fmt.Errorf("smtp: password_file %s is empty", c.PasswordFile)
-	}
-	return p, nil
+	return secret.Read("smtp.password", c.PasswordEnv, c.PasswordFile)
 }
 
 // auth returns the AUTH PLAIN credentials, nil when no username is set.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -63,13 +64,10 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 		if rev != req.Revision {
 			return fmt.Errorf("plan made at revision %d, store is at %d: %w", req.Revision, rev, numsync.ErrStale)
 		}
-		p := newStmts(ctx, tx)
-		defer p.close()
 		ap := &applier{
-			ctx: ctx,
-			tx:  tx,
-			addDR: p.prep(`INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source)
-				VALUES (?, ?, 'DirectRouting', ?, ?, '', '` + numsync.SourceOnPremises + `')`),
+			ctx:      ctx,
+			tx:       tx,
+			eng:      s.eng,
 			slots:    map[numsync.Slot]numsync.Number{},
 			holders:  map[numsync.Number]numsync.Slot{},
 			numbers:  map[numsync.Number]*numberRow{},
@@ -77,9 +75,6 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			takenSet: map[numsync.Slot]bool{},
 			freed:    map[numsync.Number]bool{},
 			touched:  map[string]bool{},
-		}
-		if p.err != nil {
-			return p.err
 		}
 		if err := ap.load(req.Ops); err != nil {
 			return err
@@ -89,13 +84,16 @@ func (s *Store) Apply(ctx context.Context, req numsync.ApplyRequest) (numsync.Ru
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := ap.apply(&req.Ops[i]); err != nil {
+			if err := ap.apply(i, &req.Ops[i]); err != nil {
 				return ap.opError(req.Ops, i, err)
 			}
 			at[i] = time.Now()
 			if req.Progress != nil {
 				req.Progress(i + 1)
 			}
+		}
+		if err := ap.addNumbers(req.Ops); err != nil {
+			return err
 		}
 		if err := ap.write(req.Ops); err != nil {
 			return err
@@ -209,9 +207,12 @@ func batchSQL(prefix, suffix string, cols, rows int) string {
 // it, and writes the end state in multi-row statements: one statement or
 // more per operation was most of an apply's time.
 type applier struct {
-	ctx     context.Context
-	tx      *sql.Tx
-	addDR   *sql.Stmt
+	ctx context.Context
+	tx  *sql.Tx
+	eng *engine
+	// added are the Direct Routing numbers the ops assign that are not
+	// in the inventory (rule R5), with the op that first assigns each.
+	added   []addedNumber
 	slots   map[numsync.Slot]numsync.Number // who holds what after the ops so far
 	holders map[numsync.Number]numsync.Slot // the same, by number
 	numbers map[numsync.Number]*numberRow
@@ -226,6 +227,13 @@ type applier struct {
 	touched  map[string]bool         // identities whose assignments changed
 }
 
+// addedNumber is a number an apply adds to the inventory, and the index of
+// the op that assigns it.
+type addedNumber struct {
+	n  numsync.Number
+	op int
+}
+
 // numberRow is what an apply needs of an inventory number.
 type numberRow struct {
 	typ   numsync.NumberType
@@ -235,8 +243,8 @@ type numberRow struct {
 
 // load reads the store as far as ops touch it: the assignments of their
 // identities and of the numbers they assign, and those numbers. Each is
-// one query over a JSON list of keys, which SQLite looks up in the tables'
-// indexes.
+// one query over a JSON list of keys, which the database looks up in the
+// tables' indexes.
 func (ap *applier) load(ops []numsync.Op) error {
 	keys := make([]string, 0, len(ops))
 	var e164s []string
@@ -248,20 +256,26 @@ func (ap *applier) load(ops []numsync.Op) error {
 		}
 	}
 	scanHolding := scanHoldings(ap.slots, ap.holders)
+	if hint := ap.eng.manyKeys; hint[0] != "" && len(keys) >= manyKeys {
+		if _, err := ap.tx.ExecContext(ap.ctx, hint[0]); err != nil {
+			return fmt.Errorf("read the identities' assignments: %w", err)
+		}
+		defer ap.tx.ExecContext(ap.ctx, hint[1])
+	}
 	err := ap.query("read the identities' assignments", `SELECT `+assignmentCols+` FROM assignments
-		WHERE upn_key IN (SELECT value FROM json_each(?))`, keys, scanHolding)
+		WHERE upn_key IN (SELECT value FROM `+ap.eng.jsonValues+`)`, keys, scanHolding)
 	if err != nil {
 		return err
 	}
 	// By E.164 alone, which the indexes start with: the other extensions
 	// of a number come along, and knowing them does no harm.
 	err = ap.query("read the assigned numbers' holders", `SELECT `+assignmentCols+` FROM assignments
-		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s, scanHolding)
+		WHERE e164 IN (SELECT value FROM `+ap.eng.jsonValues+`)`, e164s, scanHolding)
 	if err != nil {
 		return err
 	}
 	return ap.query("read the assigned numbers", `SELECT e164, ext, type, location_id FROM numbers
-		WHERE e164 IN (SELECT value FROM json_each(?))`, e164s,
+		WHERE e164 IN (SELECT value FROM `+ap.eng.jsonValues+`)`, e164s,
 		func(rows *sql.Rows) error {
 			var n numsync.Number
 			row := &numberRow{}
@@ -273,9 +287,17 @@ func (ap *applier) load(ops []numsync.Op) error {
 		})
 }
 
+// manyKeys is the length of a list of keys from which a lookup reads the
+// whole table rather than probing its index once per key, where the
+// engine needs to be told (see [engine.manyKeys]).
+const manyKeys = 10000
+
 // query runs q with list as its one argument, a JSON array, and scan on
 // each row.
 func (ap *applier) query(what, q string, list []string, scan func(*sql.Rows) error) error {
+	if list == nil {
+		list = []string{} // "[]", not "null", which PostgreSQL will not take apart
+	}
 	js, err := json.Marshal(list)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -297,7 +319,8 @@ func (ap *applier) query(what, q string, list []string, scan func(*sql.Rows) err
 	return nil
 }
 
-func (ap *applier) apply(op *numsync.Op) error {
+// apply carries out op, ops[i] of the apply, on the in-memory copy.
+func (ap *applier) apply(i int, op *numsync.Op) error {
 	key := numsync.UPNKey(op.UPN)
 	cat := op.Category.OrPrimary()
 	if cat != numsync.Primary && cat != numsync.Private {
@@ -337,7 +360,7 @@ func (ap *applier) apply(op *numsync.Op) error {
 	if op.After == nil {
 		return nil
 	}
-	if err := ap.takeNumber(s, op); err != nil {
+	if err := ap.takeNumber(i, s, op); err != nil {
 		return err
 	}
 	delete(ap.freed, op.After.Number)
@@ -348,8 +371,8 @@ func (ap *applier) apply(op *numsync.Op) error {
 const changedOutside = "the store changed outside this plan; make a new plan"
 
 // takeNumber gives op.After's number to the slot, adding a Direct Routing
-// number to the inventory when it is not there yet (rule R5).
-func (ap *applier) takeNumber(s numsync.Slot, op *numsync.Op) error {
+// number to the inventory when it is not there yet (rule R5); op is ops[i].
+func (ap *applier) takeNumber(i int, s numsync.Slot, op *numsync.Op) error {
 	after := op.After
 	n := after.Number
 	if n.IsZero() {
@@ -361,12 +384,7 @@ func (ap *applier) takeNumber(s numsync.Slot, op *numsync.Op) error {
 		if after.Type != numsync.DirectRouting {
 			return fmt.Errorf("%s is not in the inventory, and only Direct Routing numbers may be assigned without being in it", n)
 		}
-		// Added at once (few applies add any), so that a refused insert
-		// fails this op.
-		caps := joinList([]numsync.Capability{numsync.CapUser, numsync.CapVoiceApp})
-		if _, err := ap.addDR.ExecContext(ap.ctx, n.E164, n.Ext, n.Country(), caps); err != nil {
-			return fmt.Errorf("add %s to the inventory: %w", n, err)
-		}
+		ap.added = append(ap.added, addedNumber{n, i})
 		row = &numberRow{typ: numsync.DirectRouting}
 		ap.numbers[n] = row
 	case after.Type != "" && after.Type != row.typ:
@@ -459,7 +477,7 @@ func (ap *applier) unknownUsers(keys []string) (map[string]bool, error) {
 	if len(keys) == 0 {
 		return unknown, nil
 	}
-	err := ap.query("look the identities up", `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT upn_key FROM users)`, keys,
+	err := ap.query("look the identities up", `SELECT value FROM `+ap.eng.jsonValues+` WHERE value NOT IN (SELECT upn_key FROM users)`, keys,
 		func(rows *sql.Rows) error {
 			var key string
 			if err := rows.Scan(&key); err != nil {
@@ -469,6 +487,31 @@ func (ap *applier) unknownUsers(keys []string) (map[string]bool, error) {
 			return nil
 		})
 	return unknown, err
+}
+
+// addNumbers inserts the numbers of ap.added into the inventory, in
+// multi-row statements (a migration wave can add thousands). When the
+// database refuses one (the schema's checks on a number), the op that
+// assigned it fails.
+func (ap *applier) addNumbers(ops []numsync.Op) error {
+	caps := joinList([]numsync.Capability{numsync.CapUser, numsync.CapVoiceApp})
+	insert := func(added []addedNumber) error {
+		return batchExec(ap.ctx, ap.tx, "INSERT INTO numbers (e164, ext, type, country, capabilities, location_id, source) VALUES ", "", nil, 7, len(added),
+			func(i int, args []any) ([]any, error) {
+				n := added[i].n
+				return append(args, n.E164, n.Ext, string(numsync.DirectRouting), n.Country(), caps, "", numsync.SourceOnPremises), nil
+			})
+	}
+	err := tryExec(ap.ctx, ap.tx, func() error { return insert(ap.added) })
+	if err == nil {
+		return nil
+	}
+	for j, a := range ap.added {
+		if rerr := tryExec(ap.ctx, ap.tx, func() error { return insert(ap.added[j : j+1]) }); rerr != nil {
+			return ap.opError(ops, a.op, fmt.Errorf("add %s to the inventory: %w", a.n, rerr))
+		}
+	}
+	return fmt.Errorf("add Direct Routing numbers to the inventory: %w", err)
 }
 
 // write stores the end state of the ops: the holdings of the slots they
@@ -485,7 +528,8 @@ func (ap *applier) write(ops []numsync.Op) error {
 			held = append(held, holding{s, n})
 		}
 	}
-	if err := writeAssignments(ap.ctx, ap.tx, dropped, held); err != nil {
+	// In a savepoint, so that opError can still look the identities up.
+	if err := tryExec(ap.ctx, ap.tx, func() error { return writeAssignments(ap.ctx, ap.tx, dropped, held) }); err != nil {
 		return ap.opError(ops, len(ops), err)
 	}
 	slices.SortFunc(ap.located, numsync.Number.Compare)
@@ -606,7 +650,7 @@ func (s *Store) Run(ctx context.Context, id string) (numsync.Run, error) {
 // them; limit <= 0 means all.
 func (s *Store) Runs(ctx context.Context, limit int) ([]numsync.Run, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT "+runCols+" FROM runs ORDER BY started DESC, id DESC LIMIT ?", limit)
 	if err != nil {

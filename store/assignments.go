@@ -62,7 +62,7 @@ func markReleased(ctx context.Context, tx *sql.Tx, at time.Time, freed map[numsy
 // written.
 func setVoice(ctx context.Context, tx *sql.Tx, touched map[string]bool) error {
 	keys := sortedKeys(touched)
-	err := batchExec(ctx, tx, `UPDATE users SET enterprise_voice = EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key)
+	err := batchExec(ctx, tx, `UPDATE users SET enterprise_voice = CASE WHEN EXISTS (SELECT 1 FROM assignments a WHERE a.upn_key = users.upn_key) THEN 1 ELSE 0 END
 		WHERE upn_key IN (`, ")", nil, 1, len(keys),
 		func(i int, args []any) ([]any, error) { return append(args, keys[i]), nil })
 	if err != nil {

@@ -14,7 +14,13 @@ import (
 // look at how the costs grow.
 var benchRows = 100_000
 
-func init() { flag.IntVar(&benchRows, "store.rows", benchRows, "rows in the store benchmarks") }
+// benchEngine is the engine the benchmarks run on.
+var benchEngine = "sqlite"
+
+func init() {
+	flag.IntVar(&benchRows, "store.rows", benchRows, "rows in the store benchmarks")
+	flag.StringVar(&benchEngine, "store.engine", benchEngine, "engine of the store benchmarks: sqlite or postgres")
+}
 
 func benchUsers(n int) []numsync.User {
 	users := make([]numsync.User, n)

@@ -12,9 +12,11 @@ import (
 // TestTakenSince: the numbers applied runs gave out are read back from the
 // audit log by time, a change of location alone and a removal are not
 // takes, and the log's start is known.
-func TestTakenSince(t *testing.T) {
+func TestTakenSince(t *testing.T) { bothEngines(t, testTakenSince) }
+
+func testTakenSince(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	seed(t, s)
 	if taken, start, err := s.TakenSince(ctx, time.Time{}); err != nil || len(taken) != 0 || !start.IsZero() {
 		t.Fatalf("empty log: %v %v %v", taken, start, err)

@@ -6,22 +6,70 @@ import (
 	"testing"
 
 	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/pgtest"
 )
 
-func openTemp(t testing.TB) (*Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "numsync.db")
-	return openAt(t, path), path
+// testEngine makes new, empty stores of one engine for the tests.
+type testEngine struct {
+	name   string
+	target func(tb testing.TB) string // a new store's path or URL
 }
 
-func openAt(t testing.TB, path string) *Store {
-	t.Helper()
-	s, err := Open(context.Background(), path)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", path, err)
+// pgServer is the PostgreSQL cluster of the tests, started on first use.
+var pgServer pgtest.Shared
+
+var (
+	sqliteTest = &testEngine{name: "sqlite", target: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "numsync.db") }}
+	pgTest     = &testEngine{name: "postgres", target: func(tb testing.TB) string { return pgServer.NewDatabase(tb) }}
+)
+
+// bothEngines runs test once on SQLite and once on PostgreSQL, as subtests
+// named after the engine. PostgreSQL's is skipped under -short: it starts a
+// server.
+func bothEngines(t *testing.T, test func(*testing.T, *testEngine)) {
+	for _, e := range []*testEngine{sqliteTest, pgTest} {
+		t.Run(e.name, func(t *testing.T) {
+			if e == pgTest && testing.Short() {
+				t.Skip("starts a PostgreSQL server")
+			}
+			test(t, e)
+		})
 	}
-	t.Cleanup(func() { s.Close() })
+}
+
+// openTemp opens a new store; its path or URL opens it again.
+func (e *testEngine) openTemp(tb testing.TB) (*Store, string) {
+	tb.Helper()
+	target := e.target(tb)
+	return openAt(tb, target), target
+}
+
+// openTemp opens a new store of the engine the benchmarks run on
+// (-store.engine).
+func openTemp(tb testing.TB) (*Store, string) {
+	tb.Helper()
+	if benchEngine == "postgres" {
+		return pgTest.openTemp(tb)
+	}
+	return sqliteTest.openTemp(tb)
+}
+
+func openAt(tb testing.TB, target string) *Store {
+	tb.Helper()
+	s, err := openTarget(context.Background(), target)
+	if err != nil {
+		tb.Fatalf("Open(%s): %v", target, err)
+	}
+	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// openTarget opens the store at target, with the test cluster's password for a URL.
+func openTarget(ctx context.Context, target string) (*Store, error) {
+	if IsURL(target) {
+		return OpenPostgres(ctx, target, pgtest.Password, true)
+	}
+	return Open(ctx, target)
 }
 
 func num(e164 string) numsync.Number { return numsync.Number{E164: e164} }

@@ -446,7 +446,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []numsync.User, opts nums
 			rows = append(rows, row{key, u})
 		}
 		slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
-		err = bulkLoad(ctx, tx, "users", len(up.stored) == 0, func() error {
+		err = bulkLoad(ctx, tx, s.eng, "users", len(up.stored) == 0, func() error {
 			for _, r := range rows {
 				if err := ctx.Err(); err != nil {
 					return err

@@ -11,9 +11,11 @@ import (
 // TestInactiveSince follows one account through disable, re-import,
 // enable and absence: the store remembers when it turned inactive, keeps
 // that time while it stays so, and forgets it when the account is back.
-func TestInactiveSince(t *testing.T) {
+func TestInactiveSince(t *testing.T) { bothEngines(t, testInactiveSince) }
+
+func testInactiveSince(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	importAs := func(enabled bool, markAbsent bool, users ...numsync.User) {
 		t.Helper()
 		for i := range users {

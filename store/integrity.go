@@ -40,7 +40,12 @@ const maxProblems = 100
 // which reads every page but does not match indexes with their tables
 // (write commands run it before writing); otherwise PRAGMA
 // integrity_check, which does both.
+//
+// On PostgreSQL see [Store.checkPostgres].
 func (s *Store) Check(ctx context.Context, quick bool) error {
+	if s.eng == postgresEngine {
+		return s.checkPostgres(ctx, quick)
+	}
 	pragma := "PRAGMA integrity_check(" + fmt.Sprint(maxProblems) + ")"
 	if quick {
 		pragma = "PRAGMA quick_check(" + fmt.Sprint(maxProblems) + ")"
@@ -119,7 +124,12 @@ func (s *Store) readOnly(err error) error {
 // and writing the store. The copy is written beside dst and linked into
 // place once it passes an integrity check, so dst is never half a store;
 // an existing dst is not overwritten.
+//
+// A PostgreSQL store is backed up with the server's own tools.
 func (s *Store) Backup(ctx context.Context, dst string) error {
+	if s.eng == postgresEngine {
+		return errors.New("backup: the store is a PostgreSQL database, which 'numsync store backup' does not copy: back it up with the server's tools (pg_dump, or the organisation's database backups)")
+	}
 	if _, err := os.Lstat(dst); err == nil {
 		return fmt.Errorf("backup: %s already exists; name a new file", dst)
 	}

@@ -9,8 +9,12 @@ import (
 )
 
 func TestObservedIsKeptApartFromAssignments(t *testing.T) {
+	bothEngines(t, testObservedIsKeptApartFromAssignments)
+}
+
+func testObservedIsKeptApartFromAssignments(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	at := time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC)
 	full := []numsync.ObservedNumber{
 		{Number: "+14255550101", HolderID: "oid-1", Category: numsync.Primary, ActivationState: "activated", At: at},

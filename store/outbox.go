@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/numsync/numsync"
@@ -14,7 +15,7 @@ import (
 // whose id is above after, oldest first.
 func (s *Store) Outbox(ctx context.Context, after int64, limit int) ([]numsync.Message, error) {
 	if limit <= 0 {
-		limit = -1 // SQLite: no limit
+		limit = math.MaxInt64
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, run_id, upn, rcpt, raw FROM outbox WHERE sent_at IS NULL AND id > ? ORDER BY id LIMIT ?", after, limit)
 	if err != nil {

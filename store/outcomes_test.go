@@ -43,8 +43,12 @@ func brief(outs []numsync.OpOutcome, runs map[string]string) string {
 }
 
 func TestOutcomesTrackWhatLandedInTeams(t *testing.T) {
+	bothEngines(t, testOutcomesTrackWhatLandedInTeams)
+}
+
+func testOutcomesTrackWhatLandedInTeams(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, path := openTemp(t)
+	s, path := e.openTemp(t)
 	r1, r2 := twoRuns(t, s)
 	names := map[string]string{r1: "r1", r2: "r2"}
 
@@ -127,8 +131,12 @@ func TestOutcomesTrackWhatLandedInTeams(t *testing.T) {
 }
 
 func TestRecordOutcomesRefusesWhatNoRunApplied(t *testing.T) {
+	bothEngines(t, testRecordOutcomesRefusesWhatNoRunApplied)
+}
+
+func testRecordOutcomesRefusesWhatNoRunApplied(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	r1, _ := twoRuns(t, s)
 	held, err := s.RecordRun(ctx, numsync.Run{Actor: "admin@contoso.com", Status: numsync.RunHeldBack})
 	if err != nil {
@@ -170,12 +178,16 @@ func TestRecordOutcomesRefusesWhatNoRunApplied(t *testing.T) {
 // TestUpgradeTakesEarlierRunsAsLanded: a store that applied runs before it
 // recorded outcomes does not hand its whole history to the next run.
 func TestUpgradeTakesEarlierRunsAsLanded(t *testing.T) {
+	bothEngines(t, testUpgradeTakesEarlierRunsAsLanded)
+}
+
+func testUpgradeTakesEarlierRunsAsLanded(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, path := openTemp(t)
+	s, path := e.openTemp(t)
 	r1, r2 := twoRuns(t, s)
 	// Back to the schema before the outcomes migration, as a store of the
 	// previous numsync has it, then that migration run again.
-	files, err := fs.Glob(migrations, "migrations/*_outcomes.sql")
+	files, err := fs.Glob(migrations, strings.Replace(s.eng.migrations, "*.sql", "*_outcomes.sql", 1))
 	if err != nil || len(files) != 1 {
 		t.Fatalf("outcomes migration: %v %v", files, err)
 	}

@@ -9,9 +9,11 @@ import (
 	"github.com/numsync/numsync"
 )
 
-func TestReservations(t *testing.T) {
+func TestReservations(t *testing.T) { bothEngines(t, testReservations) }
+
+func testReservations(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, path := openTemp(t)
+	s, path := e.openTemp(t)
 	seed(t, s)
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	rev := func() int64 {

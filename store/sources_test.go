@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,26 +20,7 @@ func TestExportIsRecordedWithItsRows(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("SurvivesReopenAndLeavesRevision", func(t *testing.T) {
-		s, path := openTemp(t)
-		if d, err := s.SourceDigest(ctx, "inventory"); err != nil || d != "" {
-			t.Fatalf("new store: digest %q, %v; want none", d, err)
-		}
-		for _, d := range []string{"sha256:aa", "sha256:bb"} {
-			if _, err := s.ImportNumbers(ctx, nil, export(d, time.Now())); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if rev, _ := s.Revision(ctx); rev != 0 {
-			t.Errorf("loading an empty export moved the revision to %d", rev)
-		}
-		s.Close()
-		s = openAt(t, path)
-		if d, _ := s.SourceDigest(ctx, "inventory"); d != "sha256:bb" {
-			t.Errorf("after reopen: digest %q, want the last one recorded", d)
-		}
-		if d, _ := s.SourceDigest(ctx, "users"); d != "" {
-			t.Errorf("digests leak between sources: users has %q", d)
-		}
+		bothEngines(t, func(t *testing.T, e *testEngine) { testExportSurvivesReopen(t, e) })
 	})
 
 	// The failure of issue 14: the rows committed, the record of the
@@ -106,8 +86,12 @@ func TestExportIsRecordedWithItsRows(t *testing.T) {
 // show them: loading it would take them back, so it is refused unless the
 // caller asks for it.
 func TestExportOlderThanAppliedRunIsRefused(t *testing.T) {
+	bothEngines(t, testExportOlderThanAppliedRunIsRefused)
+}
+
+func testExportOlderThanAppliedRunIsRefused(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	seed(t, s) // alice 0101, bob 0102, revision 3
 	written := time.Now().Add(-time.Minute)
 	run, err := s.Apply(ctx, applyReq(3, assign("carol@contoso.com", "+14255550103")))
@@ -144,12 +128,12 @@ func TestExportOlderThanAppliedRunIsRefused(t *testing.T) {
 	}
 }
 func TestDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T) {
+	bothEngines(t, testDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand)
+}
+
+func testDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := e.openTemp(t)
 	if _, err := s.GrantRole(ctx, numsync.RoleGrant{Principal: "Ann@contoso.com", Role: numsync.RoleTeamsAdmin}); err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +164,30 @@ func TestDirectoryRolesAreReplacedWholeAndKeptApartFromGrantsByHand(t *testing.T
 	grants, _ = s.RoleGrants(ctx)
 	if !slices.Equal(grants, want[:1]) {
 		t.Fatalf("after the group emptied: %+v", grants)
+	}
+}
+
+func testExportSurvivesReopen(t *testing.T, e *testEngine) {
+	ctx := context.Background()
+	s, path := e.openTemp(t)
+	if d, err := s.SourceDigest(ctx, "inventory"); err != nil || d != "" {
+		t.Fatalf("new store: digest %q, %v; want none", d, err)
+	}
+	for _, d := range []string{"sha256:aa", "sha256:bb"} {
+		if _, err := s.ImportNumbers(ctx, nil, export(d, time.Now())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rev, _ := s.Revision(ctx); rev != 0 {
+		t.Errorf("loading an empty export moved the revision to %d", rev)
+	}
+	s.Close()
+	s = openAt(t, path)
+	if d, _ := s.SourceDigest(ctx, "inventory"); d != "sha256:bb" {
+		t.Errorf("after reopen: digest %q, want the last one recorded", d)
+	}
+	if d, _ := s.SourceDigest(ctx, "users"); d != "" {
+		t.Errorf("digests leak between sources: users has %q", d)
 	}
 }
 

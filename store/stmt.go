@@ -156,8 +156,10 @@ func (u *upserter) flush(ctx context.Context) error {
 	rows := u.pending
 	u.pending = u.pending[:0]
 	n := len(rows) / u.ncols
-	err := batchExec(ctx, u.tx, u.insPrefix, "", nil, u.ncols, n,
-		func(i int, args []any) ([]any, error) { return append(args, rows[i*u.ncols:(i+1)*u.ncols]...), nil })
+	err := tryExec(ctx, u.tx, func() error {
+		return batchExec(ctx, u.tx, u.insPrefix, "", nil, u.ncols, n,
+			func(i int, args []any) ([]any, error) { return append(args, rows[i*u.ncols:(i+1)*u.ncols]...), nil })
+	})
 	if err == nil {
 		return nil
 	}
@@ -239,22 +241,20 @@ func count(res *numsync.ImportResult, o outcome) {
 // sort per index instead of an insert into it in random order per row,
 // which at a million users is a third of the import. The definitions are
 // read from the schema, so the migrations stay their only source.
-func bulkLoad(ctx context.Context, tx *sql.Tx, table string, empty bool, load func() error) error {
+func bulkLoad(ctx context.Context, tx *sql.Tx, eng *engine, table string, empty bool, load func() error) error {
 	if !empty {
 		return load()
 	}
 	type index struct{ name, sql string }
 	var indexes []index
-	// table is one of our own names, never input.
-	err := eachRow(ctx, tx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = '"+table+"' AND sql IS NOT NULL",
-		func(r *sql.Rows) error {
-			var ix index
-			if err := r.Scan(&ix.name, &ix.sql); err != nil {
-				return err
-			}
-			indexes = append(indexes, ix)
-			return nil
-		})
+	err := eachRow(ctx, tx, eng.indexes, func(r *sql.Rows) error {
+		var ix index
+		if err := r.Scan(&ix.name, &ix.sql); err != nil {
+			return err
+		}
+		indexes = append(indexes, ix)
+		return nil
+	}, table)
 	if err != nil {
 		return fmt.Errorf("read the indexes of %s: %w", table, err)
 	}

@@ -14,11 +14,13 @@ import (
 // TestUpserterNamesTheRowAtFault queues more new rows than one multi-row
 // INSERT takes, one of them refused by the table's CHECK: the error names
 // that row, whichever batch it is in, and the transaction keeps nothing.
-func TestUpserterNamesTheRowAtFault(t *testing.T) {
+func TestUpserterNamesTheRowAtFault(t *testing.T) { bothEngines(t, testUpserterNamesTheRowAtFault) }
+
+func testUpserterNamesTheRowAtFault(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	for _, bad := range []int{3, batchRows + 7} {
 		t.Run(fmt.Sprint(bad), func(t *testing.T) {
-			s, _ := openTemp(t)
+			s, _ := e.openTemp(t)
 			err := s.write(ctx, func(tx *sql.Tx) error {
 				p := newStmts(ctx, tx)
 				defer p.close()
@@ -38,7 +40,7 @@ func TestUpserterNamesTheRowAtFault(t *testing.T) {
 				return up.flush(ctx)
 			})
 			want := fmt.Sprintf("users USER%03d@CONTOSO.COM: ", bad)
-			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "CHECK") {
+			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(strings.ToUpper(err.Error()), "CHECK") {
 				t.Fatalf("err = %v; want the CHECK failure of %s", err, want)
 			}
 			if tn := tenant(t, s); len(tn.Users) != 0 {
@@ -53,32 +55,35 @@ func TestUpserterNamesTheRowAtFault(t *testing.T) {
 // are there as the migrations made them, and a load that fails leaves
 // them too.
 func TestFirstUsersImportKeepsTheIndexes(t *testing.T) {
+	bothEngines(t, testFirstUsersImportKeepsTheIndexes)
+}
+
+func testFirstUsersImportKeepsTheIndexes(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	indexes := func(s *Store) string {
 		t.Helper()
 		var out []string
 		err := s.read(ctx, func(tx *sql.Tx) error {
-			return eachRow(ctx, tx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'users' AND sql IS NOT NULL ORDER BY name",
-				func(r *sql.Rows) error {
-					var q string
-					err := r.Scan(&q)
-					out = append(out, q)
-					return err
-				})
+			return eachRow(ctx, tx, s.eng.indexes, func(r *sql.Rows) error {
+				var name, q string
+				err := r.Scan(&name, &q)
+				out = append(out, q)
+				return err
+			}, "users")
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return strings.Join(out, "\n")
 	}
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	want := indexes(s)
 	if strings.Count(want, "CREATE INDEX") != 2 {
 		t.Fatalf("the users table has these indexes:\n%s\nwant two", want)
 	}
 	boom := errors.New("boom")
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		return bulkLoad(ctx, tx, "users", true, func() error { return boom })
+		return bulkLoad(ctx, tx, s.eng, "users", true, func() error { return boom })
 	})
 	if !errors.Is(err, boom) {
 		t.Fatalf("bulkLoad = %v, want the load's error", err)

@@ -1,6 +1,9 @@
-// Package store is numsync's system of record on SQLite (through the pure-Go
-// modernc.org/sqlite driver): the tenant, its revision, runs, the audit log,
-// admin roles, the notification outbox and the single-writer lock.
+// Package store is numsync's system of record: the tenant, its revision,
+// runs, the audit log, admin roles, the notification outbox and the
+// single-writer lock. It lives in a SQLite file (through the pure-Go
+// modernc.org/sqlite driver), the embedded default, or in a PostgreSQL
+// database (through pgx) that several hosts share. Both engines run the
+// same statements; what differs between them is in one [engine] each.
 //
 // The schema itself enforces the assignment rules that must never break
 // whatever code runs against the file: a number is held by at most one
@@ -33,7 +36,7 @@ import (
 
 var _ numsync.Store = (*Store)(nil)
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/postgres/*.sql
 var migrations embed.FS
 
 // busyTimeout is how long a connection waits for another process's write
@@ -42,18 +45,22 @@ var migrations embed.FS
 // revision check then tells it whether its plan still holds.
 const busyTimeout = 10 * time.Second
 
-// Store is a numsync store in one SQLite file. It is safe for concurrent use,
-// and several processes may open the same file.
+// Store is a numsync store in one SQLite file or one PostgreSQL database.
+// It is safe for concurrent use, and several processes (on several hosts,
+// for PostgreSQL) may open the same store.
 type Store struct {
 	db   *sql.DB
-	path string
+	eng  *engine
+	path string // the file, or the URL without its password
 	// clock measures the writer lock's lease; see [Store.UseClock].
 	clock numsync.Clock
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
 // to date in one transaction. Only `numsync init` creates a store; the
-// other commands open one with [OpenExisting].
+// other commands open one with [OpenExisting]. A postgres:// URL opens that
+// database with [OpenPostgres] (its password from PGPASSWORD or the pgpass
+// file); anything else is the path of a SQLite file.
 //
 // The file runs in WAL mode so that readers (plan, status, reports) never
 // block the writer nor are blocked by it. synchronous=FULL makes every commit
@@ -62,6 +69,9 @@ type Store struct {
 // make the store disagree with the tenant. The cost is one fsync per commit,
 // and numsync commits a few large transactions, not many small ones.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if IsURL(path) {
+		return OpenPostgres(ctx, path, "", true)
+	}
 	return open(ctx, path, "rwc")
 }
 
@@ -71,6 +81,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // empty store. A store file without write permission opens too: reading
 // works, and a write fails saying the file is read-only.
 func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if IsURL(path) {
+		return OpenPostgres(ctx, path, "", false)
+	}
 	if path != "" {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, &MissingError{Path: path}
@@ -86,7 +99,7 @@ func (e *MissingError) Error() string { return "there is no store at " + e.Path 
 
 // Hint says how to make one.
 func (e *MissingError) Hint() string {
-	return "create it with 'numsync init', or set store.path to where the store is"
+	return "create it with 'numsync init', or set store.path (store.url) to where the store is"
 }
 
 // open opens path with SQLite's open mode ("rw": the file must exist;
@@ -107,7 +120,7 @@ func open(ctx context.Context, path, mode string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, clock: numsync.SystemClock}
+	s := &Store{db: db, eng: sqliteEngine, path: path, clock: numsync.SystemClock}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -129,74 +142,104 @@ func (s *Store) UseClock(c numsync.Clock) { s.clock = c }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// migrate applies the embedded migrations newer than the file's user_version,
-// all in one transaction, so a store is either at the old schema or the new
-// one. Write transactions begin IMMEDIATE, so two processes opening a new
-// file at once serialise here instead of both creating tables.
+// String is the store's path or URL (without its password).
+func (s *Store) String() string { return s.path }
+
+// migrate applies the engine's embedded migrations newer than the store's
+// schema version, all in one transaction, so a store is either at the old
+// schema or the new one. Two processes opening a new store at once take
+// turns (SQLite: write transactions begin IMMEDIATE; PostgreSQL: an
+// advisory lock) instead of both creating tables.
 func (s *Store) migrate(ctx context.Context) error {
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	steps, err := s.eng.steps()
 	if err != nil {
 		return err
 	}
-	type step struct {
-		version int
-		name    string
-	}
-	var steps []step
-	for _, f := range files {
-		name := path.Base(f)
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != len(steps)+1 {
-			return fmt.Errorf("migration %s: want name %04d_<what>.sql", name, len(steps)+1)
-		}
-		steps = append(steps, step{v, f})
-	}
 	// A store at the current schema is left alone without a write
 	// transaction, so that a read-only store file opens for reading.
-	var have int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+	have, err := s.eng.version(ctx, s.db)
+	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have == len(steps) {
 		return nil
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		var have int
-		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+	return s.inTx(ctx, nil, s.eng.lockMigrations, func(tx *sql.Tx) error {
+		have, err := s.eng.version(ctx, tx)
+		if err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
 		if have > len(steps) {
 			return fmt.Errorf("the store has schema version %d but this numsync knows only up to %d: use a newer numsync", have, len(steps))
 		}
 		for _, st := range steps[have:] {
-			body, err := migrations.ReadFile(st.name)
+			body, err := migrations.ReadFile(st)
 			if err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("migration %s: %w", path.Base(st.name), err)
+				return fmt.Errorf("migration %s: %w", path.Base(st), err)
 			}
 		}
 		if have == len(steps) {
 			return nil
 		}
-		// PRAGMA takes no parameters; the value is an int we computed.
-		_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(len(steps)))
-		return err
+		return s.eng.setVersion(ctx, tx, len(steps))
 	})
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE, so the revision it
-// reads cannot be changed by another writer before it commits).
-func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+// steps lists the engine's migration files in order, checking that they
+// are numbered 1, 2, 3… without gaps.
+func (e *engine) steps() ([]string, error) {
+	files, err := fs.Glob(migrations, e.migrations)
 	if err != nil {
-		return s.readOnly(fmt.Errorf("begin write transaction: %w", err))
+		return nil, err
+	}
+	var steps []string
+	for _, f := range files {
+		name := path.Base(f)
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v != len(steps)+1 {
+			return nil, fmt.Errorf("migration %s: want name %04d_<what>.sql", name, len(steps)+1)
+		}
+		steps = append(steps, f)
+	}
+	return steps, nil
+}
+
+// write runs fn in a write transaction that no other writer runs beside
+// (see [engine.lockWriters]), so the revision it reads cannot be changed by
+// another writer before it commits.
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.inTx(ctx, nil, s.eng.lockWriters, fn)
+}
+
+// read runs fn in a read transaction: every query in it sees the same
+// snapshot of the store.
+func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.inTx(ctx, s.eng.readOpts, "", fn)
+}
+
+// inTx runs first (when set) then fn in one transaction, committing when fn
+// succeeds.
+func (s *Store) inTx(ctx context.Context, opts *sql.TxOptions, first string, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return s.readOnly(fmt.Errorf("begin transaction: %w", err))
+	}
+	if first != "" {
+		if _, err := tx.ExecContext(ctx, first); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("wait for the other writers: %w", err)
+		}
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return s.readOnly(err)
+	}
+	if opts != nil && opts.ReadOnly {
+		return tx.Rollback()
 	}
 	if err := tx.Commit(); err != nil {
 		return s.readOnly(fmt.Errorf("commit: %w", err))
@@ -204,15 +247,22 @@ func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	return nil
 }
 
-// read runs fn in a read transaction: every query in it sees the same
-// snapshot of the file.
-func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("begin read transaction: %w", err)
+// tryExec runs fn inside a savepoint and, when it fails, rolls back to the
+// savepoint and returns the error: the transaction can go on, to retry
+// another way or to find out why. (A failed statement spoils the whole
+// transaction on PostgreSQL; SQLite only undoes the statement.)
+func tryExec(ctx context.Context, tx *sql.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT try"); err != nil {
+		return err
 	}
-	defer tx.Rollback()
-	return fn(tx)
+	if err := fn(); err != nil {
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT try"); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT try")
+	return err
 }
 
 // Revision returns the current store revision; an empty store is at 0.

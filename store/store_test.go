@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +15,12 @@ import (
 	"github.com/numsync/numsync"
 )
 
-func TestOpen(t *testing.T) {
+func TestOpen(t *testing.T) { bothEngines(t, testOpen) }
+
+func testOpen(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	t.Run("NewStoreIsAtRevisionZero", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		rev, err := s.Revision(ctx)
 		if err != nil || rev != 0 {
 			t.Fatalf("Revision = %d, %v; want 0", rev, err)
@@ -26,6 +30,57 @@ func TestOpen(t *testing.T) {
 			t.Fatalf("empty store snapshot = %+v", tn)
 		}
 	})
+	t.Run("ReopenKeepsDataAndMigratesOnce", func(t *testing.T) {
+		s, path := e.openTemp(t)
+		seed(t, s)
+		before := tenant(t, s)
+		s.Close()
+		s2 := openAt(t, path)
+		after := tenant(t, s2)
+		if after.Revision != before.Revision || len(after.Users) != 3 || len(after.Numbers) != 4 || len(after.Assignments) != 2 {
+			t.Fatalf("after reopen: rev %d, %d users, %d numbers, %d assignments; want rev %d, 3, 4, 2",
+				after.Revision, len(after.Users), len(after.Numbers), len(after.Assignments), before.Revision)
+		}
+		files, _ := fs.Glob(migrations, s2.eng.migrations)
+		var version int
+		err := s2.inTx(ctx, nil, "", func(tx *sql.Tx) (err error) {
+			version, err = s2.eng.version(ctx, tx)
+			return err
+		})
+		if err != nil || version != len(files) {
+			t.Fatalf("schema version = %d, %v; want %d, one per migration", version, err, len(files))
+		}
+	})
+	t.Run("RefusesNewerSchema", func(t *testing.T) {
+		s, path := e.openTemp(t)
+		err := s.inTx(ctx, nil, "", func(tx *sql.Tx) error { return s.eng.setVersion(ctx, tx, 99) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		_, err = openTarget(ctx, path)
+		if err == nil || !strings.Contains(err.Error(), "newer numsync") {
+			t.Fatalf("Open of a schema 99 store: %v; want a 'use a newer numsync' error", err)
+		}
+	})
+	t.Run("TwoRunsInOneSecond", func(t *testing.T) {
+		s, _ := e.openTemp(t)
+		at := time.Date(2026, 11, 28, 17, 23, 1, 0, time.UTC)
+		seen := map[string]bool{}
+		for range 20 {
+			run, err := s.RecordRun(ctx, numsync.Run{Started: at, Status: numsync.RunDryRun})
+			if err != nil || seen[run.ID] {
+				t.Fatalf("run %q, %v", run.ID, err)
+			}
+			seen[run.ID] = true
+		}
+	})
+}
+
+// TestOpenSQLiteFile checks what only a SQLite file has: its pragmas and
+// its path.
+func TestOpenSQLiteFile(t *testing.T) {
+	ctx := context.Background()
 	t.Run("Pragmas", func(t *testing.T) {
 		s, _ := openTemp(t)
 		for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "2", "busy_timeout": "10000"} {
@@ -38,52 +93,12 @@ func TestOpen(t *testing.T) {
 			}
 		}
 	})
-	t.Run("ReopenKeepsDataAndMigratesOnce", func(t *testing.T) {
-		s, path := openTemp(t)
-		seed(t, s)
-		before := tenant(t, s)
-		s.Close()
-		s2 := openAt(t, path)
-		after := tenant(t, s2)
-		if after.Revision != before.Revision || len(after.Users) != 3 || len(after.Numbers) != 4 || len(after.Assignments) != 2 {
-			t.Fatalf("after reopen: rev %d, %d users, %d numbers, %d assignments; want rev %d, 3, 4, 2",
-				after.Revision, len(after.Users), len(after.Numbers), len(after.Assignments), before.Revision)
-		}
-		files, _ := fs.Glob(migrations, "migrations/*.sql")
-		var version int
-		if err := s2.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil || version != len(files) {
-			t.Fatalf("user_version = %d, %v; want %d, one per migration", version, err, len(files))
-		}
-	})
-	t.Run("RefusesNewerSchema", func(t *testing.T) {
-		s, path := openTemp(t)
-		if _, err := s.db.ExecContext(ctx, "PRAGMA user_version = 99"); err != nil {
-			t.Fatal(err)
-		}
-		s.Close()
-		_, err := Open(ctx, path)
-		if err == nil || !strings.Contains(err.Error(), "newer numsync") {
-			t.Fatalf("Open of a schema 99 store: %v; want a 'use a newer numsync' error", err)
-		}
-	})
 	t.Run("RelativePath", func(t *testing.T) {
 		t.Chdir(t.TempDir())
 		s := openAt(t, "numsync.db")
 		seed(t, s)
 		if _, err := os.Stat("numsync.db"); err != nil {
 			t.Fatalf("store not created in the working directory: %v", err)
-		}
-	})
-	t.Run("TwoRunsInOneSecond", func(t *testing.T) {
-		s, _ := openTemp(t)
-		at := time.Date(2026, 11, 28, 17, 23, 1, 0, time.UTC)
-		seen := map[string]bool{}
-		for range 20 {
-			run, err := s.RecordRun(ctx, numsync.Run{Started: at, Status: numsync.RunDryRun})
-			if err != nil || seen[run.ID] {
-				t.Fatalf("run %q, %v", run.ID, err)
-			}
-			seen[run.ID] = true
 		}
 	})
 	t.Run("PathWithQuestionMark", func(t *testing.T) {
@@ -93,10 +108,14 @@ func TestOpen(t *testing.T) {
 }
 
 // TestSchemaEnforcesAssignmentRules goes around the Go code with raw SQL on
-// the same file, as a careless script would, and expects the schema to say no.
+// the same store, as a careless script would, and expects the schema to say no.
 func TestSchemaEnforcesAssignmentRules(t *testing.T) {
+	bothEngines(t, testSchemaEnforcesAssignmentRules)
+}
+
+func testSchemaEnforcesAssignmentRules(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, path := openTemp(t)
+	s, _ := e.openTemp(t)
 	seed(t, s)
 	// alice holds +14255550101, bob +14255550102 (both Primary).
 	cases := []struct{ name, sql, want string }{
@@ -118,31 +137,12 @@ func TestSchemaEnforcesAssignmentRules(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := s.db.ExecContext(ctx, c.sql)
-			if err == nil || !strings.Contains(err.Error(), c.want) {
+			// SQLite says "UNIQUE constraint failed", PostgreSQL "violates unique constraint".
+			if err == nil || !strings.Contains(strings.ToUpper(err.Error()), c.want) {
 				t.Fatalf("%s: err = %v; want a %s constraint error", c.sql, err, c.want)
 			}
 		})
 	}
-	t.Run("PlainConnectionStillHitsUniqueAndCheck", func(t *testing.T) {
-		// A script with its own connection and no pragmas, like the sqlite3
-		// shell: UNIQUE and CHECK hold there too. (Foreign keys are checked
-		// only on connections that turn them on, as every Store connection does.)
-		raw, err := sql.Open("sqlite", path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		raw.SetMaxOpenConns(1)
-		for _, q := range []string{
-			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Primary', '+14255550101', '')",
-			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('alice@contoso.com', 'Primary', '+14255550103', '')",
-			"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Tertiary', '+14255550103', '')",
-		} {
-			if _, err := raw.ExecContext(ctx, q); err == nil {
-				t.Errorf("%s: accepted on a plain connection", q)
-			}
-		}
-	})
 	t.Run("ExtensionsOfOneDirectRoutingNumberGoToTwoPeople", func(t *testing.T) {
 		for _, q := range []string{
 			"INSERT INTO numbers (e164, ext, type) VALUES ('+14255550300', '101', 'DirectRouting')",
@@ -157,10 +157,12 @@ func TestSchemaEnforcesAssignmentRules(t *testing.T) {
 	})
 }
 
-func TestImport(t *testing.T) {
+func TestImport(t *testing.T) { bothEngines(t, testImport) }
+
+func testImport(t *testing.T, e *testEngine) {
 	ctx := context.Background()
 	t.Run("SecondImportChangesNothing", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		rev, _ := s.Revision(ctx)
 		if rev != 3 {
@@ -200,7 +202,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("SnapshotRoundTrips", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		tn := tenant(t, s)
 		alice := userByKey(tn, "alice@contoso.com")
@@ -227,7 +229,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("UserChangesAndAbsence", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		bob := user("bob@contoso.com", bobID, "GB")
 		r, err := s.ImportUsers(ctx, []numsync.User{user("alice@contoso.com", aliceID, "US"), bob}, numsync.UserImportOptions{Source: "csv", MarkAbsent: true})
@@ -262,7 +264,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("BadUsersAreProblems", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		bad := user("x@contoso.com", "", "US")
 		bad.Kind = "robot"
 		r, err := s.ImportUsers(ctx, []numsync.User{user("a@contoso.com", "", "US"), {UPN: " "}, bad, user("A@contoso.com", "", "US")}, numsync.UserImportOptions{Source: "csv"})
@@ -274,7 +276,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("NumberHolders", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		// The export now says: 0101 is carol's (object id written as AD
 		// writes it back, upper case), 0102 is free, 0103 belongs to a
@@ -388,7 +390,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("HolderMovedToAnotherNumber", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		// A partial export that says alice now has 0104: her 0101 is freed
 		// even though 0101 is not listed.
@@ -408,7 +410,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("ChangedNumberDataIsAnUpdate", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		rec := inv("+14255550103", numsync.CallingPlan, "", 4)
 		rec.LocationID = "loc-sea"
@@ -425,7 +427,7 @@ func TestImport(t *testing.T) {
 	// loading it after Get-CsPhoneNumberAssignment's export must not make
 	// an operator-managed number's location updatable again (R14).
 	t.Run("UnstatedLocationUpdateKeepsTheStoredValue", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		managed := inv("+14255550103", numsync.OperatorConnect, "", 4)
 		managed.LocationUpdateSupported = false
@@ -457,7 +459,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("BadNumbersAreProblems", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		ext := inv("+14255550105", numsync.CallingPlan, "", 3)
 		ext.Ext = "12"
 		r, err := s.ImportNumbers(ctx, []numsync.InventoryRecord{
@@ -472,7 +474,7 @@ func TestImport(t *testing.T) {
 		}
 	})
 	t.Run("FailedImportLeavesNothing", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -493,9 +495,11 @@ func toStrings[T ~string](xs []T) []string {
 	return out
 }
 
-func TestRoles(t *testing.T) {
+func TestRoles(t *testing.T) { bothEngines(t, testRoles) }
+
+func testRoles(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	g := numsync.RoleGrant{Principal: "Admin@Contoso.com", Role: numsync.RoleTeamsTelephonyAdmin}
 	steps := []struct {
 		name    string
@@ -536,9 +540,11 @@ func TestRoles(t *testing.T) {
 	}
 }
 
-func TestRuns(t *testing.T) {
+func TestRuns(t *testing.T) { bothEngines(t, testRuns) }
+
+func testRuns(t *testing.T, e *testEngine) {
 	ctx := context.Background()
-	s, _ := openTemp(t)
+	s, _ := e.openTemp(t)
 	seed(t, s)
 	t0 := time.Date(2026, 11, 28, 17, 23, 1, 0, time.UTC)
 	held, err := s.RecordRun(ctx, numsync.Run{Actor: "ops@contoso.com", Started: t0, Status: numsync.RunHeldBack, Message: "701 removals > 500"})
@@ -574,5 +580,50 @@ func TestRuns(t *testing.T) {
 	}
 	if _, err := s.RecordRun(ctx, numsync.Run{ID: "my-dry-run", Status: numsync.RunDryRun}); err == nil {
 		t.Errorf("a second run with the same id was recorded")
+	}
+}
+
+// TestSQLiteFileHoldsWithoutNumsync opens the file as a script would, with
+// its own connection and no pragmas, like the sqlite3 shell: UNIQUE and
+// CHECK hold there too. (Foreign keys are checked only on connections that
+// turn them on, as every Store connection does.)
+func TestSQLiteFileHoldsWithoutNumsync(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	seed(t, s)
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetMaxOpenConns(1)
+	for _, q := range []string{
+		"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Primary', '+14255550101', '')",
+		"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('alice@contoso.com', 'Primary', '+14255550103', '')",
+		"INSERT INTO assignments (upn_key, category, e164, ext) VALUES ('carol@contoso.com', 'Tertiary', '+14255550103', '')",
+	} {
+		if _, err := raw.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: accepted on a plain connection", q)
+		}
+	}
+}
+
+// TestEnginesHaveTheSameMigrations: every schema step exists for both
+// engines under the same number and name, so a step added for SQLite
+// without its PostgreSQL twin (or the other way round) fails here, and a
+// store copied between engines is at the same version on both.
+func TestEnginesHaveTheSameMigrations(t *testing.T) {
+	var names [2][]string
+	for i, e := range []*engine{sqliteEngine, postgresEngine} {
+		steps, err := e.steps()
+		if err != nil {
+			t.Fatalf("%s: %v", e.name, err)
+		}
+		for _, st := range steps {
+			names[i] = append(names[i], path.Base(st))
+		}
+	}
+	if !slices.Equal(names[0], names[1]) {
+		t.Fatalf("SQLite migrations %v, PostgreSQL migrations %v; want the same steps", names[0], names[1])
 	}
 }

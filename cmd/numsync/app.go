@@ -52,7 +52,7 @@ func (e *env) store(ctx context.Context) (*store.Store, error) {
 	if e.st != nil {
 		return e.st, nil
 	}
-	st, err := store.OpenExisting(ctx, e.cfg.resolve(e.cfg.Store.Path))
+	st, err := e.cfg.openStore(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

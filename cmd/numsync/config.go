@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +18,10 @@ import (
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/graph"
 	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/internal/secret"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
+	"github.com/numsync/numsync/store"
 )
 
 // Config is the YAML configuration file. numsync.example.yaml documents
@@ -44,9 +48,16 @@ type Config struct {
 	path string // the file it was read from, "" for defaults
 }
 
-// StoreConfig says where the store is.
+// StoreConfig says where the store is: a SQLite file (Path), or a
+// PostgreSQL database (URL) that several hosts share.
 type StoreConfig struct {
 	Path string `yaml:"path"`
+	// URL (postgres://user@host/db?sslmode=…) selects PostgreSQL, with the
+	// password from PasswordEnv or PasswordFile (or PGPASSWORD / pgpass
+	// when neither is set), never from the URL.
+	URL          string `yaml:"url"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
 	// LockTTL is how long the writer lock of a process that died outlives
 	// it; a live holder renews it.
 	LockTTL time.Duration `yaml:"lock_ttl"`
@@ -220,6 +231,26 @@ func (c *Config) validate() error {
 	if _, err := c.configRanges(); err != nil {
 		return err
 	}
+	return c.Store.validate()
+}
+
+func (s StoreConfig) validate() error {
+	if s.URL == "" {
+		if s.PasswordEnv != "" || s.PasswordFile != "" {
+			return fmt.Errorf("store: password_env and password_file are for a PostgreSQL store (store.url)")
+		}
+		return nil
+	}
+	u, err := url.Parse(s.URL)
+	if err != nil || !store.IsURL(s.URL) {
+		return fmt.Errorf("store.url: want postgres://user@host:port/database, not %q", store.RedactURL(s.URL))
+	}
+	if _, set := u.User.Password(); set {
+		return fmt.Errorf("store.url: %s carries a password; put it in store.password_env or store.password_file instead", u.Redacted())
+	}
+	if s.PasswordEnv != "" && s.PasswordFile != "" {
+		return fmt.Errorf("store: set password_env or password_file, not both")
+	}
 	return nil
 }
 
@@ -236,6 +267,36 @@ func (c *Config) policy() numsync.Policy {
 		p.Leavers = &numsync.LeaversPolicy{AfterDays: *d}
 	}
 	return p
+}
+
+// storeName is where the store is, for people: the file or the URL.
+func (c *Config) storeName() string {
+	if c.Store.URL != "" {
+		return store.RedactURL(c.Store.URL)
+	}
+	return c.resolve(c.Store.Path)
+}
+
+// openStore opens the configured store: the PostgreSQL database of
+// store.url with its password, or else the SQLite file of store.path.
+// Only with create does it make a store that is not there yet (numsync
+// init); otherwise that is a [*store.MissingError].
+func (c *Config) openStore(ctx context.Context, create bool) (*store.Store, error) {
+	s := c.Store
+	if s.URL == "" {
+		if create {
+			return store.Open(ctx, c.resolve(s.Path))
+		}
+		return store.OpenExisting(ctx, c.resolve(s.Path))
+	}
+	var pw string
+	if s.PasswordEnv != "" || s.PasswordFile != "" {
+		var err error
+		if pw, err = secret.Read("store.password", s.PasswordEnv, c.resolve(s.PasswordFile)); err != nil {
+			return nil, err
+		}
+	}
+	return store.OpenPostgres(ctx, s.URL, pw, create)
 }
 
 // resolve makes a path from the config file relative to the file's

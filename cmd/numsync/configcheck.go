@@ -51,7 +51,7 @@ func runConfigCheck(ctx context.Context, e *env, args []string) error {
 	if err == nil {
 		rev, err = st.Revision(ctx)
 	}
-	check("store", err, fmt.Sprintf("%s at revision %d", e.cfg.resolve(e.cfg.Store.Path), rev))
+	check("store", err, fmt.Sprintf("%s at revision %d", e.cfg.storeName(), rev))
 
 	for _, f := range []struct{ key, path string }{
 		{"tenant.inventory", e.cfg.Tenant.Inventory}, {"tenant.users", e.cfg.Tenant.Users}, {"tenant.locations", e.cfg.Tenant.Locations},

@@ -59,7 +59,7 @@ func TestWaitingApplyStopsOnFirstSignal(t *testing.T) {
 		t.Skip("starts numsync processes")
 	}
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "")
+	cfg := generate(t, dir, 200, sqliteStore, "")
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
 	ctx := context.Background()
@@ -100,7 +100,7 @@ func TestThirdSignalReleasesTheLock(t *testing.T) {
 		t.Skip("starts numsync processes")
 	}
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "")
+	cfg := generate(t, dir, 200, sqliteStore, "")
 	pipe := filepath.Join(dir, "inventory.csv")
 	if err := os.Remove(pipe); err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func TestImportCommitsAfterFirstSignal(t *testing.T) {
 		t.Skip("starts numsync processes")
 	}
 	dir := t.TempDir()
-	cfg := generate(t, dir, 20000, "log: {level: debug}\n")
+	cfg := generate(t, dir, 20000, sqliteStore, "log: {level: debug}\n")
 	run(t, numsyncCmd(t, dir, "--config", cfg, "users", "import", "users.csv"), 0)
 	ctx := context.Background()
 	st := openStore(t, dir)
@@ -186,7 +186,7 @@ func TestLockOfADeadProcess(t *testing.T) {
 		t.Skip("starts numsync processes")
 	}
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "")
+	cfg := generate(t, dir, 200, sqliteStore, "")
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
 	dead := exec.Command("true")
@@ -216,7 +216,7 @@ func TestReadOnlyStore(t *testing.T) {
 		t.Skip("starts numsync processes")
 	}
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "")
+	cfg := generate(t, dir, 200, sqliteStore, "")
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run"), 3)
 	testfile.ReadOnly(t, filepath.Join(dir, "numsync.db"))
 	if out := run(t, numsyncCmd(t, dir, "--config", cfg, "status"), 0); !strings.Contains(out, "numbers:") {

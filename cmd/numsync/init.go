@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/numsync/numsync/store"
 )
 
 func init() {
@@ -16,7 +14,7 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, e.cfg.resolve(e.cfg.Store.Path))
+	st, err := e.cfg.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -28,6 +26,6 @@ func runInit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "store %s ready at revision %d\n", e.cfg.resolve(e.cfg.Store.Path), rev)
+	fmt.Fprintf(e.stdout, "store %s ready at revision %d\n", e.cfg.storeName(), rev)
 	return nil
 }

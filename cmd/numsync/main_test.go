@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -18,6 +20,7 @@ import (
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/graph/graphtest"
 	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/internal/pgtest"
 )
 
 // TestMain lets the scripts run the real numsync main as a command, and
@@ -26,9 +29,49 @@ func TestMain(m *testing.M) {
 	if os.Getenv("NUMSYNC_TEST_MAIN") == "1" {
 		os.Exit(Main())
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopPostgres{m}, map[string]func(){
 		"numsync": func() { os.Exit(Main()) },
 	})
+}
+
+// pgServer is the PostgreSQL cluster of the postgres_* scripts and the
+// process tests, started on first use.
+var pgServer pgtest.Shared
+
+// pgPasswordEnv is the variable the scripts' configs read the password
+// from (store.password_env).
+const pgPasswordEnv = "NUMSYNC_PG_PASSWORD"
+
+// stopPostgres stops the cluster when the tests are done.
+type stopPostgres struct{ m *testing.M }
+
+func (s stopPostgres) Run() int {
+	defer pgServer.Stop()
+	return s.m.Run()
+}
+
+// usePostgres writes numsync-pg.yaml beside the sample's config: the same
+// config with the store in a new PostgreSQL database (store.url, password
+// in $NUMSYNC_PG_PASSWORD). It sets $PGURL to that database.
+func usePostgres(env *testscript.Env, sample string) error {
+	ctx := context.Background()
+	url, err := pgServer.NewURL(ctx)
+	if err != nil {
+		return err
+	}
+	cfg := filepath.Join(sample, "numsync.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		return err
+	}
+	const sqlite = "store:\n  path: numsync.db\n"
+	if !bytes.Contains(b, []byte(sqlite)) {
+		return fmt.Errorf("%s: no %q to replace", cfg, sqlite)
+	}
+	pg := fmt.Sprintf("store:\n  url: %q\n  password_env: %s\n", url, pgPasswordEnv)
+	env.Setenv("PGURL", url)
+	env.Setenv(pgPasswordEnv, pgtest.Password)
+	return os.WriteFile(filepath.Join(sample, "numsync-pg.yaml"), bytes.Replace(b, []byte(sqlite), []byte(pg), 1), 0o644)
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script: each drives
@@ -40,7 +83,14 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			dst := filepath.Join(env.WorkDir, "sample")
 			env.Setenv("SAMPLE", dst)
-			return copySample(dst)
+			if err := copySample(dst); err != nil {
+				return err
+			}
+			// postgres_* scripts skip themselves under -short.
+			if strings.HasPrefix(filepath.Base(env.WorkDir), "script-postgres") && !testing.Short() {
+				return usePostgres(env, dst)
+			}
+			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,

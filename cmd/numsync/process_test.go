@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/numsync/numsync/internal/pgtest"
 	"github.com/numsync/numsync/store"
 )
 
@@ -26,9 +28,23 @@ func numsyncCmd(t *testing.T, dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// sqliteStore is the store section of a config for a SQLite store in the
+// config's directory.
+const sqliteStore = "store: {path: numsync.db, lock_ttl: 2s}\n"
+
+// pgStore is the store section of a config for a new database of the test
+// cluster; it sets the password variable for the numsync processes the
+// test starts.
+func pgStore(t *testing.T) string {
+	t.Helper()
+	t.Setenv(pgPasswordEnv, pgtest.Password)
+	return fmt.Sprintf("store: {url: %q, password_env: %s}\n", pgServer.NewDatabase(t), pgPasswordEnv)
+}
+
 // generate writes a synthetic tenant of n users into dir with numsync-gen,
-// plus a config for it, and returns the config path.
-func generate(t *testing.T, dir string, n int, extra string) string {
+// plus a config for it with the store section storeYAML, and returns the
+// config path.
+func generate(t *testing.T, dir string, n int, storeYAML, extra string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs numsync-gen and numsync processes; runs without -short (scripts/test)")
@@ -38,7 +54,7 @@ func generate(t *testing.T, dir string, n int, extra string) string {
 		t.Fatalf("numsync-gen: %v\n%s", err, out)
 	}
 	cfg := filepath.Join(dir, "numsync.yaml")
-	body := "store: {path: numsync.db, lock_ttl: 2s}\n" +
+	body := storeYAML +
 		"tenant: {inventory: inventory.csv, locations: locations.csv, users: users.csv}\n" +
 		"sheets: [sheets]\npolicy: {max_removes: \"100%\"}\nactor: admin@contoso.com\n" + extra
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
@@ -65,10 +81,16 @@ func run(t *testing.T, cmd *exec.Cmd, want int) string {
 	return string(out)
 }
 
-func revision(t *testing.T, db string) (int64, int) {
+// revision opens the store of cfg and returns its revision and how many
+// assignments it holds.
+func revision(t *testing.T, cfg string) (int64, int) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, db)
+	c, err := loadConfig(cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.openStore(ctx, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +107,12 @@ func revision(t *testing.T, db string) (int64, int) {
 // process's lock expires, and applying the same plan then converges.
 func TestKilledApplyLeavesStoreUnchanged(t *testing.T) {
 	dir := t.TempDir()
-	cfg := generate(t, dir, 20000, "")
+	cfg := generate(t, dir, 20000, sqliteStore, "")
 	db := filepath.Join(dir, "numsync.db")
 	// Load the tenant (the exports) without applying: a dry run.
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
-	rev, assigned := revision(t, db)
+	rev, assigned := revision(t, cfg)
 
 	cmd := numsyncCmd(t, dir, "--config", cfg, "apply", "plan.json")
 	if err := cmd.Start(); err != nil {
@@ -111,14 +133,14 @@ func TestKilledApplyLeavesStoreUnchanged(t *testing.T) {
 	if ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus); err == nil || !ws.Signaled() {
 		t.Fatalf("the apply finished (%v) before it could be killed; make the plan larger", err)
 	}
-	if r, a := revision(t, db); r != rev || a != assigned {
+	if r, a := revision(t, cfg); r != rev || a != assigned {
 		t.Fatalf("after SIGKILL the store moved: revision %d -> %d, assignments %d -> %d", rev, r, assigned, a)
 	}
 	// The killed process's lock lives on until its lock_ttl (2s) runs out
 	// (store's TestLockOfKilledProcessExpires holds that): an apply that
 	// waits for it, rather than sleeping a fixed time, applies the plan.
 	run(t, numsyncCmd(t, dir, "--config", cfg, "apply", "--wait", "plan.json"), 3)
-	if r, _ := revision(t, db); r != rev+1 {
+	if r, _ := revision(t, cfg); r != rev+1 {
 		t.Fatalf("after the second apply: revision %d, want %d", r, rev+1)
 	}
 	out := run(t, numsyncCmd(t, dir, "--config", cfg, "run"), 3)
@@ -192,7 +214,7 @@ func exitCode(t *testing.T, err error) int {
 // the run may well end before the signal lands).
 func TestScheduleRunsAndStopsOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\n")
+	cfg := generate(t, dir, 200, sqliteStore, "schedule: {cron: \"@every 1s\", time_zone: Europe/Berlin}\n")
 	cmd, lines := startNumsync(t, dir, "--config", cfg, "schedule")
 	waitLine(t, lines, `"msg":"scheduled run finished"`, `"exit_code":3`)
 	waitLine(t, lines, `"msg":"scheduled run starting"`)
@@ -221,7 +243,7 @@ func tail(s string, n int) string {
 // through once the holder lets go.
 func TestLockedStoreFailsFastOrWaits(t *testing.T) {
 	dir := t.TempDir()
-	cfg := generate(t, dir, 200, "")
+	cfg := generate(t, dir, 200, sqliteStore, "")
 	run(t, numsyncCmd(t, dir, "--config", cfg, "run", "--dry-run"), 3)
 	run(t, numsyncCmd(t, dir, "--config", cfg, "plan", "--out", "plan.json"), 3)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -47,19 +48,45 @@ func runSchedule(ctx context.Context, e *env, args []string) error {
 	if _, err := e.sheetPaths(nil); err != nil {
 		return err
 	}
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("numsync schedule (pid %d on %s)", os.Getpid(), host)
 	e.log.Info("schedule started", zap.String("cron", e.cfg.Schedule.Cron), zap.String("time_zone", loc.String()),
 		zap.Time("next", sched.Next(time.Now().In(loc))))
-	every(ctx, numsync.SystemClock, sched, loc, e.log, func() int { return report(e.stderr, runJob(ctx, e, f)) })
+	claim := func(due time.Time) bool { return claimTick(ctx, e, due, holder) }
+	every(ctx, numsync.SystemClock, sched, loc, e.log, claim, func() int { return report(e.stderr, runJob(ctx, e, f)) })
 	e.log.Info("schedule stopped")
 	return nil
+}
+
+// claimTick claims the run due at tick in the store, so that of several
+// hosts scheduling against one store only the first runs it; the others
+// log who has it and skip it. Hosts agree on tick as long as they agree on
+// the schedule and on the time to the second. A store that cannot be reached is the run's failure
+// to report, so the tick is then run (and fails there, with its exit code).
+func claimTick(ctx context.Context, e *env, tick time.Time, holder string) bool {
+	st, err := e.store(ctx)
+	if err != nil {
+		return true
+	}
+	claimed, by, err := st.ClaimTick(ctx, tick, holder)
+	if err != nil {
+		e.log.Warn("could not claim the scheduled run; running it", zap.Time("tick", tick), zap.Error(err))
+		return true
+	}
+	if !claimed {
+		e.log.Info("scheduled run skipped: another scheduler has this tick", zap.Time("tick", tick), zap.String("holder", by))
+	}
+	return claimed
 }
 
 // every runs job at each time sched gives in loc, as clock tells the time,
 // until ctx is done; then it waits for a run still going. A time that comes
 // while a run goes is skipped, never queued: two runs never overlap, and a
 // run longer than the interval does not make the next ones pile up. job
-// returns the run's exit code.
-func every(ctx context.Context, clock numsync.Clock, sched cron.Schedule, loc *time.Location, log *zap.Logger, job func() int) {
+// returns the run's exit code. claim, when set, is asked first whether this
+// process is to run the time due (see [claimTick]).
+func every(ctx context.Context, clock numsync.Clock, sched cron.Schedule, loc *time.Location, log *zap.Logger,
+	claim func(due time.Time) bool, job func() int) {
 	var (
 		result chan int // receives the exit code of the run going; nil when none goes
 		began  time.Time
@@ -81,12 +108,15 @@ func every(ctx context.Context, clock numsync.Clock, sched cron.Schedule, loc *t
 		case code := <-result:
 			finished(code)
 		case <-tick:
-			if result == nil {
-				result, began = make(chan int, 1), clock.Now()
-				log.Info("scheduled run starting")
-				go runGuarded(job, result, log)
-			} else {
+			switch {
+			case result != nil:
 				log.Info("scheduled run skipped: the previous one is still running", zap.Time("due", next))
+			case claim != nil && !claim(next):
+				// Another scheduler runs it; claim said who.
+			default:
+				result, began = make(chan int, 1), clock.Now()
+				log.Info("scheduled run starting", zap.Time("tick", next))
+				go runGuarded(job, result, log)
 			}
 			now := clock.Now()
 			next = sched.Next(now.In(loc))

@@ -64,7 +64,7 @@ func TestEveryRunsOnScheduleWithoutOverlap(t *testing.T) {
 	release := make(chan int)
 	done := make(chan struct{})
 	go func() {
-		every(ctx, clock, sched, berlin, log, func() int {
+		every(ctx, clock, sched, berlin, log, nil, func() int {
 			starts <- clock.Now()
 			return <-release
 		})

@@ -114,7 +114,7 @@ func printStatus(e *env, t *numsync.Tenant, now time.Time) {
 		total[states[n.String()]]++
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "store %s at revision %d\n", e.cfg.resolve(e.cfg.Store.Path), t.Revision)
+	fmt.Fprintf(w, "store %s at revision %d\n", e.cfg.storeName(), t.Revision)
 	fmt.Fprintf(w, "users: %d (%d resource accounts, %d disabled, %d with an on-premises line, %d absent from the directory)\n",
 		len(t.Users), resources, disabled, onPrem, absent)
 	fmt.Fprintf(w, "emergency locations: %d\n", len(t.Locations))

@@ -25,6 +25,6 @@ func runStoreBackup(ctx context.Context, e *env, args []string) error {
 	if err := st.Backup(ctx, fs.Arg(0)); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "store %s backed up to %s (revision %d or later, checked)\n", e.cfg.resolve(e.cfg.Store.Path), fs.Arg(0), rev)
+	fmt.Fprintf(e.stdout, "store %s backed up to %s (revision %d or later, checked)\n", e.cfg.storeName(), fs.Arg(0), rev)
 	return nil
 }

@@ -22,6 +22,6 @@ func runStoreCheck(ctx context.Context, e *env, args []string) error {
 	if err := st.Check(ctx, *quick); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "store %s: ok, no damage found\n", e.cfg.resolve(e.cfg.Store.Path))
+	fmt.Fprintf(e.stdout, "store %s: ok, no damage found\n", e.cfg.storeName())
 	return nil
 }
