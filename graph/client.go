@@ -23,7 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
-	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/secret"
 )
 
 // Client is a Microsoft Graph client with its credential. It is safe for
@@ -133,11 +133,11 @@ func (c *Client) newCredential() (azcore.TokenCredential, error) {
 	if c.cfg.ClientSecretFile != "" {
 		env = "" // the file was chosen over the default variable
 	}
-	secret, err := numsync.ReadSecret("client secret", env, "teams.client_secret_env", c.cfg.ClientSecretFile, "teams.client_secret_file")
+	clientSecret, err := secret.Read("teams.client_secret", env, c.cfg.ClientSecretFile)
 	if err != nil {
 		return nil, err
 	}
-	return azidentity.NewClientSecretCredential(c.cfg.TenantID, c.cfg.ClientID, secret,
+	return azidentity.NewClientSecretCredential(c.cfg.TenantID, c.cfg.ClientID, clientSecret,
 		&azidentity.ClientSecretCredentialOptions{ClientOptions: opts, DisableInstanceDiscovery: discovery})
 }
 

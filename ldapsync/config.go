@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/secret"
 )
 
 // Defaults applied by [Config.Validate] to fields left empty.
@@ -259,7 +259,7 @@ func (c *Config) Validate() error {
 // password reads the bind password from the environment variable or file
 // the config names. The value is never logged or put in an error.
 func (c *Config) password() (string, error) {
-	return numsync.ReadSecret("bind password", c.PasswordEnv, "directory.password_env", c.PasswordFile, "directory.password_file")
+	return secret.Read("directory.password", c.PasswordEnv, c.PasswordFile)
 }
 
 // passwordSource names where the password came from, for error messages.

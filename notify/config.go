@@ -15,7 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/numsync/numsync"
+	"github.com/numsync/numsync/internal/secret"
 )
 
 // Defaults for the zero values of [Config].
@@ -140,7 +140,7 @@ func (c Config) password(log *zap.Logger) (string, error) {
 				zap.String("file", c.PasswordFile), zap.Stringer("mode", fi.Mode().Perm()))
 		}
 	}
-	return numsync.ReadSecret("SMTP password", c.PasswordEnv, "smtp.password_env", c.PasswordFile, "smtp.password_file")
+	return secret.Read("smtp.password", c.PasswordEnv, c.PasswordFile)
 }
 
 // auth returns the AUTH PLAIN credentials, nil when no username is set.

@@ -333,7 +333,7 @@ func testImport(t *testing.T, e *testEngine) {
 	// user, a resource account) is taken, not free, until a users import
 	// brings that identity: then it is an ordinary assignment.
 	t.Run("OutsideHolderStaysTakenUntilTheUserArrives", func(t *testing.T) {
-		s, _ := openTemp(t)
+		s, _ := e.openTemp(t)
 		seed(t, s)
 		const aaID = "44444444-dddd-4ddd-8ddd-444444444444"
 		rec := inv("+14255550103", numsync.CallingPlan, aaID, 4)

@@ -18,6 +18,7 @@ import (
 	"github.com/numsync/numsync"
 	"github.com/numsync/numsync/graph"
 	"github.com/numsync/numsync/importer"
+	"github.com/numsync/numsync/internal/secret"
 	"github.com/numsync/numsync/ldapsync"
 	"github.com/numsync/numsync/notify"
 	"github.com/numsync/numsync/store"
@@ -291,7 +292,7 @@ func (c *Config) openStore(ctx context.Context, create bool) (*store.Store, erro
 	var pw string
 	if s.PasswordEnv != "" || s.PasswordFile != "" {
 		var err error
-		if pw, err = numsync.ReadSecret("store password", s.PasswordEnv, "store.password_env", c.resolve(s.PasswordFile), "store.password_file"); err != nil {
+		if pw, err = secret.Read("store.password", s.PasswordEnv, c.resolve(s.PasswordFile)); err != nil {
 			return nil, err
 		}
 	}
